@@ -1,0 +1,223 @@
+"""The plugin side of an evaluation child: per-test limits, records, streamed results.
+
+The controller starts ``python -m pytest`` with the environment variable
+``PYTEST_TRACE_OPT_CHILD`` naming a spec file. Results are appended to a JSON-lines
+file as each test finishes, so a child that dies (``os._exit``, a segfault, a kill
+after a hang) still leaves every finished test behind and names the test it died in.
+With pytest-xdist the same plugin runs in the workers (limits, records) and in the
+xdist controller (the results file); records travel inside the reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import IO, Any
+
+import pytest
+
+from pytest_trace_opt.feedback import CRITIQUE_PROPERTY, SCORE_PROPERTY, feedback_key
+from pytest_trace_opt.runtime import get_runtime
+
+RECORD_PROPERTY = "trace_opt.record"
+FEEDBACK_PROPERTY = "trace_opt.feedback"
+INTERNAL_PROPERTIES = (RECORD_PROPERTY, FEEDBACK_PROPERTY)
+
+
+class TestTimeout(BaseException):
+    """Raised in a test that ran past its time limit.
+
+    A BaseException so that ``except Exception`` in LLM-written code cannot swallow it.
+    """
+
+    __test__ = False
+
+
+class CandidateInterrupted(Exception):
+    """The code under test raised KeyboardInterrupt (only the controller sees real Ctrl-C)."""
+
+
+def describe_timeout(limit: float, frame: FrameType | None) -> str:
+    where = ""
+    user_frame = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith("<trace-opt candidate"):
+            name = filename[len("<trace-opt candidate ") : -1]
+            line = frame.f_lineno
+            import linecache
+
+            text = linecache.getline(filename, line).strip()
+            where = f": likely an infinite loop in {name} (line {line}: {text})"
+            break
+        if user_frame is None and "site-packages" not in filename and "<" not in filename:
+            user_frame = frame
+        frame = frame.f_back
+    if not where and user_frame is not None:
+        code = user_frame.f_code
+        where = (
+            f": still running {code.co_name}() at "
+            f"{os.path.basename(code.co_filename)}:{user_frame.f_lineno} (an infinite loop?)"
+        )
+    return f"timed out after {limit:g} s{where}"
+
+
+def apply_memory_limit(megabytes: int) -> None:
+    if megabytes <= 0:
+        return
+    try:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # not available on this platform
+        pass
+
+
+class ChildRecorder:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.runtime = get_runtime()
+        spec = self.runtime.spec
+        self.test_timeout = float(spec.get("test_timeout") or 0)
+        self.serialize_reports = bool(spec.get("serialize_reports"))
+        self.is_worker = hasattr(config, "workerinput")
+        self.tests: dict[str, dict[str, Any]] = {}
+        self.out: IO[str] | None = None
+        apply_memory_limit(int(spec.get("memory_limit_mb") or 0))
+        if not self.is_worker and spec.get("results"):
+            self.out = open(spec["results"], "a", encoding="utf-8")  # noqa: SIM115
+        from pytest_trace_opt import opto_support
+
+        opto_support.install(self.runtime)
+
+    # -- stream ---------------------------------------------------------------------------
+    def emit(self, event: dict[str, Any]) -> None:
+        if self.out is not None:
+            self.out.write(json.dumps(event, default=str) + "\n")
+            self.out.flush()
+
+    # -- in the process that runs the test -------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        self.runtime.begin_test()
+        tracer = sys.gettrace()
+        timed = self.test_timeout > 0 and threading.current_thread() is threading.main_thread()
+        if timed:
+            limit = self.test_timeout
+
+            def on_alarm(signum: int, frame: FrameType | None) -> None:
+                raise TestTimeout(describe_timeout(limit, frame))
+
+            previous = signal.signal(signal.SIGALRM, on_alarm)
+            # Re-fires every second in case candidate code swallows the first one.
+            signal.setitimer(signal.ITIMER_REAL, limit, 1.0)
+        try:
+            return (yield)
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+            if sys.gettrace() is not tracer:
+                sys.settrace(tracer)
+            self.runtime.end_test()
+            from pytest_trace_opt import opto_support
+
+            opto_support.reset_graph()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        try:
+            return (yield)
+        except KeyboardInterrupt:
+            raise CandidateInterrupted("the code under test raised KeyboardInterrupt") from None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report: pytest.TestReport = yield
+        if report.failed:
+            text = item.config.hook.pytest_trace_opt_feedback(report=report, item=item)
+            if text:
+                report.user_properties.append((FEEDBACK_PROPERTY, str(text)))
+        if call.when == "teardown":
+            feedback = item.stash.get(feedback_key, None)
+            if feedback is not None:
+                # The fixture's own teardown may not have copied them yet.
+                known = set(map(tuple, report.user_properties))
+                for prop in feedback.as_properties():
+                    if prop not in known:
+                        report.user_properties.append(prop)
+            recorder = self.runtime.current
+            record = recorder.to_json() if recorder is not None else {"calls": [], "used": []}
+            record["targets"] = self.runtime.target_dicts(record["used"])
+            record["explicit"] = self.runtime.explicit_targets(item)
+            report.user_properties.append((RECORD_PROPERTY, json.dumps(record, default=str)))
+        return report
+
+    # -- in the process that writes results (single process or xdist controller) ----------
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        self.emit({"event": "start", "nodeid": nodeid})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        state = self.tests.setdefault(
+            report.nodeid,
+            {
+                "event": "result",
+                "nodeid": report.nodeid,
+                "outcome": "passed",
+                "duration": 0.0,
+                "feedback": [],
+                "critiques": [],
+                "scores": [],
+                "record": None,
+                "reports": [],
+            },
+        )
+        state["duration"] += report.duration
+        if report.failed:
+            state["outcome"] = "failed" if report.when == "call" else "error"
+        elif report.skipped and state["outcome"] == "passed":
+            state["outcome"] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        for name, value in report.user_properties:
+            if name == FEEDBACK_PROPERTY:
+                state["feedback"].append(value)
+            elif name == RECORD_PROPERTY:
+                state["record"] = json.loads(value)
+            elif name == CRITIQUE_PROPERTY and value not in state["critiques"]:
+                state["critiques"].append(value)
+            elif name == SCORE_PROPERTY and report.when == "teardown":
+                state["scores"].append(value)
+        if self.serialize_reports:
+            data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
+            data["user_properties"] = [
+                p for p in data.get("user_properties", []) if p[0] not in INTERNAL_PROPERTIES
+            ]
+            state["reports"].append(data)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        state = self.tests.pop(nodeid, None)
+        if state is not None:
+            self.emit(state)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.emit(
+                {
+                    "event": "collect_error",
+                    "nodeid": report.nodeid,
+                    "text": str(report.longrepr)[-3000:],
+                }
+            )
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.emit({"event": "finish", "exitstatus": int(exitstatus)})
+        if self.out is not None:
+            self.out.close()
+            self.out = None

@@ -1,0 +1,1 @@
+"""``--trace-plan``: placeholder registration point, filled in by the planning work."""

@@ -1,0 +1,86 @@
+"""pytest entry point: options, markers, hooks, fixture. Nothing heavy is imported here.
+
+The stateful parts are registered only when switched on: the optimization controller
+under ``--trace-optimize``, the planner under ``--trace-plan``, and the evaluation
+recorder inside the child processes that the controller starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_trace_opt import hookspecs
+from pytest_trace_opt.decorator import CHILD_ENV
+from pytest_trace_opt.feedback import TraceFeedback, default_feedback, feedback_key
+from pytest_trace_opt.settings import Settings, add_options, read_settings
+
+settings_key = pytest.StashKey[Settings]()
+
+MARKER_DOC = (
+    "trainable(*targets, holdout=False): run this test under --trace-optimize and use its "
+    "result as feedback for the trainables it exercises (or the given targets: objects or "
+    "dotted names); holdout=True judges candidates without showing failures to the optimizer"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_DOC)
+    settings = read_settings(config)
+    config.stash[settings_key] = settings
+    if os.environ.get(CHILD_ENV):
+        # An evaluation child started by the controller: record, never optimize.
+        from pytest_trace_opt.child import ChildRecorder
+
+        config.pluginmanager.register(ChildRecorder(config), "trace-opt-child")
+    elif settings.optimize:
+        from pytest_trace_opt.controller import Controller
+
+        config.pluginmanager.register(Controller(config, settings), "trace-opt-controller")
+    elif settings.plan:
+        from pytest_trace_opt.planner import Planner
+
+        config.pluginmanager.register(Planner(config, settings), "trace-opt-planner")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    settings = config.stash.get(settings_key, None)
+    if settings is None or not settings.active or os.environ.get(CHILD_ENV):
+        return None
+    mode = "optimize" if settings.optimize else "plan (no LLM calls)"
+    lines = [
+        f"trace-opt: {mode}; optimizer {settings.optimizer}; LLM {settings.llm}; "
+        f"budget {settings.budget_text()}; seed {settings.seed}",
+        "trace-opt: only tests tagged @pytest.mark.trainable run while optimizing; "
+        "every selected test runs once more against the accepted candidate",
+    ]
+    return lines
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_trace_opt_feedback(report: pytest.TestReport, item: pytest.Item) -> str | None:
+    return default_feedback(report)
+
+
+@pytest.fixture
+def trace_feedback(request: pytest.FixtureRequest) -> Iterator[TraceFeedback]:
+    """Add feedback beyond assertions: ``trace_feedback.critique(text)``, ``.score(x)``.
+
+    Outside optimization it only records (the values show up as ``user_properties``).
+    """
+    feedback = TraceFeedback()
+    request.node.stash[feedback_key] = feedback
+    yield feedback
+    for name, value in feedback.as_properties():
+        request.node.user_properties.append((name, value))

@@ -1,0 +1,380 @@
+"""Inside an evaluation child: run candidate code in place of trainables and record calls.
+
+Candidate code is compiled into a namespace that falls back to the function's real
+module globals at lookup time, so ``monkeypatch`` of module globals stays visible,
+helper functions and imports the LLM adds just work, and tests see plain return
+values and the original exception types (none of ``bundle``'s wrapping).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import json
+import linecache
+import os
+import textwrap
+import types
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_trace_opt.decorator import CHILD_ENV
+from pytest_trace_opt.feedback import bounded_repr
+
+
+class CandidateDefinitionError(Exception):
+    """The candidate code did not define a usable function."""
+
+
+@dataclass
+class TargetInfo:
+    """What the controller learns about a trainable from a child (JSON-serializable)."""
+
+    key: str
+    kind: str  # "code" | "value"
+    name: str  # qualname of a function, or the name of a value
+    file: str  # path relative to the rootdir (absolute when outside it)
+    line: int  # 1-based line of the def, or of the node(...) call
+    original: Any  # source text of the function, or the literal value
+    function_name: str | None = None
+    is_method: bool = False
+    description: str = ""
+    origin: str = "trainable"  # trainable | bundle | node
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CallRecord:
+    key: str
+    function: str
+    args: dict[str, str]
+    types: dict[str, str] = field(default_factory=dict)  # type names of args and "return"
+    output: str | None = None
+    exception: str | None = None
+    values: dict[str, str] = field(default_factory=dict)  # trainable values read by the call
+
+
+class TestRecorder:
+    """Calls and trainables one test exercised."""
+
+    def __init__(self, max_calls: int) -> None:
+        self.max_calls = max_calls
+        self.calls: list[CallRecord] = []
+        self.used: list[str] = []
+        self.dropped_calls = 0
+        self.depth = 0
+
+    def use(self, key: str) -> None:
+        if key not in self.used:
+            self.used.append(key)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "calls": [asdict(c) for c in self.calls],
+            "used": list(self.used),
+            "dropped_calls": self.dropped_calls,
+        }
+
+
+class _ModuleChain(dict):  # type: ignore[type-arg]
+    """Globals for candidate code: own definitions first, then the live module globals."""
+
+    def __init__(self, module_globals: dict[str, Any]) -> None:
+        super().__init__()
+        self.module_globals = module_globals
+        self["__name__"] = module_globals.get("__name__", "__trace_opt_candidate__")
+        self["__builtins__"] = module_globals.get("__builtins__", __builtins__)
+
+    def __missing__(self, key: str) -> Any:
+        return self.module_globals[key]
+
+
+class Runtime:
+    """Process-wide state of an evaluation child."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self.rootdir = Path(spec.get("rootdir") or os.getcwd())
+        self.candidate: dict[str, Any] = dict(spec.get("candidate", {}))
+        self.max_repr = int(spec.get("max_repr", 300))
+        self.max_calls = int(spec.get("max_calls_per_test", 6))
+        self.targets: dict[str, TargetInfo] = {}
+        self.current: TestRecorder | None = None
+
+    # -- targets -----------------------------------------------------------------------
+    def relpath(self, filename: str) -> str:
+        path = Path(filename).resolve()
+        try:
+            return path.relative_to(self.rootdir.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def register(self, info: TargetInfo) -> TargetInfo:
+        return self.targets.setdefault(info.key, info)
+
+    def target_dicts(self, keys: list[str]) -> list[dict[str, Any]]:
+        return [asdict(self.targets[k]) for k in keys if k in self.targets]
+
+    def explicit_targets(self, item: Any) -> dict[str, list[str]]:
+        """Targets named by ``@pytest.mark.trainable(obj_or_dotted_name, ...)``."""
+        from pytest_trace_opt.opto_support import key_of
+
+        keys: list[str] = []
+        errors: list[str] = []
+        for marker in item.iter_markers("trainable"):
+            for target in marker.args:
+                obj = target
+                if isinstance(target, str):
+                    try:
+                        obj = resolve_dotted(target)
+                    except (ImportError, AttributeError) as exc:
+                        errors.append(f"trainable target {target!r} not found: {exc}")
+                        continue
+                key = key_of(obj)
+                if key is None:
+                    shown = target if isinstance(target, str) else getattr(obj, "__qualname__", obj)
+                    errors.append(
+                        f"trainable target {shown!r} is not trainable: decorate it with "
+                        "@trainable or @bundle(trainable=True), or make it "
+                        "node(..., trainable=True)"
+                    )
+                elif key not in keys:
+                    keys.append(key)
+        return {"keys": keys, "errors": errors}
+
+    def begin_test(self) -> TestRecorder:
+        self.current = TestRecorder(self.max_calls)
+        return self.current
+
+    def end_test(self) -> TestRecorder | None:
+        recorder, self.current = self.current, None
+        return recorder
+
+    # -- calls ---------------------------------------------------------------------------
+    def begin_call(
+        self, target: TargetInfo, bind: Callable[[], dict[str, Any]]
+    ) -> CallRecord | None:
+        recorder = self.current
+        if recorder is None:
+            return None
+        recorder.use(target.key)
+        recorder.depth += 1
+        if recorder.depth > 1:  # inner (recursive) calls: the outer call tells the story
+            return None
+        if len(recorder.calls) >= recorder.max_calls:
+            recorder.dropped_calls += 1
+            return None
+        try:
+            bound = bind()
+        except Exception:
+            bound = {}
+        args = {name: bounded_repr(v, self.max_repr) for name, v in bound.items()}
+        types_ = {name: type(v).__name__ for name, v in bound.items()}
+        record = CallRecord(key=target.key, function=target.name, args=args, types=types_)
+        recorder.calls.append(record)
+        return record
+
+    def end_call(
+        self, record: CallRecord | None, *, result: Any = None, exc: BaseException | None = None
+    ) -> None:
+        if self.current is not None:
+            self.current.depth = max(0, self.current.depth - 1)
+        if record is None:
+            return
+        if exc is not None:
+            record.exception = (
+                f"{type(exc).__name__}: {bounded_repr(str(exc), self.max_repr)[1:-1]}"
+            )
+        else:
+            record.output = bounded_repr(result, self.max_repr)
+            record.types["return"] = type(result).__name__
+
+
+def resolve_dotted(name: str) -> Any:
+    """``pkg.module.obj.attr`` → the object (the longest importable module prefix wins)."""
+    import importlib
+
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            if cut == 1:
+                raise
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(name)
+
+
+_RUNTIME: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _RUNTIME
+    if _RUNTIME is None:
+        spec_path = os.environ.get(CHILD_ENV, "")
+        spec: dict[str, Any] = {}
+        if spec_path and Path(spec_path).is_file():
+            spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+        _RUNTIME = Runtime(spec)
+    return _RUNTIME
+
+
+def function_source(fn: types.FunctionType) -> tuple[str, int]:
+    """Dedented source of ``fn`` from its ``def`` line (decorators dropped), and that line."""
+    lines, start = inspect.getsourcelines(fn)
+    text = textwrap.dedent("".join(lines))
+    tree = ast.parse(text)
+    node = tree.body[0]
+    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    body_lines = text.splitlines(keepends=True)[node.lineno - 1 :]
+    return textwrap.dedent("".join(body_lines)), start + node.lineno - 1
+
+
+def target_key(relpath: str, qualname: str) -> str:
+    return f"{relpath}::{qualname}"
+
+
+class CodeSlot:
+    """A trainable function inside a child: runs the candidate code when there is one."""
+
+    def __init__(self, fn: types.FunctionType, description: str | None) -> None:
+        runtime = get_runtime()
+        self.fn = fn
+        self.signature = inspect.signature(fn)
+        qualname = fn.__qualname__
+        try:
+            source, line = function_source(fn)
+        except (OSError, TypeError, SyntaxError, AssertionError):
+            source, line = "", fn.__code__.co_firstlineno
+        filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+        relpath = runtime.relpath(filename)
+        self.is_method = (
+            "." in qualname.replace("<locals>.", "")
+            and bool(self.signature.parameters)
+            and next(iter(self.signature.parameters)) in ("self", "cls")
+        )
+        doc = inspect.getdoc(fn) or ""
+        self.info = runtime.register(
+            TargetInfo(
+                key=target_key(relpath, qualname),
+                kind="code",
+                name=qualname,
+                file=relpath,
+                line=line,
+                original=source,
+                function_name=fn.__name__,
+                is_method=self.is_method,
+                description=description or doc,
+                origin="trainable",
+                notes=["defined inside a function: a patch cannot be written"]
+                if "<locals>" in qualname
+                else [],
+            )
+        )
+        self._compiled_for: str | None = None
+        self._impl: Callable[..., Any] | None = None
+        self._owner: type | None = None
+
+    def implementation(self, args: tuple[Any, ...]) -> Callable[..., Any]:
+        code = get_runtime().candidate.get(self.info.key)
+        if not code or code == self.info.original:
+            return self.fn
+        if self._compiled_for != code or self._impl is None:
+            self._impl = self._compile(code, args)
+            self._compiled_for = code
+        return self._impl
+
+    def _defining_class(self, args: tuple[Any, ...]) -> type | None:
+        if not self.is_method or not args:
+            return None
+        owner = args[0] if isinstance(args[0], type) else type(args[0])
+        class_name = self.fn.__qualname__.split(".")[-2]
+        for klass in owner.__mro__:
+            if klass.__name__ == class_name and self.fn.__name__ in klass.__dict__:
+                return klass
+        return None
+
+    def _compile(self, code: str, args: tuple[Any, ...]) -> Callable[..., Any]:
+        name = self.fn.__name__
+        filename = f"<trace-opt candidate {self.fn.__qualname__}>"
+        owner = self._defining_class(args)
+        source = code
+        if owner is not None:
+            # Compile inside a class of the same name so that self.__x mangles as in the
+            # original; the __class__ cell is pointed at the real class for super().
+            source = f"class {owner.__name__}:\n" + textwrap.indent(code, "    ")
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        namespace = _ModuleChain(self.fn.__globals__)
+        try:
+            exec(compile(source, filename, "exec"), namespace)
+        except BaseException as exc:  # SystemExit and friends at definition time too
+            raise CandidateDefinitionError(
+                f"the candidate for {self.fn.__qualname__} could not be defined: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        if owner is not None:
+            impl = namespace[owner.__name__].__dict__.get(name)
+            if isinstance(impl, (staticmethod, classmethod)):
+                impl = impl.__func__
+            if isinstance(impl, types.FunctionType) and impl.__closure__:
+                for var, cell in zip(impl.__code__.co_freevars, impl.__closure__, strict=True):
+                    if var == "__class__":
+                        cell.cell_contents = owner
+        else:
+            impl = dict.get(namespace, name)
+        if not callable(impl):
+            raise CandidateDefinitionError(
+                f"the candidate for {self.fn.__qualname__} does not define {name}()"
+            )
+        return impl  # type: ignore[no-any-return]
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+        def bound() -> dict[str, Any]:
+            arguments = self.signature.bind(*args, **kwargs).arguments
+            return {k: v for k, v in arguments.items() if k not in ("self", "cls")}
+
+        return bound
+
+
+def candidate_function(fn: types.FunctionType, description: str | None) -> Callable[..., Any]:
+    """The wrapper ``trainable`` returns inside an evaluation child."""
+    slot = CodeSlot(fn, description)
+    runtime = get_runtime()
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def trainable_async_call(*args: Any, **kwargs: Any) -> Any:
+            impl = slot.implementation(args)
+            record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
+            try:
+                result = await impl(*args, **kwargs)
+            except BaseException as exc:
+                runtime.end_call(record, exc=exc)
+                raise
+            runtime.end_call(record, result=result)
+            return result
+
+        trainable_async_call.__trace_opt_target__ = slot.info  # type: ignore[attr-defined]
+        return trainable_async_call
+
+    @functools.wraps(fn)
+    def trainable_call(*args: Any, **kwargs: Any) -> Any:
+        impl = slot.implementation(args)
+        record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
+        try:
+            result = impl(*args, **kwargs)
+        except BaseException as exc:
+            runtime.end_call(record, exc=exc)
+            raise
+        runtime.end_call(record, result=result)
+        return result
+
+    trainable_call.__trace_opt_target__ = slot.info  # type: ignore[attr-defined]
+    return trainable_call
