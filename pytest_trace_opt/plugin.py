@@ -84,3 +84,23 @@ def trace_feedback(request: pytest.FixtureRequest) -> Iterator[TraceFeedback]:
     yield feedback
     for name, value in feedback.as_properties():
         request.node.user_properties.append((name, value))
+
+
+def _node_data(value: object) -> object:
+    module = type(value).__module__ or ""
+    if module.startswith("opto.trace") and hasattr(value, "_data"):
+        return value._data
+    return value
+
+
+def pytest_assertrepr_compare(
+    config: pytest.Config, op: str, left: object, right: object
+) -> list[str] | None:
+    """Show the values inside Trace nodes instead of ``<MessageNode object at 0x…>``."""
+    left_data, right_data = _node_data(left), _node_data(right)
+    if left_data is left and right_data is right:
+        return None
+    return [
+        f"{left_data!r} {op} {right_data!r}",
+        "(Trace nodes, compared by their data)",
+    ]

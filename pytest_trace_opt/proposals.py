@@ -1,0 +1,513 @@
+"""Check a recovered suggestion before anything runs it.
+
+:func:`check_code` decides whether suggested source may replace a trainable function: it must
+parse, define the right function with a compatible signature, run nothing at import, and differ
+from the current code. :func:`check_value` coerces a suggested value to the current value's type.
+Both return a :class:`Check` whose ``reason`` is one line meant to be shown back to the model.
+
+Pure and stdlib-only (``black`` is used for normalisation when importable). Never imports ``opto``
+and never executes the candidate.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+__all__ = ["Check", "check_code", "check_value"]
+
+_MAX_SHOWN = 60
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict on one suggested value."""
+
+    ok: bool
+    value: object  # normalized value to use (code text, or coerced value)
+    reason: str  # "" when ok; else one line
+
+
+def _fail(value: object, reason: str) -> Check:
+    return Check(False, value, reason)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _shown(value: object) -> str:
+    return _short(repr(value))
+
+
+# --------------------------------------------------------------------------------------------
+# code
+
+_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@cache
+def _black_formatter() -> Callable[[str], str] | None:
+    try:
+        import black
+    except Exception:  # black missing or broken: keep the dedented text
+        return None
+
+    mode = black.Mode()
+
+    def fmt(code: str) -> str:
+        return black.format_str(code, mode=mode)
+
+    return fmt
+
+
+def _normalise(code: str) -> str:
+    fmt = _black_formatter()
+    if fmt is not None:
+        try:
+            return fmt(code)
+        except Exception:  # black rejects some valid code (e.g. odd target versions)
+            pass
+    return code.strip("\n") + "\n"
+
+
+def _parse(code: str) -> tuple[ast.Module | None, str]:
+    try:
+        return ast.parse(code), ""
+    except SyntaxError as err:
+        where = f" at line {err.lineno}" if err.lineno else ""
+        return None, f"syntax error{where}: {err.msg}"
+    except (ValueError, RecursionError, MemoryError) as err:
+        return None, f"syntax error: {_short(str(err)) or type(err).__name__}"
+
+
+def _strip_decorators(code: str, node: _FunctionNode) -> str:
+    if not node.decorator_list:
+        return code
+    lines = code.split("\n")
+    first = min(d.lineno for d in node.decorator_list)
+    del lines[first - 1 : node.lineno - 1]
+    return "\n".join(lines)
+
+
+def _strip_main_guard(code: str, tree: ast.Module) -> str:
+    """Drop ``if __name__ == "__main__":`` blocks: they never run when the code is loaded."""
+    guards = [n for n in tree.body if _is_main_guard(n)]
+    if not guards:
+        return code
+    lines = code.split("\n")
+    for node in reversed(guards):
+        del lines[node.lineno - 1 : node.end_lineno]
+    return "\n".join(lines)
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _is_literal(node: ast.AST | None) -> bool:
+    if node is None:
+        return True
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
+# decorators that only wrap a helper when it is defined (they call nothing of the model's)
+_SAFE_DECORATORS = frozenset(
+    {
+        "cache",
+        "cached_property",
+        "classmethod",
+        "dataclass",
+        "lru_cache",
+        "overload",
+        "property",
+        "staticmethod",
+        "total_ordering",
+    }
+)
+
+
+def _no_call(node: ast.AST | None) -> bool:
+    """An expression evaluated at definition time that calls nothing (names, literals, ...)."""
+    return node is None or not any(isinstance(n, ast.Call) for n in ast.walk(node))
+
+
+def _safe_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Name):
+        name = target.id
+    elif isinstance(target, ast.Attribute) and _no_call(target.value):
+        name = target.attr
+    else:
+        return False
+    if name not in _SAFE_DECORATORS:
+        return False
+    if isinstance(node, ast.Call):
+        return all(_is_literal(a) for a in node.args) and all(
+            _is_literal(k.value) for k in node.keywords
+        )
+    return True
+
+
+def _definition_time_code(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether defining this helper runs code: decorators, defaults and annotations."""
+    args = node.args
+    evaluated: list[ast.expr | None] = [*args.defaults, *args.kw_defaults, node.returns]
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            evaluated.append(arg.annotation)
+    return not (
+        all(_safe_decorator(d) for d in node.decorator_list) and all(_no_call(e) for e in evaluated)
+    )
+
+
+def _statement_shown(node: ast.stmt) -> str:
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        return f"{_short(ast.unparse(node.value.func))}(...)"
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed node
+        return type(node).__name__
+    first = text.split("\n", 1)[0]
+    return _short(first + (" ..." if "\n" in text else ""))
+
+
+def _runs_at_import(node: ast.stmt) -> bool:
+    """True when a module-level statement (other than the target def) executes code."""
+    if isinstance(node, ast.Import | ast.ImportFrom) or _is_docstring(node):
+        return False
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return _definition_time_code(node)
+    if isinstance(node, ast.ClassDef):
+        evaluated = [*node.bases, *(k.value for k in node.keywords)]
+        if not all(_no_call(e) for e in evaluated):
+            return True
+        if not all(_safe_decorator(d) for d in node.decorator_list):
+            return True
+        return any(_runs_at_import(stmt) for stmt in node.body)
+    if isinstance(node, ast.Assign):
+        return not (
+            _is_literal(node.value)
+            and all(isinstance(t, ast.Name | ast.Tuple) for t in node.targets)
+        )
+    if isinstance(node, ast.AnnAssign):
+        return not (
+            isinstance(node.target, ast.Name)
+            and _is_literal(node.value)
+            and _no_call(node.annotation)
+        )
+    return not isinstance(node, ast.Pass)
+
+
+def _kind_word(node: _FunctionNode) -> str:
+    return "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+
+
+def _signature_problem(cand: ast.arguments, cur: ast.arguments, is_method: bool) -> str:
+    """Why ``cand`` cannot be called the way ``cur`` is, or "" when compatible."""
+    cur_pos = [*cur.posonlyargs, *cur.args]
+    cand_pos = [*cand.posonlyargs, *cand.args]
+    cur_names = [a.arg for a in cur_pos]
+    cand_names = [a.arg for a in cand_pos]
+    cand_kwonly = [a.arg for a in cand.kwonlyargs]
+    if is_method and cur_names and (not cand_names or cand_names[0] != cur_names[0]):
+        return f"'{cur_names[0]}' must stay the first parameter"
+
+    def has_default(args: ast.arguments, index: int) -> bool:
+        n_pos = len(args.posonlyargs) + len(args.args)
+        return index >= n_pos - len(args.defaults)
+
+    for i, name in enumerate(cur_names):
+        if i >= len(cand_names) or cand_names[i] != name:
+            if name in cand_kwonly:
+                return f"signature changed: parameter '{name}' became keyword-only"
+            if name in cand_names:
+                return f"signature changed: parameter '{name}' moved"
+            if i < len(cand_names) and cand_names[i] not in cur_names:
+                return f"signature changed: parameter '{name}' renamed to '{cand_names[i]}'"
+            return f"signature changed: parameter '{name}' removed"
+        cur_posonly = i < len(cur.posonlyargs)
+        cand_posonly = i < len(cand.posonlyargs)
+        if cur_posonly != cand_posonly:
+            kind = "positional-only" if cand_posonly else "positional-or-keyword"
+            return f"signature changed: parameter '{name}' became {kind}"
+        if has_default(cur, i) and not has_default(cand, i):
+            return f"signature changed: parameter '{name}' lost its default"
+    for i in range(len(cur_names), len(cand_names)):
+        if not has_default(cand, i):
+            return f"signature changed: new parameter '{cand_names[i]}' needs a default"
+    if cur.vararg is not None and cand.vararg is None:
+        return f"signature changed: parameter '*{cur.vararg.arg}' removed"
+    if cur.kwarg is not None and cand.kwarg is None:
+        return f"signature changed: parameter '**{cur.kwarg.arg}' removed"
+    cur_kw = {a.arg: d for a, d in zip(cur.kwonlyargs, cur.kw_defaults, strict=True)}
+    cand_kw = {a.arg: d for a, d in zip(cand.kwonlyargs, cand.kw_defaults, strict=True)}
+    for name, default in cur_kw.items():
+        if name not in cand_kw:
+            if name in cand_names:
+                continue  # keyword-only -> positional-or-keyword still accepts name=...
+            return f"signature changed: parameter '{name}' removed"
+        if default is not None and cand_kw[name] is None:
+            return f"signature changed: parameter '{name}' lost its default"
+    for name, default in cand_kw.items():
+        if name not in cur_kw and default is None:
+            return f"signature changed: new parameter '{name}' needs a default"
+    return ""
+
+
+def _top_level_defs(tree: ast.Module, name: str) -> list[_FunctionNode]:
+    return [n for n in tree.body if isinstance(n, _FunctionNode) and n.name == name]
+
+
+def check_code(candidate: str, current: str, function_name: str, *, is_method: bool) -> Check:
+    """Whether ``candidate`` may replace ``current`` (the source of ``function_name``).
+
+    ``value`` is the normalised candidate (dedented, decorators and ``__main__`` guards removed,
+    formatted with black when available) whenever it parses.
+    """
+    if not isinstance(candidate, str):
+        return _fail(candidate, f"suggested code is a {type(candidate).__name__}, not text")
+    code = textwrap.dedent(candidate.replace("\r\n", "\n")).strip("\n")
+    if not code.strip():
+        return _fail(candidate, "empty code")
+    tree, error = _parse(code)
+    if tree is None:
+        return _fail(code, error)
+
+    code = _strip_main_guard(code, tree)
+    tree, error = _parse(code)
+    if tree is None:  # pragma: no cover - removing whole statements keeps the code valid
+        return _fail(code, error)
+
+    targets = _top_level_defs(tree, function_name)
+    if not targets:
+        funcs = [n.name for n in tree.body if isinstance(n, _FunctionNode)]
+        classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
+        if funcs:
+            return _fail(code, f"defines {funcs[-1]}() instead of {function_name}()")
+        if classes:
+            return _fail(code, f"defines class {classes[-1]} instead of {function_name}()")
+        nested = any(
+            isinstance(n, _FunctionNode) and n.name == function_name for n in ast.walk(tree)
+        )
+        where = " at top level" if nested else ""
+        return _fail(code, f"does not define {function_name}(){where}")
+    if len(targets) > 1:
+        return _fail(code, f"defines {function_name}() {len(targets)} times")
+    target = targets[0]
+
+    code = _strip_decorators(code, target)
+    tree, error = _parse(code)
+    if tree is None:  # pragma: no cover - removing decorator lines keeps the code valid
+        return _fail(code, error)
+    target = _top_level_defs(tree, function_name)[0]
+
+    # the current definition: kind and signature to keep
+    current_code = textwrap.dedent(str(current).replace("\r\n", "\n")).strip("\n")
+    current_tree, _ = _parse(current_code)
+    current_def = None
+    if current_tree is not None:
+        current_defs = _top_level_defs(current_tree, function_name)
+        if current_defs:
+            current_def = current_defs[-1]
+            current_code = _strip_decorators(current_code, current_def)
+            current_tree, _ = _parse(current_code)
+    if current_def is not None:
+        if isinstance(current_def, ast.AsyncFunctionDef) != isinstance(
+            target, ast.AsyncFunctionDef
+        ):
+            return _fail(
+                code,
+                f"{function_name}() must stay '{_kind_word(current_def)}', "
+                f"not '{_kind_word(target)}'",
+            )
+        problem = _signature_problem(target.args, current_def.args, is_method)
+        if problem:
+            return _fail(code, problem)
+
+    # nothing else may run when the code is loaded
+    for node in tree.body:
+        if node is target:
+            continue
+        if is_method:
+            if _is_docstring(node):
+                continue
+            return _fail(
+                code,
+                f"only the method {function_name}() may be defined; "
+                f"found top-level {_statement_shown(node)}",
+            )
+        if _runs_at_import(node):
+            return _fail(code, f"top-level statement would run at import: {_statement_shown(node)}")
+
+    normalised = _normalise(code)
+    if current_tree is not None:
+        unchanged = normalised == _normalise(current_code) or ast.dump(tree) == ast.dump(
+            current_tree
+        )
+        if unchanged:
+            return _fail(normalised, "unchanged from the current value")
+    return Check(True, normalised, "")
+
+
+# --------------------------------------------------------------------------------------------
+# values
+
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def _unquote(text: str) -> str | None:
+    """The string a model meant when it wrote a quoted literal (``'Hello'``), else None."""
+    s = text.strip()
+    if len(s) < 2 or s[0] not in "\"'" or s[-1] != s[0]:
+        return None
+    try:
+        inner = ast.literal_eval(s)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return inner if isinstance(inner, str) else None
+
+
+def _literal(text: str) -> object:
+    s = text.strip()
+    if s.startswith("```"):
+        s = s.strip("`").strip()
+        if s.split("\n", 1)[0].strip().isalpha():
+            s = s.split("\n", 1)[1] if "\n" in s else ""
+    try:
+        return ast.literal_eval(s)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    return json.loads(s)  # true/false/null spellings; raises ValueError on failure
+
+
+def _coerce(candidate: object, current: object) -> tuple[object, str]:
+    """(coerced value, reason); reason is "" on success."""
+    target = type(current)
+    name = target.__name__
+    got = f"expected {'an' if name[0] in 'aeiou' else 'a'} {name}, got {_shown(candidate)}"
+
+    if current is None:
+        return candidate, ""
+    if target is bool:
+        if isinstance(candidate, bool):
+            return candidate, ""
+        if isinstance(candidate, int | float) and candidate in (0, 1):
+            return bool(candidate), ""
+        if isinstance(candidate, str):
+            word = (_unquote(candidate) or candidate).strip().lower()
+            if word in _TRUE:
+                return True, ""
+            if word in _FALSE:
+                return False, ""
+        return None, got
+    if target is int:
+        if isinstance(candidate, bool):
+            return None, got
+        if isinstance(candidate, int):
+            return candidate, ""
+        if isinstance(candidate, float) and candidate.is_integer():
+            return int(candidate), ""
+        if isinstance(candidate, str):
+            s = (_unquote(candidate) or candidate).strip().replace("_", "")
+            try:
+                return int(s), ""
+            except ValueError:
+                pass
+            try:
+                as_float = float(s)
+            except ValueError:
+                return None, got
+            if as_float.is_integer():
+                return int(as_float), ""
+        return None, got
+    if target is float:
+        if isinstance(candidate, bool):
+            return None, got
+        if isinstance(candidate, int | float):
+            return float(candidate), ""
+        if isinstance(candidate, str):
+            try:
+                return float((_unquote(candidate) or candidate).strip().replace("_", "")), ""
+            except ValueError:
+                return None, got
+        return None, got
+    if target is str:
+        if isinstance(candidate, str):
+            unquoted = _unquote(candidate)
+            current_quoted = _unquote(str(current)) is not None
+            if unquoted is not None and not current_quoted:
+                return unquoted, ""
+            return candidate, ""
+        if isinstance(candidate, int | float) and not isinstance(candidate, bool):
+            return str(candidate), ""
+        return None, got
+    if target in (list, tuple, dict, set, frozenset):
+        value = candidate
+        if isinstance(value, str):
+            try:
+                value = _literal(value)
+            except ValueError:
+                return None, f"{got}: not a {name} literal"
+        if isinstance(value, target):
+            return value, ""
+        if target in (list, tuple, set, frozenset) and isinstance(value, list | tuple | set):
+            return target(value), ""
+        return None, got
+    if isinstance(candidate, target):
+        return candidate, ""
+    try:
+        return target(candidate), ""  # type: ignore[call-arg]
+    except Exception:
+        return None, f"cannot convert {_shown(candidate)} to {name}"
+
+
+def _same(a: object, b: object) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def check_value(candidate: object, current: object) -> Check:
+    """Coerce ``candidate`` to ``type(current)``; reject failures and no-op suggestions."""
+    value, reason = _coerce(candidate, current)
+    if reason:
+        return _fail(candidate, reason)
+    if _same(value, current):
+        return _fail(value, "unchanged from the current value")
+    return Check(True, value, "")
