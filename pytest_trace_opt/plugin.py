@@ -1,8 +1,8 @@
 """pytest entry point: options, markers, hooks, fixture. Nothing heavy is imported here.
 
 The stateful parts are registered only when switched on: the optimization controller
-under ``--trace-optimize``, the planner under ``--trace-plan``, and the evaluation
-recorder inside the child processes that the controller starts.
+under ``--trace-optimize`` and the evaluation recorder inside the child processes that
+the controller starts.
 """
 
 from __future__ import annotations
@@ -48,19 +48,14 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_trace_opt.controller import Controller
 
         config.pluginmanager.register(Controller(config, settings), "trace-opt-controller")
-    elif settings.plan:
-        from pytest_trace_opt.planner import Planner
-
-        config.pluginmanager.register(Planner(config, settings), "trace-opt-planner")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
     if settings is None or not settings.active or os.environ.get(CHILD_ENV):
         return None
-    mode = "optimize" if settings.optimize else "plan (no LLM calls)"
     lines = [
-        f"trace-opt: {mode}; optimizer {settings.optimizer}; LLM {settings.llm}; "
+        f"trace-opt: optimize; optimizer {settings.optimizer}; LLM {settings.llm}; "
         f"budget {settings.budget_text()}; seed {settings.seed}",
         "trace-opt: only tests tagged @pytest.mark.trainable run while optimizing; "
         "every selected test runs once more against the accepted candidate",

@@ -52,22 +52,6 @@ OPTIONS: tuple[Option, ...] = (
         ini=False,
     ),
     Option(
-        "plan",
-        "plan",
-        "bool",
-        False,
-        "describe what would be optimized and its risks, without calling an LLM",
-        ini=False,
-    ),
-    Option(
-        "strict",
-        "strict",
-        "bool",
-        False,
-        "with --trace-plan: exit non-zero on hidden-dependency or no-signal risks",
-        ini=False,
-    ),
-    Option(
         "apply",
         "apply",
         "bool",
@@ -189,8 +173,6 @@ _BY_FIELD = {option.field: option for option in OPTIONS}
 @dataclass(frozen=True)
 class Settings:
     optimize: bool = False
-    plan: bool = False
-    strict: bool = False
     apply: bool = False
     resume: bool = False
     rounds: int = 5
@@ -216,7 +198,7 @@ class Settings:
 
     @property
     def active(self) -> bool:
-        return self.optimize or self.plan
+        return self.optimize
 
     def budget_text(self) -> str:
         parts = [f"{self.rounds} rounds"]
@@ -315,10 +297,6 @@ def read_settings(config: pytest.Config) -> Settings:
             value = (base / value).resolve()
         values[option.field] = value
     settings = Settings(**values)
-    if settings.strict and not settings.plan:
-        raise pytest.UsageError("--trace-strict only applies to --trace-plan")
-    if settings.optimize and settings.plan:
-        raise pytest.UsageError("--trace-optimize and --trace-plan are exclusive: pick one")
     if (settings.apply or settings.resume) and not settings.optimize:
         raise pytest.UsageError("--trace-apply and --trace-resume need --trace-optimize")
     return settings

@@ -1,1 +1,0 @@
-"""``--trace-plan``: placeholder registration point, filled in by the planning work."""
