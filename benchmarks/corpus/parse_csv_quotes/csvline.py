@@ -1,0 +1,24 @@
+"""A minimal CSV splitter for the log importer (no csv module on the device)."""
+
+from pytest_trace_opt import trainable
+
+
+@trainable
+def split_csv_line(line):
+    """Split one CSV line into its fields.
+
+    Fields are separated by commas. A field wrapped in double quotes may contain
+    commas, and inside such a field a doubled quote ("") stands for one literal
+    quote character: '"a ""b"" c",x' gives ['a "b" c', 'x'].
+    """
+    fields, field, quoted = [], "", False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            fields.append(field)
+            field = ""
+        else:
+            field += ch
+    fields.append(field)
+    return fields
