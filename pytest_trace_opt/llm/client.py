@@ -1,0 +1,301 @@
+"""LLMClient: budgets, record/replay, retries and statistics around one backend."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .backends import Backend, LiteLLMBackend, LocalBackend, Transient, unavailable
+from .cassette import Cassette, make_request
+from .config import LLMConfig
+from .errors import BudgetExhausted, CassetteMiss, LLMError, LLMUnavailable
+from .response import ChatCompletion, Choice, Completion, LLMStats, Message, Usage
+from .retry import Sleep, backoff_delay
+
+BackendFactory = Callable[[], Backend]
+
+
+def _wants_json(response_format: Any) -> bool:
+    if response_format is None:
+        return False
+    kind = (
+        response_format.get("type")
+        if isinstance(response_format, dict)
+        else getattr(response_format, "type", None)
+    )
+    return kind in ("json_object", "json_schema")
+
+
+class LLMClient:
+    """The object handed to trace-opt optimizers as ``llm``.
+
+    ``client(messages=..., response_format=..., max_tokens=...)`` returns an OpenAI-shaped
+    object (``.choices[0].message.content``, ``.usage.prompt_tokens``...). ``create`` is the
+    same call (OptoPrimeMulti and TextGrad use it).
+    """
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        backend_factory: BackendFactory,
+        *,
+        model_id: str,
+        provider: str,
+        description: str,
+        cassette: Cassette | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.stats = LLMStats()
+        self.cassette = cassette
+        self.model_id = model_id
+        self.provider = provider
+        self._description = description
+        self._factory = backend_factory
+        self._backend: Backend | None = None
+        self._dead: LLMUnavailable | None = None
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._lock = threading.RLock()
+        self._inflight = 0
+        self._closed = False
+
+    # ------------------------------------------------------------------ public API
+
+    def __call__(
+        self,
+        messages: list[dict[str, Any]],
+        response_format: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        **kwargs: Any,
+    ) -> ChatCompletion:
+        """One chat completion (``n=k`` makes k calls, each counted and budgeted)."""
+        n = int(kwargs.get("n") or 1)
+        want_json = self.config.json_mode and _wants_json(response_format)
+        limit = self.config.max_tokens
+        max_tok = limit if max_tokens is None else max(1, min(int(max_tokens), limit))
+        temp = self.config.temperature if temperature is None else float(temperature)
+        choices: list[Choice] = []
+        usage = Usage()
+        replayed = True
+        for i in range(max(1, n)):
+            comp, was_replayed = self._one(list(messages), want_json, max_tok, temp)
+            replayed = replayed and was_replayed
+            choices.append(
+                Choice(
+                    message=Message(content=comp.content), index=i, finish_reason=comp.finish_reason
+                )
+            )
+            usage.prompt_tokens += comp.prompt_tokens
+            usage.completion_tokens += comp.completion_tokens
+        return ChatCompletion(choices=choices, usage=usage, model=self.model_id, replayed=replayed)
+
+    create = __call__
+
+    def describe(self) -> str:
+        text = self._description
+        if self.cassette is not None:
+            how = (
+                "replay only" if self.cassette.replay_only else f"record mode {self.cassette.mode}"
+            )
+            text += f" [cassette {self.cassette.path.name}: {how}]"
+        return text
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            if self.cassette is not None:
+                self.cassette.save()
+        finally:
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<LLMClient {self.describe()}>"
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_budget_locked(self) -> None:
+        cfg, st = self.config, self.stats
+        if cfg.deadline is not None and self._clock() >= cfg.deadline:
+            raise BudgetExhausted("timeout")
+        if cfg.max_calls is not None and st.calls + self._inflight >= cfg.max_calls:
+            raise BudgetExhausted("llm-calls", f"{st.calls} of {cfg.max_calls} calls made")
+        if cfg.max_total_tokens is not None and st.total_tokens >= cfg.max_total_tokens:
+            raise BudgetExhausted(
+                "tokens", f"{st.total_tokens} of {cfg.max_total_tokens} tokens used"
+            )
+
+    def _get_backend(self) -> Backend:
+        if self._dead is not None:
+            raise LLMUnavailable(self._dead.provider, self._dead.cause)
+        if self._backend is None:
+            try:
+                self._backend = self._factory()
+            except LLMUnavailable as e:
+                self._dead = e
+                raise
+        return self._backend
+
+    def _one(
+        self, messages: list[dict[str, Any]], want_json: bool, max_tok: int, temp: float
+    ) -> tuple[Completion, bool]:
+        if self._closed:
+            raise LLMError("LLMClient is closed")
+        request = make_request(self.model_id, messages, temp, max_tok, want_json)
+        with self._lock:
+            self._check_budget_locked()
+            if self.cassette is not None:
+                hit = self.cassette.lookup(request)
+                if hit is not None:
+                    usage = hit.get("usage") or {}
+                    comp = Completion(
+                        content=str(hit.get("content", "")),
+                        prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                        completion_tokens=int(usage.get("completion_tokens", 0)),
+                    )
+                    self.stats.calls += 1
+                    self.stats.replayed_calls += 1
+                    self.stats.prompt_tokens += comp.prompt_tokens
+                    self.stats.completion_tokens += comp.completion_tokens
+                    return comp, True
+                if self.cassette.replay_only:
+                    from .cassette import request_key
+
+                    raise CassetteMiss(
+                        str(self.cassette.path),
+                        request_key(request),
+                        f"record mode {self.cassette.mode} replays only; use 'new' to record",
+                    )
+            self._inflight += 1
+        started = time.monotonic()
+        try:
+            comp = self._call_with_retries(messages, want_json, max_tok, temp)
+        finally:
+            with self._lock:
+                self._inflight -= 1
+                self.stats.seconds += time.monotonic() - started
+        with self._lock:
+            self.stats.calls += 1
+            self.stats.prompt_tokens += comp.prompt_tokens
+            self.stats.completion_tokens += comp.completion_tokens
+            if comp.cost is not None:
+                self.stats.cost = (self.stats.cost or 0.0) + comp.cost
+        if self.cassette is not None:
+            self.cassette.record(request, comp.content, comp.prompt_tokens, comp.completion_tokens)
+        return comp, False
+
+    def _call_with_retries(
+        self, messages: list[dict[str, Any]], want_json: bool, max_tok: int, temp: float
+    ) -> Completion:
+        backend = self._get_backend()
+        cfg = self.config
+        attempt = 0
+        while True:
+            try:
+                return backend.complete(
+                    messages,
+                    temperature=temp,
+                    max_tokens=max_tok,
+                    json_mode=want_json,
+                    timeout=cfg.timeout,
+                    seed=cfg.seed,
+                )
+            except Transient as t:
+                if attempt >= cfg.retries:
+                    tries = f"after {cfg.retries} retries" if cfg.retries else "(retries disabled)"
+                    err = unavailable(backend.provider, f"{t.cause} {tries}", sticky=t.sticky)
+                    if t.sticky:
+                        self._dead = err
+                    if cfg.verbose:
+                        raise err from t
+                    raise err from None
+                delay = backoff_delay(attempt, rng=self._rng)
+                if t.retry_after is not None:
+                    delay = t.retry_after
+                if cfg.deadline is not None and self._clock() + delay >= cfg.deadline:
+                    raise BudgetExhausted(
+                        "timeout", f"retrying after '{t.cause}' would pass the deadline"
+                    ) from None
+                with self._lock:
+                    self.stats.retries += 1
+                self._sleep(delay)
+                attempt += 1
+            except LLMUnavailable as e:
+                if getattr(e, "sticky", False):
+                    self._dead = e
+                raise
+
+
+def build_llm(
+    config: LLMConfig,
+    *,
+    sleep: Sleep = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: Callable[[], float] = random.random,
+) -> LLMClient:
+    """Build the client for ``config``.
+
+    Raises :class:`LLMUnavailable` at once when the backend cannot work (no model file,
+    no llama-cpp-python...) unless a replay-only cassette makes the backend unnecessary;
+    the model itself is loaded on the first call that needs it.
+    """
+    cassette = Cassette(config.cassette, config.record_mode) if config.cassette else None
+    factory: BackendFactory
+    if config.model == "local":
+        from ..local import default_model_path, display_name
+
+        path = (
+            str(Path(config.model_path).expanduser())
+            if config.model_path
+            else str(default_model_path())
+        )
+        model_id = "local/" + Path(path).name
+        provider = "local"
+        description = f"local {display_name(path)} (llama.cpp in-process)"
+
+        def factory() -> Backend:
+            return LocalBackend(path, n_ctx=config.n_ctx, seed=config.seed)
+
+    else:
+        model_id = config.model
+        provider = f"{config.model} at {config.base_url}" if config.base_url else config.model
+        description = f"{config.model} via LiteLLM" + (
+            f" at {config.base_url}" if config.base_url else ""
+        )
+
+        def factory() -> Backend:
+            return LiteLLMBackend(config.model, config.base_url, verbose=config.verbose)
+
+    client = LLMClient(
+        config,
+        factory,
+        model_id=model_id,
+        provider=provider,
+        description=description,
+        cassette=cassette,
+        sleep=sleep,
+        clock=clock,
+        rng=rng,
+    )
+    if cassette is None or not cassette.replay_only:
+        client._get_backend()  # fail fast with a clear LLMUnavailable
+    return client

@@ -1,0 +1,147 @@
+"""Real-model tests (marker ``llm``): the 1.5B Qwen model in-process and behind
+``python -m llama_cpp.server`` reached through LiteLLM.
+
+Outside CI they skip with a reason when the model file or llama-cpp-python is missing;
+under CI (``$CI`` set) they fail instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from llm_server import free_port
+
+from pytest_trace_opt.llm import LLMConfig, build_llm
+from pytest_trace_opt.local import default_model_path
+
+pytestmark = pytest.mark.llm
+
+PROMPT = [
+    {"role": "system", "content": "You answer with a JSON object only."},
+    {
+        "role": "user",
+        "content": 'Return {"sum": N} where N is 2 + 3. Reply with JSON only.',
+    },
+]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (required under CI)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="module")
+def model_file() -> Path:
+    path = default_model_path("1.5b")
+    if importlib.util.find_spec("llama_cpp") is None:
+        _missing('llama-cpp-python is not installed: pip install "pytest-trace-opt[local]"')
+    if not path.is_file():
+        _missing(f"no model at {path}: run python -m pytest_trace_opt.local fetch")
+    return path
+
+
+def _check_json_answer(content: str) -> None:
+    data = json.loads(content)
+    assert isinstance(data, dict) and data, content
+
+
+def test_local_in_process_json(model_file: Path) -> None:
+    client = build_llm(LLMConfig(model="local", max_tokens=64, n_ctx=2048))
+    assert client.describe() == "local Qwen2.5-Coder-1.5B-Instruct Q4_K_M (llama.cpp in-process)"
+    resp = client(messages=PROMPT, response_format={"type": "json_object"}, max_tokens=4096)
+    _check_json_answer(resp.choices[0].message.content)
+    assert resp.usage.prompt_tokens > 10
+    assert 0 < resp.usage.completion_tokens <= 64
+    assert client.stats.calls == 1 and client.stats.seconds > 0
+    # the model is loaded once per process and reused by a second client
+    from pytest_trace_opt.llm import backends
+
+    loaded = [id(m) for m in backends._LLAMA_CACHE.values()]
+    assert len(loaded) == 1
+    again = build_llm(LLMConfig(model="local", max_tokens=64, n_ctx=2048))
+    resp2 = again(messages=PROMPT, response_format={"type": "json_object"})
+    assert [id(m) for m in backends._LLAMA_CACHE.values()] == loaded
+    assert resp2.choices[0].message.content == resp.choices[0].message.content  # temperature 0
+    client.close()
+    again.close()
+
+
+@pytest.fixture(scope="module")
+def llama_server(model_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:
+        _missing('llama-cpp-python server extra missing: pip install "llama-cpp-python[server]"')
+    port = free_port()
+    log = tmp_path_factory.mktemp("llama_server") / "server.log"
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model_file),
+        "--model_alias", "qwen", "--host", "127.0.0.1", "--port", str(port),
+        "--n_ctx", "4096", "--n_threads", "2",
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"llama_cpp.server exited with {proc.returncode}: {log.read_text()[-800:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{base}/v1/models", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server not ready after 120 s: {log.read_text()[-800:]}")
+            time.sleep(0.5)
+        yield f"{base}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def test_litellm_against_llama_server(
+    llama_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+    cassette = tmp_path / "real.json"
+    config = LLMConfig(
+        model="openai/qwen", base_url=llama_server, max_tokens=64, timeout=120.0,
+        cassette=str(cassette),
+    )  # fmt: skip
+    client = build_llm(config)
+    resp = client(messages=PROMPT, response_format={"type": "json_object"})
+    _check_json_answer(resp.choices[0].message.content)
+    assert resp.usage.prompt_tokens > 10 and resp.usage.completion_tokens > 0
+    assert client.stats.calls == 1 and client.stats.cost in (None, 0.0)
+    client.close()
+    # the recorded answer replays without the server
+    replay = build_llm(
+        LLMConfig(
+            model="openai/qwen",
+            base_url="http://127.0.0.1:9/v1",
+            max_tokens=64,
+            cassette=str(cassette),
+        )
+    )
+    again = replay(messages=PROMPT, response_format={"type": "json_object"})
+    assert again.choices[0].message.content == resp.choices[0].message.content
+    assert replay.stats.replayed_calls == 1
+    assert "dummy" not in cassette.read_text()

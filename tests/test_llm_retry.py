@@ -1,0 +1,191 @@
+"""Retries and error mapping through LiteLLM against a fault-injecting local HTTP server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from llm_server import (
+    FaultServer,
+    closed_port,
+    malformed,
+    ok,
+    slow,
+    status,
+    truncated,
+)
+
+from pytest_trace_opt.llm import LLMClient, LLMConfig, LLMUnavailable, build_llm
+
+MSG = [{"role": "user", "content": "hi"}]
+JSON = {"type": "json_object"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    srv = FaultServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-dummy")
+    server.script.clear()
+    server.requests.clear()
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def client_for(base_url: str, sleeps: Sleeps, **cfg: object) -> LLMClient:
+    config = LLMConfig(
+        model="openai/fake",
+        base_url=base_url,
+        timeout=cfg.pop("timeout", 2.0),  # type: ignore[arg-type]
+        retries=cfg.pop("retries", 3),  # type: ignore[arg-type]
+        **cfg,  # type: ignore[arg-type]
+    )
+    return build_llm(config, sleep=sleeps)
+
+
+def test_success_passes_request_through(server: FaultServer) -> None:
+    sleeps = Sleeps()
+    client = client_for(server.base_url, sleeps)
+    resp = client(messages=MSG, response_format=JSON, max_tokens=99, temperature=0.2)
+    assert resp.choices[0].message.content == '{"answer": 42}'
+    assert (resp.usage.prompt_tokens, resp.usage.completion_tokens) == (11, 7)
+    body = server.requests[0]["json"]
+    assert body["model"] == "fake" and body["max_tokens"] == 99
+    assert body["response_format"] == JSON and body["temperature"] == 0.2
+    assert client.stats.calls == 1 and client.stats.retries == 0
+    assert client.describe() == f"openai/fake via LiteLLM at {server.base_url}"
+
+
+def test_json_mode_off_sends_no_response_format(server: FaultServer) -> None:
+    client = client_for(server.base_url, Sleeps(), json_mode=False)
+    client(messages=MSG, response_format=JSON)
+    assert "response_format" not in server.requests[0]["json"]
+
+
+def test_connection_refused(server: FaultServer) -> None:
+    sleeps = Sleeps()
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    client = client_for(url, sleeps)
+    t = time.monotonic()
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG, response_format=JSON)
+    assert str(ei.value) == f"openai/fake at {url}: connection refused after 3 retries"
+    assert len(sleeps) == 3 and all(0 <= s <= 8 for s in sleeps)
+    assert sleeps[0] <= 0.5 and sleeps[1] <= 1.0 and sleeps[2] <= 2.0  # full jitter bounds
+    # OptoPrime retries once without response_format: no second round of retries
+    with pytest.raises(LLMUnavailable, match="connection refused"):
+        client(messages=MSG)
+    assert len(sleeps) == 3
+    assert time.monotonic() - t < 10
+
+
+def test_slow_reply_times_out_then_succeeds(server: FaultServer) -> None:
+    sleeps = Sleeps()
+    server.push(slow(1.5), ok("late but fine"))
+    client = client_for(server.base_url, sleeps, timeout=0.5)
+    resp = client(messages=MSG)
+    assert resp.choices[0].message.content == "late but fine"
+    assert server.posts == 2 and client.stats.retries == 1
+
+
+def test_slow_reply_exhausts_retries(server: FaultServer) -> None:
+    server.push(slow(1.0), slow(1.0))
+    client = client_for(server.base_url, Sleeps(), timeout=0.3, retries=1)
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG)
+    assert "no answer within the 0.3 s timeout after 1 retries" in str(ei.value)
+
+
+def test_429_honours_retry_after(server: FaultServer) -> None:
+    sleeps = Sleeps()
+    server.push(status(429, {"Retry-After": "7"}), ok("after the wait"))
+    client = client_for(server.base_url, sleeps)
+    assert client(messages=MSG).choices[0].message.content == "after the wait"
+    assert sleeps == [7.0]
+    assert server.posts == 2
+
+
+def test_429_without_retry_after_uses_backoff(server: FaultServer) -> None:
+    sleeps = Sleeps()
+    server.push(status(429), ok())
+    client = client_for(server.base_url, sleeps)
+    client(messages=MSG)
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.5
+
+
+@pytest.mark.parametrize("code", [500, 502, 503])
+def test_5xx_then_success(server: FaultServer, code: int) -> None:
+    sleeps = Sleeps()
+    server.push(status(code), ok("recovered"))
+    client = client_for(server.base_url, sleeps)
+    assert client(messages=MSG).choices[0].message.content == "recovered"
+    assert client.stats.retries == 1 and len(sleeps) == 1
+
+
+def test_500_exhausted(server: FaultServer) -> None:
+    server.push(*[status(500)] * 3)
+    client = client_for(server.base_url, Sleeps(), retries=2)
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG)
+    assert "server error (HTTP 500)" in str(ei.value) and "after 2 retries" in str(ei.value)
+    assert server.posts == 3
+
+
+def test_malformed_body_then_success(server: FaultServer) -> None:
+    server.push(malformed(), ok("good json"))
+    client = client_for(server.base_url, Sleeps())
+    assert client(messages=MSG).choices[0].message.content == "good json"
+    assert server.posts == 2
+
+
+def test_truncated_body_then_success(server: FaultServer) -> None:
+    server.push(truncated(), ok("whole"))
+    client = client_for(server.base_url, Sleeps())
+    assert client(messages=MSG).choices[0].message.content == "whole"
+    assert server.posts == 2
+
+
+def test_401_is_permanent_and_quick(server: FaultServer) -> None:
+    sleeps = Sleeps()
+    server.push(status(401, message="Incorrect API key provided: sk-dummy"))
+    client = client_for(server.base_url, sleeps)
+    t = time.monotonic()
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG, response_format=JSON)
+    assert time.monotonic() - t < 2
+    msg = str(ei.value)
+    assert msg.startswith(f"openai/fake at {server.base_url}: authentication failed (HTTP 401)")
+    assert "\n" not in msg and "Traceback" not in msg and "sk-dummy" not in msg
+    assert ei.value.__cause__ is None and ei.value.__suppress_context__  # no provider traceback
+    assert sleeps == [] and server.posts == 1
+    with pytest.raises(LLMUnavailable):  # sticky: no second request
+        client(messages=MSG)
+    assert server.posts == 1
+
+
+def test_verbose_keeps_provider_traceback(server: FaultServer) -> None:
+    server.push(status(401))
+    client = client_for(server.base_url, Sleeps(), verbose=True)
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG)
+    assert ei.value.__cause__ is not None
+    assert "\n" not in str(ei.value)
+
+
+@pytest.mark.parametrize(("code", "words"), [(404, "unknown model"), (400, "bad request")])
+def test_other_permanent_errors(server: FaultServer, code: int, words: str) -> None:
+    sleeps = Sleeps()
+    server.push(status(code))
+    client = client_for(server.base_url, sleeps)
+    with pytest.raises(LLMUnavailable, match=words):
+        client(messages=MSG)
+    assert sleeps == [] and server.posts == 1
