@@ -89,6 +89,10 @@ class Controller:
         self.llm: CountingLLM | None = None
         self.llm_client: Any = None
         self.reporter: Any = None
+        # CI outputs (patch dir, GitHub summary/annotations, HTML, exit gate) read the result.
+        from pytest_trace_opt.ci_reports import CIReports
+
+        config.pluginmanager.register(CIReports(config, settings), "trace-opt-ci-reports")
 
     # -- collection -------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -264,9 +268,11 @@ class Controller:
             )
         line += f"; eval {record.eval_seconds:.1f} s"
         self._write(line, green=record.status == "accepted", yellow=record.status == "rejected")
-        if self.config.option.verbose > 0:
-            for note in record.notes:
-                self._write(f"    {note}")
+        notes = record.notes if self.config.option.verbose > 0 else record.notes[-2:]
+        if record.status in ("accepted", "baseline") and self.config.option.verbose <= 0:
+            notes = []
+        for note in notes:
+            self._write(f"    {note}")
 
     def _targets(self, baseline: Evaluation) -> dict[str, dict[str, Any]]:
         """Trainables that the tagged tests exercised (or named explicitly)."""
@@ -290,6 +296,10 @@ class Controller:
         before = state.history[0].counts if state.history else Counts()
         target_errors = sorted({e for r in state.best.results(tagged) for e in r.target_errors})
         problems += target_errors + state.best.problems
+        best_counts = counts(state.best, self.visible, self.holdout)
+        if state.best_values and not _improves(best_counts, before):
+            # Ties are accepted to keep exploring, but only an improvement is proposed.
+            state.best_values = {}
         self._write("trace-opt: final check of every selected test with the accepted candidate")
         final = evaluator.run(state.best_values, self.all_ids, serialize_reports=True)
         self._replay(session, final)
@@ -446,6 +456,12 @@ class Controller:
         terminalreporter.write_sep("=", "trace-opt summary", bold=True)
         for line in summary_lines(self.result, self.config.invocation_params.dir):
             terminalreporter.write_line(line)
+
+
+def _improves(after: Counts, before: Counts) -> bool:
+    if after.passed != before.passed:
+        return after.passed > before.passed
+    return (after.score or 0.0) > (before.score or 0.0)
 
 
 class _NoTargets(Exception):

@@ -25,6 +25,13 @@ MAX_FEEDBACK_CHARS = 4000
 MAX_TESTS_IN_GRAPH = 4
 MAX_CALLS_PER_TEST = 3
 
+# OptoPrime's objective, made concrete: the feedback comes from tests.
+OBJECTIVE = (
+    "You need to change the <value> of the variables in #Variables so that the failing tests "
+    "described in #Feedback pass, and the passing ones keep passing. Fix the root cause for every "
+    "input of the kind shown; do not special-case the inputs that appear in the tests."
+)
+
 
 def import_optimizers() -> Any:
     """``opto.optimizers`` without its side effects on the terminal and network."""
@@ -158,7 +165,7 @@ def make_optimizer(name: str, parameters: list[Any], llm: Any, max_tokens: int) 
     if base is None:
         raise ValueError(f"unknown optimizer {name!r}")
     cls = type(f"Lenient{base.__name__}", (_LenientSteps, base), {})
-    return cls(parameters, llm=llm, max_tokens=max_tokens)
+    return cls(parameters, llm=llm, max_tokens=max_tokens, objective=OBJECTIVE)
 
 
 def _multi_extract(self: Any, response: str) -> dict[str, Any]:

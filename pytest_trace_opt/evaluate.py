@@ -80,6 +80,7 @@ class TestResult:
     critiques: list[str] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    dropped_calls: int = 0  # calls past the per-test limit, not recorded
     used: list[str] = field(default_factory=list)
     explicit: list[str] = field(default_factory=list)
     target_errors: list[str] = field(default_factory=list)
@@ -300,6 +301,7 @@ def _result_from_event(data: dict[str, Any]) -> TestResult:
         critiques=list(data.get("critiques", [])),
         scores=[float(s) for s in data.get("scores", [])],
         calls=list(record.get("calls", [])),
+        dropped_calls=int(record.get("dropped_calls") or 0),
         used=list(record.get("used", [])),
         explicit=list(explicit.get("keys", [])),
         target_errors=list(explicit.get("errors", [])),

@@ -16,7 +16,8 @@ CRITIQUE_PROPERTY = "trace_opt.critique"
 
 # Frames from these packages are noise to the optimizer.
 _INTERNAL_PATH = re.compile(
-    r"[/\\](_pytest|pytest|pluggy|opto|pytest_trace_opt|xdist|execnet)[/\\]|<frozen |^<string>$"
+    r"(?:^|[/\\])(_pytest|pytest|pluggy|opto|pytest_trace_opt|xdist|execnet)[/\\]"
+    r"|<frozen |^<string>$"
 )
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
 

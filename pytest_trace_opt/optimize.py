@@ -83,7 +83,25 @@ def judge(
         return False, f"it lowers the score ({after.score:.3g} < {before.score:.3g})"
     if after.passed > before.passed:
         return True, f"{after.passed - before.passed} more test(s) pass"
+    hard = _hard_failures(candidate, [*visible, *holdout])
+    if hard > _hard_failures(best, [*visible, *holdout]):
+        return False, "it makes tests time out, crash or error instead of failing"
     return True, "no test lost"
+
+
+def _hard_failures(ev: Evaluation, nodeids: Sequence[str]) -> int:
+    return sum(1 for r in ev.results(nodeids) if r.outcome in ("timeout", "crashed", "error"))
+
+
+def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> list[str]:
+    """The first error line of a few failing tests: why a candidate was rejected."""
+    lines = []
+    for result in ev.failing(nodeids)[:limit]:
+        text = result.feedback_text()
+        errors = [ln.strip()[2:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+        reason = errors[-1] if errors else text.splitlines()[-1]
+        lines.append(clip(f"{result.nodeid.rsplit('::', 1)[-1]}: {reason}", 200))
+    return lines
 
 
 def temperature_for(attempt: int, base: float) -> float:
@@ -188,6 +206,7 @@ def run_rounds(
                 last_rejection = []
             else:
                 record.status = "rejected"
+                record.notes += failure_digest(evaluation, visible)
                 attempt += 1
                 last_rejection = _rejection_note(proposal, reason)
         state.history.append(record)

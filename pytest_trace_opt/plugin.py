@@ -1,8 +1,8 @@
 """pytest entry point: options, markers, hooks, fixture. Nothing heavy is imported here.
 
 The stateful parts are registered only when switched on: the optimization controller
-under ``--trace-optimize`` and the evaluation recorder inside the child processes that
-the controller starts.
+under ``--trace-optimize``, the planner under ``--trace-plan``, and the evaluation
+recorder inside the child processes that the controller starts.
 """
 
 from __future__ import annotations
@@ -34,6 +34,21 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> object:
+    # Under --trace-optimize the controller runs no test itself: pytest-xdist's -n/--dist
+    # are handed to the evaluation children (forwarded from the command line) instead of
+    # making this process start workers. This runs before xdist reads them.
+    distributing = getattr(config.option, "numprocesses", None) or getattr(
+        config.option, "tx", None
+    )
+    if distributing and config.getoption("trace_optimize", None) and not os.environ.get(CHILD_ENV):
+        config.option.numprocesses = None
+        config.option.tx = []
+        config.option.dist = "no"
+    return (yield)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_DOC)
@@ -48,14 +63,19 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_trace_opt.controller import Controller
 
         config.pluginmanager.register(Controller(config, settings), "trace-opt-controller")
+    elif settings.plan:
+        from pytest_trace_opt.planner import Planner
+
+        config.pluginmanager.register(Planner(config, settings), "trace-opt-planner")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(settings_key, None)
     if settings is None or not settings.active or os.environ.get(CHILD_ENV):
         return None
+    mode = "optimize" if settings.optimize else "plan (no LLM calls)"
     lines = [
-        f"trace-opt: optimize; optimizer {settings.optimizer}; LLM {settings.llm}; "
+        f"trace-opt: {mode}; optimizer {settings.optimizer}; LLM {settings.llm}; "
         f"budget {settings.budget_text()}; seed {settings.seed}",
         "trace-opt: only tests tagged @pytest.mark.trainable run while optimizing; "
         "every selected test runs once more against the accepted candidate",

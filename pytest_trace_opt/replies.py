@@ -506,17 +506,18 @@ def _strip_trailing_junk(code: str, function_name: str | None) -> str | None:
     if _defines(code, function_name):
         return code
     lines = code.rstrip().split("\n")
-    last = lines[-1]
+    # Several closing lines may trail the code: `    """` of a Python string, then `  }`.
     for _ in range(8):
-        m = _TRAILING_JUNK.search(last)
+        if not lines:
+            break
+        m = _TRAILING_JUNK.search(lines[-1])
         if m is None:
             break
-        last = last[: m.start()].rstrip()
-        candidate = "\n".join([*lines[:-1], last]) if last.strip() else "\n".join(lines[:-1])
+        last = lines[-1][: m.start()].rstrip()
+        lines = [*lines[:-1], last] if last.strip() else lines[:-1]
+        candidate = "\n".join(lines)
         if candidate.strip() and _defines(candidate, function_name):
             return candidate
-        if not last.strip():
-            break
     return None
 
 

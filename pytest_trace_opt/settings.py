@@ -52,6 +52,22 @@ OPTIONS: tuple[Option, ...] = (
         ini=False,
     ),
     Option(
+        "plan",
+        "plan",
+        "bool",
+        False,
+        "describe what would be optimized and its risks, without calling an LLM",
+        ini=False,
+    ),
+    Option(
+        "strict",
+        "strict",
+        "bool",
+        False,
+        "with --trace-plan: exit non-zero on hidden-dependency or no-signal risks",
+        ini=False,
+    ),
+    Option(
         "apply",
         "apply",
         "bool",
@@ -165,6 +181,38 @@ OPTIONS: tuple[Option, ...] = (
     Option("patch", "patch", "path", None, "write the proposed change as a patch file"),
     Option("report-json", "report_json", "path", None, "write the JSON report"),
     Option("seed", "seed", "int", 0, "seed for the LLM and the order of retries", minimum=0),
+    Option(
+        "patch-dir",
+        "patch_dir",
+        "path",
+        None,
+        "write one patch per changed target into this directory (paths relative to the git "
+        "repository root)",
+    ),
+    Option(
+        "report-html",
+        "report_html",
+        "path",
+        None,
+        "write a self-contained HTML report (diffs, a plot of tests passed per round, the "
+        "feedback and replies)",
+    ),
+    Option(
+        "github",
+        "github",
+        "choice",
+        "on",
+        "under GitHub Actions (GITHUB_ACTIONS=true): append a job summary to "
+        "$GITHUB_STEP_SUMMARY and annotate the changed lines",
+        choices=ON_OFF,
+    ),
+    Option(
+        "fail-on-proposal",
+        "fail_on_proposal",
+        "bool",
+        False,
+        "exit with status 1 when a change was proposed but not applied (for CI gating)",
+    ),
 )
 
 _BY_FIELD = {option.field: option for option in OPTIONS}
@@ -173,6 +221,8 @@ _BY_FIELD = {option.field: option for option in OPTIONS}
 @dataclass(frozen=True)
 class Settings:
     optimize: bool = False
+    plan: bool = False
+    strict: bool = False
     apply: bool = False
     resume: bool = False
     rounds: int = 5
@@ -195,10 +245,14 @@ class Settings:
     patch: Path | None = None
     report_json: Path | None = None
     seed: int = 0
+    patch_dir: Path | None = None
+    report_html: Path | None = None
+    github: str = "on"
+    fail_on_proposal: bool = False
 
     @property
     def active(self) -> bool:
-        return self.optimize
+        return self.optimize or self.plan
 
     def budget_text(self) -> str:
         parts = [f"{self.rounds} rounds"]
@@ -297,6 +351,10 @@ def read_settings(config: pytest.Config) -> Settings:
             value = (base / value).resolve()
         values[option.field] = value
     settings = Settings(**values)
+    if settings.strict and not settings.plan:
+        raise pytest.UsageError("--trace-strict only applies to --trace-plan")
+    if settings.optimize and settings.plan:
+        raise pytest.UsageError("--trace-optimize and --trace-plan are exclusive: pick one")
     if (settings.apply or settings.resume) and not settings.optimize:
         raise pytest.UsageError("--trace-apply and --trace-resume need --trace-optimize")
     return settings

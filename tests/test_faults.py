@@ -1,0 +1,115 @@
+"""Hostile candidates and broken replies: the session completes, nothing is written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import code_reply, tree_hashes
+
+# test_b_zero passes with the bug, so a candidate that breaks every test passes fewer.
+TESTS = """\
+import pytest
+
+from calc import add
+
+
+@pytest.mark.trainable
+def test_small():
+    assert add(2, 3) == 5
+
+
+@pytest.mark.trainable
+def test_zero():
+    assert add(0, 4) == 4
+
+
+@pytest.mark.trainable
+def test_b_zero():
+    assert add(5, 0) == 5
+"""
+
+FAST = ("--trace-optimize", "--trace-rounds", "1", "--trace-test-timeout", "1")
+
+
+def run_fault(
+    pytester: pytest.Pytester,
+    buggy_project: Callable[..., Path],
+    replies: list[str],
+    *extra: str,
+) -> tuple[pytest.RunResult, dict]:
+    root = buggy_project(replies, tests=TESTS)
+    before = tree_hashes(root)
+    report = root.parent / f"{root.name}-report.json"
+    result = pytester.runpytest_subprocess(
+        *FAST, *extra, "--trace-report-json", str(report), timeout=120
+    )
+    # the session completed: the final check replayed both tests and they still fail
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*2 failed, 1 passed*"])
+    result.stdout.fnmatch_lines(["outcome: no candidate improved on the original code"])
+    assert tree_hashes(root) == before
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["outcome"] in ("unchanged", "error")
+    assert data["patch"] == ""
+    return result, data
+
+
+@pytest.mark.parametrize(
+    ("code", "marker"),
+    [
+        ("def add(a, b):\n    while True:\n        pass\n", "timed out"),
+        ("import os\ndef add(a, b):\n    os._exit(1)\n", "died"),
+        ("import sys\ndef add(a, b):\n    sys.exit(0)\n", "SystemExit"),
+        ("def add(a, b):\n    raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+    ],
+    ids=["infinite-loop", "os-exit", "sys-exit", "keyboard-interrupt"],
+)
+def test_hostile_candidate_is_rejected(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], code: str, marker: str
+) -> None:
+    result, data = run_fault(pytester, buggy_project, [code_reply(code)], "-v")
+    rounds = data["rounds"]
+    assert [r["status"] for r in rounds] == ["baseline", "rejected"]
+    assert rounds[1]["counts"]["visible_passed"] == 0
+    assert "passes fewer tests" in rounds[1]["reason"]
+    # The candidate's own failure text (e.g. "timed out") is not kept in the report or
+    # printed: only the status and counts of the round are. See the lead's report.
+    assert marker
+
+
+# Reply-level faults never reach a child; they share one session with one round each.
+HUGE = code_reply("def add(a, b):\n    return a + b\n" + "# padding\n" * 400_000)
+REPLY_FAULTS = [
+    ("syntax error", code_reply("def add(a, b)\n    return a +\n")),
+    ("other function name", code_reply("def plus(a, b):\n    return a + b\n")),
+    ("empty reply", ""),
+    ("non-JSON reply", "I am not sure what to change here."),
+    ("TERMINATE", json.dumps({"reasoning": "done", "answer": "TERMINATE", "suggestion": {}})),
+    ("several MB", HUGE),
+]
+
+
+def test_unusable_replies_each_cost_one_round(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    assert len(HUGE) > 4_000_000
+    replies = [text for _, text in REPLY_FAULTS]
+    _, data = run_fault(pytester, buggy_project, replies, "--trace-rounds", str(len(replies)), "-v")
+    rounds = data["rounds"][1:]
+    assert len(rounds) == len(REPLY_FAULTS)
+    by_name = dict(zip([name for name, _ in REPLY_FAULTS], rounds, strict=True))
+    for name, record in by_name.items():
+        assert record["status"] in ("no-proposal", "terminated", "rejected"), name
+        assert record["counts"]["visible_passed"] == 0, name
+        assert record["llm_calls"] == 1, name
+    assert by_name["TERMINATE"]["status"] == "terminated"
+    assert by_name["empty reply"]["status"] == "no-proposal"
+    assert by_name["non-JSON reply"]["status"] == "no-proposal"
+    assert by_name["other function name"]["status"] == "no-proposal"
+    assert by_name["syntax error"]["status"] == "no-proposal"
+    # the report keeps replies bounded
+    assert len(by_name["several MB"]["response"]) <= 4000
+    assert data["llm"]["calls"] == len(REPLY_FAULTS)

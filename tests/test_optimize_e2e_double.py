@@ -1,0 +1,207 @@
+"""End to end: ``pytest --trace-optimize`` on a fresh project whose LLM is a ScriptedLLM."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import BUGGY_MODULE, CORRECT_ADD, code_reply, read_prompts, tree_hashes
+
+# One visible test passes with the bug (a - b == a + b when b == 0): a wrong fix loses it.
+MIXED_TESTS = """\
+import pytest
+
+from calc import add
+
+
+@pytest.mark.trainable
+def test_small():
+    assert add(2, 3) == 5
+
+
+@pytest.mark.trainable
+def test_zero():
+    assert add(0, 4) == 4
+
+
+@pytest.mark.trainable
+def test_b_zero():
+    assert add(5, 0) == 5
+"""
+
+HOLDOUT_TESTS = """\
+import pytest
+
+from calc import add
+
+
+@pytest.mark.trainable
+def test_small():
+    assert add(2, 3) == 5
+
+
+@pytest.mark.trainable
+def test_zero():
+    assert add(0, 4) == 4
+
+
+@pytest.mark.trainable(holdout=True)
+def test_hidden():
+    assert add(5, 0) == 5
+"""
+
+ROUND1 = ("--trace-optimize", "--trace-rounds", "1", "--trace-test-timeout", "2")
+
+
+@pytest.fixture
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Outputs live outside the project so the project tree can be compared byte for byte."""
+    return tmp_path_factory.mktemp("outputs")
+
+
+def test_correct_fix_is_found_reported_and_patch_applies(
+    pytester: pytest.Pytester,
+    buggy_project: Callable[..., Path],
+    out_dir: Path,
+    git_available: str,
+) -> None:
+    root = buggy_project([code_reply(CORRECT_ADD)])
+    subprocess.run([git_available, "init", "-q", str(root)], check=True)
+    before = tree_hashes(root)
+    patch, report = out_dir / "out.patch", out_dir / "report.json"
+    result = pytester.runpytest_subprocess(
+        *ROUND1, "--trace-patch", str(patch), "--trace-report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 0: 0/2 visible passed*",
+            "trace-opt round 1: 2/2 visible passed; accepted*1 call(s), 11+7 tokens*",
+            "*2 passed*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "outcome: every tagged test passes with the proposed change",
+            "changed add (calc.py:5):",
+            "diff --git a/calc.py b/calc.py",
+            "-    return a - b",
+            "+    return a + b",
+        ]
+    )
+    # the LLM saw the failure feedback
+    prompts = read_prompts(root)
+    assert len(prompts) == 1
+    assert "assert -1 == 5" in prompts[0]
+    # the patch file is git-applicable; the tree itself is untouched
+    text = patch.read_text(encoding="utf-8")
+    assert "+    return a + b" in text
+    check = subprocess.run(
+        [git_available, "apply", "--check", str(patch)], cwd=root, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+    assert tree_hashes(root) == before
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["schema_version"] == 1
+    assert data["outcome"] == "fixed"
+    assert data["before"]["visible_passed"] == 0
+    assert data["before"]["visible_total"] == 2
+    assert data["after"]["visible_passed"] == 2
+    assert [r["status"] for r in data["rounds"]] == ["baseline", "accepted"]
+    assert data["llm"]["calls"] == 1
+    assert data["llm"]["prompt_tokens"] == 11
+    assert data["llm"]["completion_tokens"] == 7
+    assert data["patch"] == text
+    assert data["final_check"] == {
+        "selected": 2, "passed": 2, "failed": 0, "broken_outside_tagged": []
+    }  # fmt: skip
+
+
+def test_wrong_fix_is_rejected_and_nothing_is_written(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], out_dir: Path
+) -> None:
+    root = buggy_project([code_reply("def add(a, b):\n    return a * b\n")], tests=MIXED_TESTS)
+    before = tree_hashes(root)
+    original = (root / "calc.py").read_bytes()
+    patch, report = out_dir / "out.patch", out_dir / "report.json"
+    result = pytester.runpytest_subprocess(
+        *ROUND1, "--trace-patch", str(patch), "--trace-report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 1: 0/3 visible passed; rejected (it passes fewer tests (0 instead "
+            "of 1))*",
+            "outcome: no candidate improved on the original code",
+            "*2 failed, 1 passed*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("diff --git*")
+    assert (root / "calc.py").read_bytes() == original
+    assert tree_hashes(root) == before
+    assert not patch.exists()
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["outcome"] == "unchanged"
+    assert data["patch"] == ""
+    assert data["after"]["visible_passed"] == 1
+
+
+def test_fix_that_breaks_a_passing_holdout_is_not_accepted(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], out_dir: Path
+) -> None:
+    overfit = "def add(a, b):\n    return 5 if a == 2 else 4\n"
+    root = buggy_project([code_reply(overfit)], tests=HOLDOUT_TESTS)
+    before = tree_hashes(root)
+    report = out_dir / "report.json"
+    result = pytester.runpytest_subprocess(*ROUND1, "--trace-report-json", str(report))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 0: 0/2 visible, 1/1 holdout passed*",
+            "trace-opt round 1: 2/2 visible, 0/1 holdout passed; rejected (it broke 1 hidden "
+            "check(s) that passed before)*",
+        ]
+    )
+    assert tree_hashes(root) == before
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["outcome"] == "unchanged"
+    assert data["rounds"][1]["status"] == "rejected"
+    assert data["patch"] == ""
+    # the holdout test is never shown to the LLM
+    assert "test_hidden" not in "".join(read_prompts(root))
+
+
+def test_trace_apply_writes_the_fix_with_a_backup(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    root = buggy_project([code_reply(CORRECT_ADD)])
+    original = (root / "calc.py").read_bytes()
+    result = pytester.runpytest_subprocess(*ROUND1, "--trace-apply")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["applied: wrote calc.py (previous content in .orig files)"])
+    assert (root / "calc.py.orig").read_bytes() == original
+    fixed = (root / "calc.py").read_text(encoding="utf-8")
+    assert "return a + b" in fixed
+    assert "return a - b" not in fixed
+    assert fixed.startswith("from pytest_trace_opt import trainable")
+    assert "@trainable\ndef add(a, b):" in fixed
+    # a plain run of the applied code passes
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
+
+
+def test_no_tagged_tests_says_so_and_exits_5(
+    pytester: pytest.Pytester, scripted_llm: Callable[..., None]
+) -> None:
+    scripted_llm([code_reply(CORRECT_ADD)])
+    pytester.makepyfile(calc=BUGGY_MODULE, test_calc="def test_plain():\n    assert 1\n")
+    before = tree_hashes(pytester.path)
+    result = pytester.runpytest_subprocess("--trace-optimize")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(
+        ["*trace-opt*", "no test is tagged @pytest.mark.trainable among the selected tests*"]
+    )
+    assert not (pytester.path / "prompts.log").exists()
+    assert tree_hashes(pytester.path) == before

@@ -1,0 +1,256 @@
+"""Unit tests of the round loop (optimize.py) with a fake evaluator and a fake engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from pytest_trace_opt.engine import Proposal
+from pytest_trace_opt.evaluate import Evaluation, TestResult
+from pytest_trace_opt.optimize import counts, judge, run_rounds, temperature_for
+from pytest_trace_opt.result import RoundRecord
+
+VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
+HOLDOUT = ["t.py::h"]
+
+
+def evaluation(
+    outcomes: dict[str, str], scores: dict[str, list[float]] | None = None
+) -> Evaluation:
+    scores = scores or {}
+    tests = {
+        n: TestResult(n, o, feedback=[f"{n} {o}"], scores=scores.get(n, []))
+        for n, o in outcomes.items()
+    }
+    return Evaluation(tests, {}, [], [], 0.01)
+
+
+def outcomes(passing: Sequence[str], ids: Sequence[str] = (*VISIBLE, *HOLDOUT)) -> dict[str, str]:
+    return {n: "passed" if n in passing else "failed" for n in ids}
+
+
+# -- judge ----------------------------------------------------------------------------
+def test_judge_rejects_fewer_passing_tests() -> None:
+    best = evaluation(outcomes(["t.py::a", "t.py::b"]))
+    candidate = evaluation(outcomes(["t.py::a"]))
+    accepted, reason = judge(best, candidate, VISIBLE, HOLDOUT)
+    assert not accepted
+    assert "fewer" in reason
+
+
+def test_judge_rejects_broken_holdout_even_if_visible_count_rises() -> None:
+    best = evaluation(outcomes(["t.py::h"]))
+    candidate = evaluation(outcomes(VISIBLE))  # 3 visible now pass, the holdout broke
+    accepted, reason = judge(best, candidate, VISIBLE, HOLDOUT)
+    assert not accepted
+    assert "hidden check" in reason
+    assert "t.py::h" not in reason  # holdout names never reach the LLM
+
+
+def test_judge_rejects_a_holdout_missing_from_the_candidate() -> None:
+    best = evaluation(outcomes(["t.py::h"]))
+    candidate = evaluation(outcomes(VISIBLE, ids=VISIBLE))
+    assert judge(best, candidate, VISIBLE, HOLDOUT)[0] is False
+
+
+def test_judge_accepts_equal_pass_count() -> None:
+    best = evaluation(outcomes(["t.py::a"]))
+    candidate = evaluation(outcomes(["t.py::b"]))
+    assert judge(best, candidate, VISIBLE, HOLDOUT) == (True, "no test lost")
+
+
+def test_judge_accepts_more_passing_tests() -> None:
+    best = evaluation(outcomes([]))
+    candidate = evaluation(outcomes(["t.py::a", "t.py::b"]))
+    accepted, reason = judge(best, candidate, VISIBLE, HOLDOUT)
+    assert accepted
+    assert reason == "2 more test(s) pass"
+
+
+def test_judge_rejects_lower_score_at_equal_count() -> None:
+    best = evaluation(outcomes(["t.py::a"]), {"t.py::b": [0.8]})
+    candidate = evaluation(outcomes(["t.py::a"]), {"t.py::b": [0.2]})
+    accepted, reason = judge(best, candidate, VISIBLE, HOLDOUT)
+    assert not accepted
+    assert "lowers the score" in reason
+
+
+def test_skipped_tests_are_not_counted() -> None:
+    ev = evaluation({"t.py::a": "passed", "t.py::b": "skipped", "t.py::c": "xfailed"})
+    c = counts(ev, VISIBLE, [])
+    assert (c.visible_passed, c.visible_total) == (2, 2)
+
+
+# -- temperature_for --------------------------------------------------------------------
+def test_temperature_first_attempt_is_the_base() -> None:
+    assert temperature_for(0, 0.2) == 0.2
+    assert temperature_for(0, 0.0) == 0.0
+
+
+def test_temperature_rises_on_retries_and_is_capped() -> None:
+    assert temperature_for(1, 0.0) == pytest.approx(0.3)
+    assert temperature_for(2, 0.0) == pytest.approx(0.6)
+    assert temperature_for(1, 0.5) == pytest.approx(0.8)
+    assert temperature_for(10, 0.0) == 1.0
+    assert temperature_for(1, -1.0) == pytest.approx(0.3)
+
+
+# -- run_rounds -------------------------------------------------------------------------
+class FakeEvaluator:
+    """Candidate value "v" of the key "k" decides which tests pass."""
+
+    def __init__(self, table: dict[str | None, list[str]]) -> None:
+        self.table = table
+        self.runs: list[dict[str, Any]] = []
+
+    def run(
+        self,
+        candidate: dict[str, Any],
+        nodeids: Sequence[str],
+        *,
+        serialize_reports: bool = False,
+        deadline: float | None = None,
+    ) -> Evaluation:
+        self.runs.append(dict(candidate))
+        passing = self.table[candidate.get("k")]
+        return evaluation(outcomes(passing, ids=list(nodeids)))
+
+
+class FakeEngine:
+    """Returns the scripted proposals in order (then keeps returning the last one)."""
+
+    def __init__(self, proposals: Sequence[Proposal | Exception]) -> None:
+        self.proposals = list(proposals)
+        self.calls: list[tuple[dict[str, Any], list[str], str, float | None]] = []
+
+    def propose(
+        self,
+        current: dict[str, Any],
+        failing: Sequence[Any],
+        feedback: str,
+        temperature: float | None,
+    ) -> Proposal:
+        self.calls.append((dict(current), [r.nodeid for r in failing], feedback, temperature))
+        item = self.proposals[min(len(self.calls), len(self.proposals)) - 1]
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+class StopError(Exception):
+    pass
+
+
+def loop(
+    evaluator: FakeEvaluator,
+    engine: FakeEngine,
+    rounds: int = 5,
+    visible: Sequence[str] = VISIBLE,
+    holdout: Sequence[str] = HOLDOUT,
+) -> tuple[Any, list[RoundRecord]]:
+    seen: list[RoundRecord] = []
+    state = run_rounds(
+        evaluator=evaluator,
+        engine_factory=lambda baseline: engine,
+        visible=visible,
+        holdout=holdout,
+        rounds=rounds,
+        base_temperature=0.0,
+        llm_stats=lambda: None,
+        on_round=seen.append,
+        stop_errors=(StopError,),
+    )
+    return state, seen
+
+
+ALL = [*VISIBLE, *HOLDOUT]
+
+
+def test_run_rounds_stops_when_all_tests_pass() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "good": ALL})
+    engine = FakeEngine([Proposal(values={"k": "good"})])
+    state, seen = loop(evaluator, engine, rounds=5)
+    assert state.stop_reason == "all tagged tests pass"
+    assert state.best_values == {"k": "good"}
+    assert [r.status for r in state.history] == ["baseline", "accepted"]
+    assert seen == state.history
+    assert len(engine.calls) == 1
+    # the engine sees the visible failures only, never the holdout
+    assert engine.calls[0][1] == VISIBLE
+
+
+def test_run_rounds_does_not_call_the_engine_when_everything_passes() -> None:
+    evaluator = FakeEvaluator({None: ALL})
+    engine = FakeEngine([StopError("must not be called")])
+    state, _ = loop(evaluator, engine)
+    assert state.stop_reason == "all tagged tests pass"
+    assert engine.calls == []
+    assert len(state.history) == 1
+
+
+def test_run_rounds_stops_at_the_round_limit() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"]})
+    engine = FakeEngine([Proposal(values={"k": "bad"})])
+    state, _ = loop(evaluator, engine, rounds=3)
+    assert state.stop_reason == "round limit (3) reached"
+    assert [r.status for r in state.history] == ["baseline"] + ["rejected"] * 3
+    assert state.best_values == {}
+    assert len(engine.calls) == 3
+    # retries raise the temperature; the rejection is fed back to the next prompt
+    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6])
+    assert "rejected because it passes fewer tests" in engine.calls[1][2]
+
+
+def test_run_rounds_keeps_the_best_when_a_later_candidate_is_worse() -> None:
+    evaluator = FakeEvaluator(
+        {None: ["t.py::h"], "half": ["t.py::a", "t.py::b", "t.py::h"], "worse": ["t.py::h"]}
+    )
+    engine = FakeEngine([Proposal(values={"k": "half"}), Proposal(values={"k": "worse"})])
+    state, _ = loop(evaluator, engine, rounds=2)
+    assert [r.status for r in state.history] == ["baseline", "accepted", "rejected"]
+    assert state.best_values == {"k": "half"}
+    assert counts(state.best, VISIBLE, HOLDOUT).passed == 3
+    # the second round starts from the accepted candidate
+    assert engine.calls[1][0] == {"k": "half"}
+    assert engine.calls[1][1] == ["t.py::c"]
+
+
+def test_run_rounds_rejects_a_candidate_that_breaks_the_holdout() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "overfit": VISIBLE})
+    engine = FakeEngine([Proposal(values={"k": "overfit"})])
+    state, _ = loop(evaluator, engine, rounds=1)
+    assert state.history[-1].status == "rejected"
+    assert "hidden check" in state.history[-1].reason
+    assert state.best_values == {}
+
+
+def test_run_rounds_records_unusable_and_terminated_replies() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"]})
+    engine = FakeEngine(
+        [Proposal(notes=["no JSON object in the reply"]), Proposal(terminated=True)]
+    )
+    state, _ = loop(evaluator, engine, rounds=2)
+    assert [r.status for r in state.history[1:]] == ["no-proposal", "terminated"]
+    assert "no JSON object" in state.history[1].reason
+    assert "TERMINATE" in state.history[2].reason
+    assert len(evaluator.runs) == 1  # nothing to evaluate after the baseline
+    assert "could not be used" in engine.calls[1][2]
+
+
+def test_run_rounds_stops_on_a_stop_error() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"]})
+    engine = FakeEngine([StopError("budget spent: llm-calls")])
+    state, _ = loop(evaluator, engine, rounds=4)
+    assert state.stop_reason == "budget spent: llm-calls"
+    assert state.stopped_by_error == "StopError"
+    assert len(state.history) == 1
+
+
+def test_run_rounds_stops_when_only_holdouts_fail() -> None:
+    evaluator = FakeEvaluator({None: VISIBLE})
+    engine = FakeEngine([StopError("must not be called")])
+    state, _ = loop(evaluator, engine)
+    assert "only holdout tests fail" in state.stop_reason
+    assert engine.calls == []
