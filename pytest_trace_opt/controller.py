@@ -8,6 +8,7 @@ terminal, ``--junitxml`` and the exit status read as a normal pytest run.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ from pytest_trace_opt.optimize import LoopState, counts, run_rounds
 from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
 from pytest_trace_opt.report import summary_lines
 from pytest_trace_opt.result import Counts, OptimizationResult, RoundRecord
+from pytest_trace_opt.sandbox import Sandbox, SandboxTooLarge
 from pytest_trace_opt.settings import Settings
 
 
@@ -89,6 +91,7 @@ class Controller:
         self.llm: CountingLLM | None = None
         self.llm_client: Any = None
         self.reporter: Any = None
+        self.sandbox: Sandbox | None = None
         # CI outputs (patch dir, GitHub summary/annotations, HTML, exit gate) read the result.
         from pytest_trace_opt.ci_reports import CIReports
 
@@ -124,8 +127,12 @@ class Controller:
         if session.config.option.collectonly or not session.items:
             return None
         self.reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        with _sigterm_as_interrupt():
-            self._optimize(session)
+        try:
+            with _sigterm_as_interrupt():
+                self._optimize(session)
+        finally:
+            if self.sandbox is not None:
+                self.sandbox.cleanup()
         return True
 
     def _write(self, line: str, **markup: bool) -> None:
@@ -140,7 +147,20 @@ class Controller:
         )
         if name != "trace_opt" or os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             plugin_args = ["-p", "pytest_trace_opt.plugin"]
+        sandbox = None
+        if self.settings.sandbox == "on":
+            if self.sandbox is None:
+                try:
+                    self.sandbox = Sandbox(self.config.rootpath)
+                except SandboxTooLarge as exc:
+                    self._write(
+                        f"trace-opt: evaluating in the project itself, not a private copy: {exc}",
+                        yellow=True,
+                    )
+                    self.settings = dataclasses.replace(self.settings, sandbox="off")
+            sandbox = self.sandbox
         return Evaluator(
+            sandbox=sandbox,
             rootdir=self.config.rootpath,
             plugin_args=plugin_args,
             user_args=forwarded_args(self.config.invocation_params.args),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_trace_opt.decorator import CHILD_ENV
+from pytest_trace_opt.sandbox import Sandbox
 
 PASSING = ("passed", "xfailed")
 NEUTRAL = ("skipped",)
@@ -145,7 +146,12 @@ class Evaluator:
     memory_limit_mb: int
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
+    sandbox: Sandbox | None = None  # run children in this private copy of the rootdir
     runs: int = 0
+
+    @property
+    def workdir(self) -> Path:
+        return self.sandbox.root if self.sandbox is not None else self.rootdir
 
     def run(
         self,
@@ -166,6 +172,8 @@ class Evaluator:
             attempt = 0
             while remaining:
                 attempt += 1
+                if self.sandbox is not None:
+                    self.sandbox.refresh()
                 finished, started_ids, events, output, status = self._run_child(
                     workdir / f"run{attempt}", candidate, remaining, serialize_reports, deadline
                 )
@@ -210,7 +218,8 @@ class Evaluator:
         results = workdir / "results.jsonl"
         spec = {
             "version": 1,
-            "rootdir": str(self.rootdir),
+            "rootdir": str(self.workdir),
+            "real_rootdir": str(self.rootdir),
             "candidate": candidate,
             "results": str(results),
             "test_timeout": self.test_timeout,
@@ -231,14 +240,14 @@ class Evaluator:
         command = [
             self.python, "-m", "pytest", *self.plugin_args, *self.user_args,
             "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header",
-            "--rootdir", str(self.rootdir), f"@{args_file}",
+            "--rootdir", str(self.workdir), f"@{args_file}",
         ]  # fmt: skip
         log_path = workdir / "output.txt"
         status = "ok"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
                 command,
-                cwd=self.rootdir,
+                cwd=self.workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

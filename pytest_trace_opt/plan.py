@@ -764,19 +764,19 @@ class Analyzer:
                 if func.attr == fn.name:
                     recursion.append(sub.lineno)
                     continue
-                other = methods.get(func.attr)
-                if other is None:
+                method = methods.get(func.attr)
+                if method is None:
                     continue
-                qual = other.qualname
-                if other.origin or self._code_target_at(facts.relpath, qual):
+                qual = method.qualname
+                if method.origin or self._code_target_at(facts.relpath, qual):
                     out.nested_calls.append((f"{facts.relpath}::{qual}", facts.where(sub.lineno)))
                     nested.setdefault(
-                        f"{func.value.id}.{func.attr}() ({facts.where(other.node.lineno)})",
+                        f"{func.value.id}.{func.attr}() ({facts.where(method.node.lineno)})",
                         sub.lineno,
                     )
                 elif not func.attr.startswith("__"):
                     fixed_methods.setdefault(
-                        f"{func.value.id}.{func.attr}() ({facts.where(other.node.lineno)})",
+                        f"{func.value.id}.{func.attr}() ({facts.where(method.node.lineno)})",
                         sub.lineno,
                     )
         if recursion:

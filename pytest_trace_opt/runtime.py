@@ -98,6 +98,9 @@ class Runtime:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.rootdir = Path(spec.get("rootdir") or os.getcwd())
+        # With a sandbox, files imported from the real tree (editable installs) get the
+        # same relative path as their sandbox copies.
+        self.real_rootdir = Path(spec.get("real_rootdir") or self.rootdir)
         self.candidate: dict[str, Any] = dict(spec.get("candidate", {}))
         self.max_repr = int(spec.get("max_repr", 300))
         self.max_calls = int(spec.get("max_calls_per_test", 6))
@@ -107,10 +110,12 @@ class Runtime:
     # -- targets -----------------------------------------------------------------------
     def relpath(self, filename: str) -> str:
         path = Path(filename).resolve()
-        try:
-            return path.relative_to(self.rootdir.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        for root in (self.rootdir, self.real_rootdir):
+            try:
+                return path.relative_to(root.resolve()).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
 
     def register(self, info: TargetInfo) -> TargetInfo:
         return self.targets.setdefault(info.key, info)

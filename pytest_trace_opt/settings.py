@@ -178,6 +178,15 @@ OPTIONS: tuple[Option, ...] = (
         "address-space limit of an evaluation child, MiB (0: none)",
         minimum=0,
     ),
+    Option(
+        "sandbox",
+        "sandbox",
+        "choice",
+        "on",
+        "run evaluations in a private copy of the rootdir, so that candidate code "
+        "cannot touch the project's files through relative paths",
+        choices=ON_OFF,
+    ),
     Option("patch", "patch", "path", None, "write the proposed change as a patch file"),
     Option("report-json", "report_json", "path", None, "write the JSON report"),
     Option("seed", "seed", "int", 0, "seed for the LLM and the order of retries", minimum=0),
@@ -242,6 +251,7 @@ class Settings:
     test_timeout: float = 5.0
     eval_timeout: float = 600.0
     memory_limit: int = 4096
+    sandbox: str = "on"
     patch: Path | None = None
     report_json: Path | None = None
     seed: int = 0
