@@ -322,7 +322,7 @@ class Controller:
             state.best_values = {}
         self._write("trace-opt: final check of every selected test with the accepted candidate")
         final = evaluator.run(state.best_values, self.all_ids, serialize_reports=True)
-        self._replay(session, final)
+        self._replay(session, final, state)
         after = counts(final, self.visible, self.holdout)
         broken: list[str] = []
         untagged_failing = [r.nodeid for r in final.failing(self.all_ids) if r.nodeid not in tagged]
@@ -373,6 +373,7 @@ class Controller:
             best_values=state.best_values,
             seconds=round(time.monotonic() - started, 3),
         )
+        self._junit_suite_properties(result)
         if s.patch is not None and patch:
             s.patch.parent.mkdir(parents=True, exist_ok=True)
             s.patch.write_text(patch, encoding="utf-8")
@@ -389,7 +390,28 @@ class Controller:
                 result.applied, result.apply_note = write_changes(self.config.rootpath, targets)
         return result
 
-    def _replay(self, session: pytest.Session, final: Evaluation) -> None:
+    def _properties(
+        self, nodeid: str, final: Evaluation, state: LoopState
+    ) -> list[tuple[str, str]]:
+        """JUnit properties of a tagged test: its role, targets, and since when it passes."""
+        if nodeid in self.holdout:
+            role = "holdout"
+        elif nodeid in self.visible:
+            role = "visible"
+        else:
+            return []
+        result = final.tests.get(nodeid)
+        names = [
+            final.targets.get(k, {}).get("name", k) for k in (result.targets if result else [])
+        ]
+        since = state.passing_since.get(nodeid)
+        return [
+            ("trace_opt.role", role),
+            ("trace_opt.targets", ", ".join(names)),
+            ("trace_opt.passing_since_round", "never" if since is None else str(since)),
+        ]
+
+    def _replay(self, session: pytest.Session, final: Evaluation, state: LoopState) -> None:
         hook = self.config.hook
         locations = {item.nodeid: item.location for item in session.items}
         for nodeid in self.all_ids:
@@ -399,8 +421,10 @@ class Controller:
             location = locations.get(nodeid, (nodeid, None, nodeid))
             hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
             if result.reports:
+                properties = self._properties(nodeid, final, state)
                 for data in result.reports:
                     report = hook.pytest_report_from_serializable(config=self.config, data=data)
+                    report.user_properties.extend(properties)
                     hook.pytest_runtest_logreport(report=report)
             else:  # the child died in this test: synthesize a failure
                 report = pytest.TestReport(
@@ -409,6 +433,19 @@ class Controller:
                 )  # fmt: skip
                 hook.pytest_runtest_logreport(report=report)
             hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+    def _junit_suite_properties(self, result: OptimizationResult) -> None:
+        # pytest offers no public handle on the junitxml plugin outside fixtures: find it
+        # among the registered plugins by its method.
+        for plugin in self.config.pluginmanager.get_plugins():
+            add = getattr(plugin, "add_global_property", None)
+            if add is None:
+                continue
+            add("trace_opt.outcome", result.outcome)
+            add("trace_opt.stop_reason", result.stop_reason)
+            add("trace_opt.tagged_before", f"{result.before.passed}/{result.before.total}")
+            add("trace_opt.tagged_after", f"{result.after.passed}/{result.after.total}")
+            add("trace_opt.changed_targets", ", ".join(t.name for t in result.changed_targets))
 
     def _report(self, result: OptimizationResult) -> None:
         s = self.settings

@@ -24,6 +24,7 @@ from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
 MAX_FEEDBACK_CHARS = 4000
 MAX_TESTS_IN_GRAPH = 4
 MAX_CALLS_PER_TEST = 3
+MAX_SUGGESTION_CHARS = 50_000  # no plausible edit of one function or value is larger
 
 # OptoPrime's objective, made concrete: the feedback comes from tests.
 OBJECTIVE = (
@@ -270,6 +271,12 @@ class TraceEngine:
             if key is None:
                 continue
             info = self.targets[key]
+            if len(str(raw)) > MAX_SUGGESTION_CHARS:
+                proposal.notes.append(
+                    f"{info['name']}: suggestion of {len(str(raw))} characters ignored "
+                    f"(more than {MAX_SUGGESTION_CHARS})"
+                )
+                continue
             now = current.get(key, info["original"])
             if info["kind"] == "code":
                 check = check_code(

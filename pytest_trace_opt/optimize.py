@@ -49,6 +49,15 @@ class LoopState:
     history: list[RoundRecord] = field(default_factory=list)
     stop_reason: str = ""
     stopped_by_error: str = ""
+    # nodeid -> round from which the test passes with the best candidate (0 = already did)
+    passing_since: dict[str, int] = field(default_factory=dict)
+
+    def note_passing(self, round_number: int, nodeids: Sequence[str]) -> None:
+        for result in self.best.results(nodeids):
+            if result.passed:
+                self.passing_since.setdefault(result.nodeid, round_number)
+            else:
+                self.passing_since.pop(result.nodeid, None)
 
 
 def counts(ev: Evaluation, visible: Sequence[str], holdout: Sequence[str]) -> Counts:
@@ -99,7 +108,11 @@ def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> li
     for result in ev.failing(nodeids)[:limit]:
         text = result.feedback_text()
         errors = [ln.strip()[2:].strip() for ln in text.splitlines() if ln.startswith("E ")]
-        reason = errors[-1] if errors else text.splitlines()[-1]
+        if errors:
+            reason = errors[-1]
+        else:  # e.g. "<nodeid>: the test process died during this test ..."
+            first = text.strip().splitlines()[0] if text.strip() else result.outcome
+            reason = first.split(": ", 1)[-1] if first.startswith(result.nodeid) else first
         lines.append(clip(f"{result.nodeid.rsplit('::', 1)[-1]}: {reason}", 200))
     return lines
 
@@ -131,6 +144,7 @@ def run_rounds(
     if resume is None:
         baseline = evaluator.run({}, tagged, deadline=deadline)
         state = LoopState(best_values={}, best=baseline)
+        state.note_passing(0, tagged)
         record = RoundRecord(0, "baseline", counts(baseline, visible, holdout),
                              eval_seconds=baseline.seconds)  # fmt: skip
         state.history.append(record)
@@ -202,6 +216,7 @@ def run_rounds(
             if accepted:
                 record.status = "accepted"
                 state.best, state.best_values = evaluation, candidate_values
+                state.note_passing(number, tagged)
                 attempt = 0
                 last_rejection = []
             else:

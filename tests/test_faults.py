@@ -75,9 +75,9 @@ def test_hostile_candidate_is_rejected(
     assert [r["status"] for r in rounds] == ["baseline", "rejected"]
     assert rounds[1]["counts"]["visible_passed"] == 0
     assert "passes fewer tests" in rounds[1]["reason"]
-    # The candidate's own failure text (e.g. "timed out") is not kept in the report or
-    # printed: only the status and counts of the round are. See the lead's report.
-    assert marker
+    # Why the candidate failed is kept in the round's notes and printed under the round.
+    assert any(marker in note for note in rounds[1]["notes"]), rounds[1]["notes"]
+    result.stdout.fnmatch_lines([f"*{marker}*"])
 
 
 # Reply-level faults never reach a child; they share one session with one round each.
@@ -103,7 +103,7 @@ def test_unusable_replies_each_cost_one_round(
     by_name = dict(zip([name for name, _ in REPLY_FAULTS], rounds, strict=True))
     for name, record in by_name.items():
         assert record["status"] in ("no-proposal", "terminated", "rejected"), name
-        assert record["counts"]["visible_passed"] == 0, name
+        assert record["counts"]["visible_passed"] == 1, name  # test_b_zero passes with the bug
         assert record["llm_calls"] == 1, name
     assert by_name["TERMINATE"]["status"] == "terminated"
     assert by_name["empty reply"]["status"] == "no-proposal"

@@ -1,0 +1,312 @@
+#!/usr/bin/env python
+"""Repair benchmark: the plugin against two baselines on the corpus (docs/benchmarks.md).
+
+    python benchmarks/run.py [--corpus benchmarks/corpus] [--cases a,b]
+        [--systems plugin,trace_loop,naive] [--llm local|LITELLM_MODEL] [--base-url URL]
+        [--budget 3] [--out benchmarks/results/DATE.json] [--markdown docs/benchmarks.md]
+
+For each case, for each system, on a fresh temporary copy of the case directory (the
+corpus is never modified): run the system with the same LLM and the same budget of LLM
+calls, then judge the files it left with plain pytest (subprocess, 60 s per run, 10 s per
+test): fixed = every test passes, holdouts included; overfit = the visible tests pass but
+a holdout fails. Writes the results as JSON and a Markdown table into docs/benchmarks.md
+(between the ``benchmark-results`` markers).
+
+Systems:
+  plugin      ``python -m pytest --trace-optimize --trace-max-llm-calls=B --trace-rounds=B
+              --trace-apply --trace-report-json=R`` in the case copy, as a user would run it;
+              calls and tokens come from the JSON report; the fix is what --trace-apply wrote.
+  trace_loop  benchmarks/baselines/trace_loop.py: a hand-written OptoPrime loop as the
+              Trace README teaches it.
+  naive       benchmarks/baselines/naive.py: "code + failing output, fix it" chat loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from baselines import naive, trace_loop  # noqa: E402
+from baselines.common import clean_env, run_in_session, run_tests, test_kinds  # noqa: E402
+
+SYSTEMS = ("plugin", "trace_loop", "naive")
+START, END = "<!-- benchmark-results:start -->", "<!-- benchmark-results:end -->"
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    return {
+        "arch": platform.machine(),
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_at_start": load,
+    }
+
+
+def copy_case(src: Path, dest_root: Path) -> Path:
+    dest = dest_root / src.name
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    return dest
+
+
+def judge(case_dir: Path) -> dict[str, Any]:
+    kinds = test_kinds(case_dir)
+    visible = [i for i, k in kinds.items() if k == "visible"]
+    holdout = [i for i, k in kinds.items() if k == "holdout"]
+    res = run_tests(case_dir, None, timeout=60.0, per_test_timeout=10.0)
+    everything = list(kinds)
+    all_pass = res.status == 0 and res.passed(everything) == len(everything)
+    vis, hold = res.passed(visible), res.passed(holdout)
+    return {
+        "fixed": all_pass,
+        "overfit": vis == len(visible) and hold < len(holdout),
+        "visible_passed": vis,
+        "visible_total": len(visible),
+        "holdout_passed": hold,
+        "holdout_total": len(holdout),
+        "judge_timed_out": res.status is None,
+    }
+
+
+# --------------------------------------------------------------------------- systems
+
+
+def run_plugin(case_dir: Path, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    report = tmp / f"{case_dir.name}-report.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--trace-optimize",
+        f"--trace-max-llm-calls={args.budget}",
+        f"--trace-rounds={args.budget}",
+        "--trace-apply",
+        f"--trace-report-json={report}",
+        f"--trace-llm={args.llm}",
+    ]
+    if args.base_url:
+        cmd.append(f"--trace-llm-base-url={args.base_url}")
+    timeout = 120 + args.budget * 400  # a stuck run is killed; the case counts as not fixed
+    status, out, secs = run_in_session(cmd, case_dir, clean_env(), timeout)
+    out_row: dict[str, Any] = {"exit_status": status, "notes": []}
+    try:
+        rep = json.loads(report.read_text())
+    except (OSError, ValueError):
+        out_row["notes"].append("no JSON report" + (" (killed: timeout)" if status is None else ""))
+        out_row["notes"].append(out[-600:])
+        return out_row
+    llm = rep.get("llm") or {}
+    out_row.update(
+        llm_calls=llm.get("calls", 0),
+        prompt_tokens=llm.get("prompt_tokens", 0),
+        completion_tokens=llm.get("completion_tokens", 0),
+        llm_seconds=llm.get("seconds", 0.0),
+        outcome=rep.get("outcome"),
+        stop_reason=rep.get("stop_reason"),
+        applied=rep.get("applied"),
+        rounds=[
+            {k: r.get(k) for k in ("round", "status", "llm_calls", "reason")}
+            for r in rep.get("rounds", [])
+        ],
+    )
+    if rep.get("problems"):
+        out_row["notes"].extend(str(p)[:200] for p in rep["problems"])
+    return out_row
+
+
+def run_baseline(system: str, case_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    from pytest_trace_opt.llm import LLMConfig, build_llm
+
+    # the plugin's defaults for everything but the budget (json mode off, 1024 tokens, 180 s)
+    config = LLMConfig(
+        model=args.llm, base_url=args.base_url, max_calls=args.budget, json_mode=False, timeout=180
+    )
+    client = build_llm(config)
+    module = trace_loop if system == "trace_loop" else naive
+    try:
+        detail = module.run(case_dir, client, args.budget, log=lambda s: print(s, flush=True))
+    except Exception as e:  # noqa: BLE001 - a crashing baseline is a result, not the end
+        detail = {"notes": [f"baseline crashed: {type(e).__name__}: {str(e)[:300]}"]}
+    finally:
+        client.close()
+    st = client.stats
+    return {
+        **detail,
+        "llm_calls": st.calls,
+        "prompt_tokens": st.prompt_tokens,
+        "completion_tokens": st.completion_tokens,
+        "llm_seconds": round(st.seconds, 1),
+    }
+
+
+# --------------------------------------------------------------------------- output
+
+
+def totals(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
+    mine = [r for r in rows if r["system"] == system]
+    return {
+        "system": system,
+        "cases": len(mine),
+        "fixed": sum(r["fixed"] for r in mine),
+        "overfit": sum(r["overfit"] for r in mine),
+        "llm_calls": sum(r.get("llm_calls", 0) for r in mine),
+        "prompt_tokens": sum(r.get("prompt_tokens", 0) for r in mine),
+        "completion_tokens": sum(r.get("completion_tokens", 0) for r in mine),
+        "seconds": round(sum(r["seconds"] for r in mine), 1),
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    partial = result["partial"]
+    lines = [
+        START,
+        f"### Repair results: {result['date']}"
+        + (" (SMOKE RUN, PARTIAL: not the full corpus / default budget)" if partial else ""),
+        "",
+        f"- model: `{result['model']}`; budget: {result['budget']} LLM call(s) per case and system",
+        f"- machine: {m['arch']}, {m['nproc']} cores, {m['memory_gib']} GiB RAM, Python "
+        f"{m['python']}, load average {m['load_at_start']} at start",
+        f"- command: `{result['command']}`",
+        f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min",
+        "",
+        "| case | system | fixed | overfit | visible | holdout | LLM calls | tokens "
+        "(prompt+completion) | wall s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['case']} | {r['system']} | {'yes' if r['fixed'] else 'no'} | "
+            f"{'yes' if r['overfit'] else 'no'} | {r['visible_passed']}/{r['visible_total']} | "
+            f"{r['holdout_passed']}/{r['holdout_total']} | {r.get('llm_calls', 0)} | "
+            f"{r.get('prompt_tokens', 0)}+{r.get('completion_tokens', 0)} | {r['seconds']:.0f} |"
+        )
+    for t in result["totals"]:
+        lines.append(
+            f"| **total** | **{t['system']}** | **{t['fixed']}/{t['cases']}** | {t['overfit']} | | "
+            f"| {t['llm_calls']} | {t['prompt_tokens']}+{t['completion_tokens']} | "
+            f"{t['seconds']:.0f} |"
+        )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, block: str) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        pre, rest = text.split(START, 1)
+        text = pre + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
+    ap.add_argument("--cases", default="", help="comma-separated case names (default: all)")
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--llm", default="local", help="'local' or a LiteLLM model string")
+    ap.add_argument("--base-url", default=None)
+    ap.add_argument("--budget", type=int, default=3, help="LLM calls per case and system")
+    ap.add_argument("--out", type=Path, default=None, help="JSON results file")
+    ap.add_argument("--markdown", type=Path, default=REPO / "docs" / "benchmarks.md")
+    ap.add_argument("--no-markdown", action="store_true")
+    args = ap.parse_args(argv)
+
+    systems = [s for s in args.systems.split(",") if s]
+    bad = [s for s in systems if s not in SYSTEMS]
+    if bad:
+        ap.error(f"unknown system(s): {', '.join(bad)}")
+    all_cases = sorted(p.name for p in args.corpus.iterdir() if (p / "case.toml").exists())
+    cases = [c for c in args.cases.split(",") if c] or all_cases
+    missing = [c for c in cases if c not in all_cases]
+    if missing:
+        ap.error(f"unknown case(s): {', '.join(missing)}")
+    now = dt.datetime.now()
+    out = args.out or HERE / "results" / f"{now:%Y-%m-%d-%H%M}.json"
+    command = "python benchmarks/run.py" + "".join(
+        " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
+    )
+    result: dict[str, Any] = {
+        "date": f"{now:%Y-%m-%d %H:%M}",
+        "model": args.llm + (f" at {args.base_url}" if args.base_url else ""),
+        "budget": args.budget,
+        "systems": systems,
+        "cases": cases,
+        "partial": cases != all_cases or args.budget != 3 or systems != list(SYSTEMS),
+        "command": command,
+        "machine": machine(),
+        "rows": [],
+    }
+    if args.llm == "local":
+        from pytest_trace_opt.llm import LLMConfig, build_llm
+
+        result["model"] = build_llm(LLMConfig()).describe()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="trace-bench-") as tmp_s:
+        tmp = Path(tmp_s)
+        for case in cases:
+            for system in systems:
+                work = tmp / f"{system}-{case}"
+                work.mkdir()
+                case_dir = copy_case(args.corpus / case, work)
+                print(f"{case} / {system} ...", flush=True)
+                t0 = time.monotonic()
+                if system == "plugin":
+                    detail = run_plugin(case_dir, args, tmp)
+                else:
+                    detail = run_baseline(system, case_dir, args)
+                seconds = time.monotonic() - t0
+                verdict = judge(case_dir)
+                row = {"case": case, "system": system, **verdict, "seconds": round(seconds, 1)}
+                row.update({k: v for k, v in detail.items() if k not in row})
+                result["rows"].append(row)
+                print(
+                    f"{case} / {system}: fixed={verdict['fixed']} overfit={verdict['overfit']} "
+                    f"visible {verdict['visible_passed']}/{verdict['visible_total']} holdout "
+                    f"{verdict['holdout_passed']}/{verdict['holdout_total']} "
+                    f"calls={row.get('llm_calls', 0)} tokens={row.get('prompt_tokens', 0)}+"
+                    f"{row.get('completion_tokens', 0)} {seconds:.0f}s",
+                    flush=True,
+                )
+                shutil.rmtree(work, ignore_errors=True)
+                result["seconds"] = round(time.monotonic() - started, 1)
+                result["totals"] = [totals(result["rows"], s) for s in systems]
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(json.dumps(result, indent=2) + "\n")  # after every row
+    md = markdown(result)
+    print(md)
+    if not args.no_markdown:
+        write_markdown(args.markdown, md)
+    print(f"results: {out}" + ("" if args.no_markdown else f"; table: {args.markdown}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
