@@ -110,11 +110,26 @@ class _LenientSteps:
                 hints.append(f"{name} (the complete new definition of {spec.function_name})")
             else:
                 hints.append(f"{name} (a new {getattr(spec.value_type, '__name__', 'value')})")
+        # trace-opt leaves its format braces doubled ("{{"): show the JSON shape as JSON.
+        system_prompt = system_prompt.replace("{{", "{").replace("}}", "}")
         if hints:
-            user_prompt += (
+            hint = (
                 '\nThe keys of "suggestion" must be exactly: ' + "; ".join(hints) + ". "
-                "Never suggest values for #Inputs or #Outputs.\n"
+                "Never suggest values for #Inputs or #Outputs."
             )
+            if any(self.variable_specs[n].kind == "code" for n in names):
+                hint += (
+                    " If escaping the code inside JSON is hard, write the complete function "
+                    "in a ```python block right after the JSON instead."
+                )
+            final = getattr(self, "final_prompt", "")
+            head, sep, tail = (
+                user_prompt.rpartition(final.strip()) if final.strip() else ("", "", "")
+            )
+            if sep:
+                user_prompt = head + hint.strip() + "\n\n" + sep + tail
+            else:
+                user_prompt += hint + "\n"
         self.last_prompt = system_prompt + user_prompt
         response = self.call_llm(system_prompt, user_prompt, verbose, self.max_tokens)  # type: ignore[attr-defined]
         self.last_response = response

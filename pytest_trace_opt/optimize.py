@@ -174,7 +174,12 @@ def run_rounds(
             state.stop_reason = "the wall-clock budget (--trace-timeout) is spent"
             break
         if engine is None:
-            engine = engine_factory(state.best)
+            try:
+                engine = engine_factory(state.best)
+            except stop_errors as exc:  # e.g. the LLM cannot be reached or loaded
+                state.stop_reason = str(exc)
+                state.stopped_by_error = type(exc).__name__
+                break
         critiques = [c for r in state.best.results(visible) for c in r.critiques]
         scores = [s for r in state.best.results(visible) for s in r.scores]
         feedback = compose_feedback(failing, len(visible), critiques, scores, last_rejection)

@@ -94,7 +94,12 @@ def test_real_repair_in_process_then_replayed_exactly(
 ) -> None:
     _project(pytester)
     cassette = pytester.path / "llm.cassette.json"
-    recorded, report = _run(pytester, f"--trace-cassette={cassette}", "--trace-record-mode=once")
+    recorded, report = _run(
+        pytester,
+        f"--trace-cassette={cassette}",
+        "--trace-record-mode=once",
+        f"--trace-llm-model-path={model_file}",  # pytester moves HOME, and the default cache
+    )
     _assert_real_repair(pytester, recorded, report)
     patch = (pytester.path / "fix.patch").read_bytes()
     assert cassette.exists()
