@@ -47,13 +47,13 @@ class CountingLLM:
         from pytest_trace_opt.llm import BudgetExhausted
 
         if self.max_calls is not None and self.calls >= self.max_calls:
-            raise BudgetExhausted("llm-calls")
+            raise BudgetExhausted("llm-calls", f"--trace-max-llm-calls={self.max_calls}")
         if self.max_tokens is not None and self.prompt_tokens + self.completion_tokens >= (
             self.max_tokens
         ):
-            raise BudgetExhausted("tokens")
+            raise BudgetExhausted("tokens", f"--trace-max-tokens={self.max_tokens}")
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise BudgetExhausted("timeout")
+            raise BudgetExhausted("timeout", "--trace-timeout")
 
     def _count(self, response: Any, started: float) -> Any:
         self.calls += 1
@@ -261,7 +261,7 @@ class Controller:
             state.stop_reason = (
                 "interrupted (Ctrl-C / SIGTERM); state saved, continue with --trace-resume"
             )
-        result = self._finish(session, evaluator, state, problems, started)
+        result = self._finish(session, evaluator, state, problems, started, interrupted)
         self.result = result
         if interrupted:
             self._report(result)
@@ -274,6 +274,10 @@ class Controller:
     _last_state: LoopState | None = None
 
     def _on_round(self, record: RoundRecord) -> None:
+        self._print_round(record)
+        self.config.hook.pytest_trace_opt_round(config=self.config, record=record)
+
+    def _print_round(self, record: RoundRecord) -> None:
         c = record.counts
         line = f"trace-opt round {record.round}: {c.text()} passed"
         if c.score is not None:
@@ -310,6 +314,7 @@ class Controller:
         state: LoopState,
         problems: list[str],
         started: float,
+        interrupted: bool = False,
     ) -> OptimizationResult:
         s = self.settings
         tagged = [*self.visible, *self.holdout]
@@ -320,13 +325,17 @@ class Controller:
         if state.best_values and not _improves(best_counts, before):
             # Ties are accepted to keep exploring, but only an improvement is proposed.
             state.best_values = {}
-        self._write("trace-opt: final check of every selected test with the accepted candidate")
-        final = evaluator.run(state.best_values, self.all_ids, serialize_reports=True)
-        self._replay(session, final, state)
+        if interrupted:
+            # Stop now: report the best evaluation so far instead of a final check.
+            final = state.best
+        else:
+            self._write("trace-opt: final check of every selected test with the accepted candidate")
+            final = evaluator.run(state.best_values, self.all_ids, serialize_reports=True)
+            self._replay(session, final, state)
         after = counts(final, self.visible, self.holdout)
         broken: list[str] = []
         untagged_failing = [r.nodeid for r in final.failing(self.all_ids) if r.nodeid not in tagged]
-        if state.best_values and untagged_failing:
+        if state.best_values and untagged_failing and not interrupted:
             original = evaluator.run({}, untagged_failing)
             broken = [
                 n for n in untagged_failing if original.tests.get(n) and original.tests[n].passed

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_trace_opt.result import OptimizationResult
+    from pytest_trace_opt.result import OptimizationResult, RoundRecord
     from pytest_trace_opt.settings import Settings
 
 
@@ -39,6 +39,17 @@ def pytest_trace_opt_make_llm(config: pytest.Config, settings: Settings) -> Any:
 
         def pytest_trace_opt_make_llm(config, settings):
             return MyGatewayClient(model="internal-coder")
+    """
+
+
+@pytest.hookspec
+def pytest_trace_opt_round(config: pytest.Config, record: RoundRecord) -> None:
+    """Called after each round (round 0 is the baseline) with its record.
+
+    Example::
+
+        def pytest_trace_opt_round(config, record):
+            print(record.round, record.status, record.counts.text())
     """
 
 
