@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_trace_opt.evaluate import TestResult
-from pytest_trace_opt.proposals import check_code, check_value
+from pytest_trace_opt.proposals import check_code, check_value, keep_docstring
 from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
 
 MAX_FEEDBACK_CHARS = 4000
@@ -300,7 +300,13 @@ class TraceEngine:
             else:
                 check = check_value(raw, now)
             if check.ok:
-                proposal.values[key] = check.value
+                value = check.value
+                if info["kind"] == "code":
+                    value = keep_docstring(str(value), info["original"], info["function_name"])
+                    if value.strip() == str(now).strip():
+                        proposal.notes.append(f"{info['name']}: unchanged from the current value")
+                        continue
+                proposal.values[key] = value
             else:
                 proposal.notes.append(f"{info['name']}: {check.reason}")
         return proposal

@@ -511,3 +511,48 @@ def check_value(candidate: object, current: object) -> Check:
     if _same(value, current):
         return _fail(value, "unchanged from the current value")
     return Check(True, value, "")
+
+
+def keep_docstring(candidate: str, original: str, function_name: str) -> str:
+    """Put the original docstring back when a candidate dropped it.
+
+    Models often rewrite a function without its docstring; the patch should change
+    behaviour, not delete documentation.
+    """
+    try:
+        cand_tree = ast.parse(candidate)
+        orig_tree = ast.parse(textwrap.dedent(original))
+    except SyntaxError:
+        return candidate
+
+    def find(tree: ast.Module) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                node.name == function_name
+            ):
+                return node
+        return None
+
+    cand_fn, orig_fn = find(cand_tree), find(orig_tree)
+    if cand_fn is None or orig_fn is None or not cand_fn.body:
+        return candidate
+    if ast.get_docstring(cand_fn) is not None or ast.get_docstring(orig_fn) is None:
+        return candidate
+    doc_node = orig_fn.body[0]
+    orig_lines = textwrap.dedent(original).splitlines()
+    doc_lines = orig_lines[doc_node.lineno - 1 : doc_node.end_lineno]
+    doc_indent = len(doc_lines[0]) - len(doc_lines[0].lstrip())
+    cand_lines = candidate.splitlines()
+    first = cand_fn.body[0]
+    line = cand_lines[first.lineno - 1]
+    if first.lineno == cand_fn.lineno:  # one-line def: "def f(x): return x"
+        return candidate
+    indent = line[: len(line) - len(line.lstrip())]
+    moved = [indent + d[doc_indent:] if d.strip() else d for d in doc_lines]
+    result = cand_lines[: first.lineno - 1] + moved + cand_lines[first.lineno - 1 :]
+    text = "\n".join(result) + ("\n" if candidate.endswith("\n") else "")
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return candidate
+    return text

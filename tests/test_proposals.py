@@ -510,3 +510,16 @@ def test_other_types_are_converted_with_their_constructor() -> None:
     result = check_value("one half", Fraction(1, 3))
     assert not result.ok
     assert result.reason == "cannot convert 'one half' to Fraction"
+
+
+def test_keep_docstring_puts_the_original_back() -> None:
+    from pytest_trace_opt.proposals import keep_docstring
+
+    original = 'def median(values):\n    """The median.\n\n    Even: mean.\n    """\n    return 1\n'
+    candidate = "def median(values):\n    if not values:\n        raise ValueError\n    return 2\n"
+    kept = keep_docstring(candidate, original, "median")
+    assert kept.startswith('def median(values):\n    """The median.\n\n    Even: mean.\n    """\n')
+    assert kept.endswith("    return 2\n")
+    own = 'def median(values):\n    """New."""\n    return 2\n'
+    assert keep_docstring(own, original, "median") == own
+    assert keep_docstring("def median(values): return 2\n", original, "median").count('"""') == 0
