@@ -20,9 +20,10 @@ from pytest_trace_opt.settings import Settings, add_options, read_settings
 settings_key = pytest.StashKey[Settings]()
 
 MARKER_DOC = (
-    "trainable(*targets, holdout=False): run this test under --trace-optimize and use its "
-    "result as feedback for the trainables it exercises (or the given targets: objects or "
-    "dotted names); holdout=True judges candidates without showing failures to the optimizer"
+    "trainable(*names, targets=[...], holdout=False): run this test under --trace-optimize and "
+    "use its result as feedback for the trainables it exercises (or only the given targets: "
+    "dotted names, or objects in targets=[...]); holdout=True judges candidates without "
+    "showing failures to the optimizer"
 )
 
 

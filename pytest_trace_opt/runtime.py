@@ -130,7 +130,10 @@ class Runtime:
         keys: list[str] = []
         errors: list[str] = []
         for marker in item.iter_markers("trainable"):
-            for target in marker.args:
+            named = marker.kwargs.get("targets", ())
+            if not isinstance(named, (list, tuple)):
+                named = (named,)
+            for target in (*marker.args, *named):
                 obj = target
                 if isinstance(target, str):
                     try:
