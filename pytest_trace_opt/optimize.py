@@ -109,7 +109,7 @@ def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> li
         text = result.feedback_text()
         errors = [ln.strip()[2:].strip() for ln in text.splitlines() if ln.startswith("E ")]
         if errors:
-            reason = errors[-1]
+            reason = errors[0]  # "assert 6 == 5", "MemoryError", "...TestTimeout: timed out..."
         else:  # e.g. "<nodeid>: the test process died during this test ..."
             first = text.strip().splitlines()[0] if text.strip() else result.outcome
             reason = first.split(": ", 1)[-1] if first.startswith(result.nodeid) else first

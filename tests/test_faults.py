@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import code_reply, tree_hashes
+from conftest import code_reply, read_prompts, tree_hashes
 
 # test_b_zero passes with the bug, so a candidate that breaks every test passes fewer.
 TESTS = """\
@@ -64,8 +64,19 @@ def run_fault(
         ("import os\ndef add(a, b):\n    os._exit(1)\n", "died"),
         ("import sys\ndef add(a, b):\n    sys.exit(0)\n", "SystemExit"),
         ("def add(a, b):\n    raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+        ("def add(a, b):\n    return add(a, b)\n", "RecursionError"),
+        ("def add(a, b):\n    x = bytearray(10 * 1024**3)\n    return a + b\n", "MemoryError"),
+        ("def add(a, b):\n    print('x' * 5_000_000)\n    return a * b\n", "assert"),
     ],
-    ids=["infinite-loop", "os-exit", "sys-exit", "keyboard-interrupt"],
+    ids=[
+        "infinite-loop",
+        "os-exit",
+        "sys-exit",
+        "keyboard-interrupt",
+        "recursion",
+        "10GB-allocation",
+        "prints-megabytes",
+    ],  # fmt: skip
 )
 def test_hostile_candidate_is_rejected(
     pytester: pytest.Pytester, buggy_project: Callable[..., Path], code: str, marker: str
@@ -88,6 +99,9 @@ REPLY_FAULTS = [
     ("empty reply", ""),
     ("non-JSON reply", "I am not sure what to change here."),
     ("TERMINATE", json.dumps({"reasoning": "done", "answer": "TERMINATE", "suggestion": {}})),
+    ("JSON without suggestion", json.dumps({"reasoning": "hmm", "answer": "no idea"})),
+    ("unknown parameter", json.dumps({"reasoning": "", "answer": "", "suggestion": {"b0": 3}})),
+    ("signature change", code_reply("def add(a, b, c):\n    return a + b + c\n")),
     ("several MB", HUGE),
 ]
 
@@ -110,6 +124,33 @@ def test_unusable_replies_each_cost_one_round(
     assert by_name["non-JSON reply"]["status"] == "no-proposal"
     assert by_name["other function name"]["status"] == "no-proposal"
     assert by_name["syntax error"]["status"] == "no-proposal"
+    assert by_name["JSON without suggestion"]["status"] == "no-proposal"
+    assert by_name["unknown parameter"]["status"] == "no-proposal"
+    assert by_name["signature change"]["status"] == "no-proposal"
+    assert any("signature" in note for note in by_name["signature change"]["notes"])
     # the report keeps replies bounded
     assert len(by_name["several MB"]["response"]) <= 4000
     assert data["llm"]["calls"] == len(REPLY_FAULTS)
+
+
+def test_prompt_stays_bounded_when_a_candidate_prints_megabytes(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    noisy = "def add(a, b):\n    print('x' * 5_000_000)\n    return a - b\n"
+    root = buggy_project([code_reply(noisy), code_reply(noisy)], tests=TESTS)
+    pytester.runpytest_subprocess(*FAST, "--trace-rounds", "2")
+    prompts = read_prompts(root)
+    assert len(prompts) == 2
+    assert all(len(p) < 20_000 for p in prompts), [len(p) for p in prompts]
+
+
+def test_candidate_with_helper_and_import_works(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    code = "import operator\n\ndef _plus(a, b):\n    return operator.add(a, b)\n\n" + (
+        "def add(a, b):\n    return _plus(a, b)\n"
+    )
+    buggy_project([code_reply(code)], tests=TESTS)
+    result = pytester.runpytest_subprocess(*FAST)
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    result.stdout.fnmatch_lines(["*+import operator*", "*+def _plus(a, b):*"])
