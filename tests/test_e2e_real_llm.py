@@ -74,7 +74,7 @@ def _run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]
 
 def _assert_real_repair(pytester: pytest.Pytester, result: pytest.RunResult, report: dict) -> None:
     original = (pytester.path / "slug.py").read_text()
-    assert original == BUGGY, "the tree must not change without --trace-apply"
+    assert original.rstrip() == BUGGY.rstrip(), "the tree must not change without --trace-apply"
     assert report["outcome"] == "fixed", result.stdout.str()
     assert result.ret == 0
     assert report["llm"]["calls"] >= 1
