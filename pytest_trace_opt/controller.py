@@ -340,9 +340,13 @@ class Controller:
             broken = [
                 n for n in untagged_failing if original.tests.get(n) and original.tests[n].passed
             ]
-        targets = build_targets(self.config.rootpath, final.targets | state.best.targets,
-                                state.best_values, self._targets(state.best))  # fmt: skip
-        patch = combined_patch(targets)
+        targets, edits = build_targets(
+            self.config.rootpath,
+            final.targets | state.best.targets,
+            state.best_values,
+            self._targets(state.best),
+        )
+        patch = combined_patch(edits)
         if after.passed == after.total and not broken:
             outcome = "fixed" if before.passed < before.total or state.best_values else "passing"
         elif after.passed > before.passed:
@@ -396,7 +400,7 @@ class Controller:
                     "(holdouts included) or breaks an untagged test"
                 )
             else:
-                result.applied, result.apply_note = write_changes(self.config.rootpath, targets)
+                result.applied, result.apply_note = write_changes(self.config.rootpath, edits)
         return result
 
     def _properties(

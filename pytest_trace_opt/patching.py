@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,23 @@ def _edit(text: str, path: Path, info: dict[str, Any], value: Any) -> str:
     return replace_literal(text, literal, value)
 
 
+@dataclass(frozen=True)
+class FileEdit:
+    """All accepted changes to one source file."""
+
+    relpath: str
+    original_sha256: str  # of the file when the patch was built: --trace-apply refuses others
+    new_text: str
+    patch: str
+
+
 def build_targets(
     rootdir: Path,
     known: dict[str, dict[str, Any]],
     values: dict[str, Any],
     reached: dict[str, dict[str, Any]],
-) -> list[TargetResult]:
-    """One result per trainable reached by the tagged tests; diffs per file, combined."""
+) -> tuple[list[TargetResult], list[FileEdit]]:
+    """One result per trainable reached by the tagged tests, and one edit per changed file."""
     results: list[TargetResult] = []
     by_file: dict[str, list[tuple[dict[str, Any], TargetResult]]] = defaultdict(list)
     for key in list(reached) + [k for k in values if k not in reached]:
@@ -51,6 +62,7 @@ def build_targets(
         results.append(result)
         if result.status == "changed":
             by_file[info["file"]].append((info, result))
+    edits: list[FileEdit] = []
     for relpath, entries in by_file.items():
         path = Path(relpath) if Path(relpath).is_absolute() else rootdir / relpath
         try:
@@ -69,35 +81,28 @@ def build_targets(
                 result.status, result.note = "not-patchable", str(exc)
                 continue
             result.patch = unified_diff(original, alone, relpath)
-        file_patch = unified_diff(original, text, relpath)
-        owner = next((r for _, r in entries if r.status == "changed"), None)
-        if owner is not None:
-            owner.note = owner.note or ""
-            owner.__dict__["file_patch"] = file_patch
-            owner.__dict__["file_hash"] = sha256_text(original)
-            owner.__dict__["file_text"] = text
-    return results
+        if text != original:
+            patch = unified_diff(original, text, relpath)
+            edits.append(FileEdit(relpath, sha256_text(original), text, patch))
+    return results, edits
 
 
-def combined_patch(targets: list[TargetResult]) -> str:
-    return "".join(t.__dict__.get("file_patch", "") for t in targets)
+def combined_patch(edits: list[FileEdit]) -> str:
+    return "".join(edit.patch for edit in edits)
 
 
-def write_changes(rootdir: Path, targets: list[TargetResult]) -> tuple[list[str], str]:
+def write_changes(rootdir: Path, edits: list[FileEdit]) -> tuple[list[str], str]:
     """Write each changed file atomically (a .orig backup beside it). Returns (files, note)."""
     written: list[str] = []
     problems: list[str] = []
-    for target in targets:
-        new_text = target.__dict__.get("file_text")
-        if new_text is None:
-            continue
-        path = Path(target.file) if Path(target.file).is_absolute() else rootdir / target.file
+    for edit in edits:
+        path = Path(edit.relpath) if Path(edit.relpath).is_absolute() else rootdir / edit.relpath
         try:
-            atomic_write(path, new_text, target.__dict__["file_hash"], backup_suffix=".orig")
+            atomic_write(path, edit.new_text, edit.original_sha256, backup_suffix=".orig")
         except SourceError as exc:
-            problems.append(f"{target.file}: {exc}")
+            problems.append(f"{edit.relpath}: {exc}")
             continue
-        written.append(target.file)
+        written.append(edit.relpath)
     note = f"wrote {', '.join(written)} (previous content in .orig files)" if written else ""
     if problems:
         note = "; ".join(filter(None, [note, "not written: " + "; ".join(problems)]))

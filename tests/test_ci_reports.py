@@ -279,10 +279,10 @@ def test_github_actions_run_from_a_subdirectory_of_the_git_repo(
     notices = [line for line in result.outlines if line.startswith("::notice ")]
     assert len(notices) == 3, notices
     assert notices[0].startswith(
-        "::notice file=services/app/calc.py,line=6,title=trace-opt%3A proposed change to add::"
+        "::notice file=services/app/calc.py,line=7,title=trace-opt%3A proposed change to add::"
     )
-    assert any(n.startswith("::notice file=services/app/calc.py,line=12,") for n in notices)
-    assert any(n.startswith("::notice file=services/app/words.py,line=6,") for n in notices)
+    assert any(n.startswith("::notice file=services/app/calc.py,line=13,") for n in notices)
+    assert any(n.startswith("::notice file=services/app/words.py,line=7,") for n in notices)
     assert "%0A-    return a - b%0A+    return a + b" in notices[0]
 
     data = validate_report(report)
