@@ -66,19 +66,25 @@ def describe_timeout(limit: float, frame: FrameType | None) -> str:
     return f"timed out after {limit:g} s{where}"
 
 
-def apply_memory_limit(megabytes: int) -> None:
-    if megabytes <= 0:
-        return
+def apply_limits(memory_mb: int, cpu_seconds: int) -> None:
+    """Address-space and CPU-time limits of this child (inherited by xdist workers)."""
     try:
         import resource
-
-        limit = megabytes * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, ValueError, OSError):  # not available on this platform
-        pass
+    except ImportError:  # not on this platform
+        return
+    for which, value in (
+        (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
+        (resource.RLIMIT_CPU, cpu_seconds),
+    ):
+        if value <= 0:
+            continue
+        try:
+            _soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, hard))
+        except (ValueError, OSError):
+            pass
 
 
 class ChildRecorder:
@@ -91,7 +97,7 @@ class ChildRecorder:
         self.is_worker = hasattr(config, "workerinput")
         self.tests: dict[str, dict[str, Any]] = {}
         self.out: IO[str] | None = None
-        apply_memory_limit(int(spec.get("memory_limit_mb") or 0))
+        apply_limits(int(spec.get("memory_limit_mb") or 0), int(spec.get("cpu_limit_s") or 0))
         if not self.is_worker and spec.get("results"):
             self.out = open(spec["results"], "a", encoding="utf-8")  # noqa: SIM115
         from pytest_trace_opt import opto_support
@@ -189,7 +195,7 @@ class ChildRecorder:
             if name == FEEDBACK_PROPERTY:
                 state["feedback"].append(value)
             elif name == RECORD_PROPERTY:
-                state["record"] = json.loads(value)
+                state["record"] = json.loads(str(value))
             elif name == CRITIQUE_PROPERTY and value not in state["critiques"]:
                 state["critiques"].append(value)
             elif name == SCORE_PROPERTY and report.when == "teardown":

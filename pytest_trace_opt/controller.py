@@ -28,6 +28,7 @@ from pytest_trace_opt.report import summary_lines
 from pytest_trace_opt.result import Counts, OptimizationResult, RoundRecord
 from pytest_trace_opt.sandbox import Sandbox, SandboxTooLarge
 from pytest_trace_opt.settings import Settings
+from pytest_trace_opt.source import read_source, sha256_text
 
 
 class CountingLLM:
@@ -92,6 +93,7 @@ class Controller:
         self.llm_client: Any = None
         self.reporter: Any = None
         self.sandbox: Sandbox | None = None
+        self.start_hashes: dict[str, str] = {}
         # CI outputs (patch dir, GitHub summary/annotations, HTML, exit gate) read the result.
         from pytest_trace_opt.ci_reports import CIReports
 
@@ -167,6 +169,7 @@ class Controller:
             test_timeout=self.settings.test_timeout,
             eval_timeout=self.settings.eval_timeout,
             memory_limit_mb=self.settings.memory_limit,
+            cpu_limit_s=self.settings.cpu_limit,
         )
 
     def _make_llm(self, deadline: float | None) -> CountingLLM:
@@ -215,6 +218,10 @@ class Controller:
             targets = self._targets(baseline)
             if not targets:
                 raise _NoTargets()
+            for info in targets.values():
+                path = self.config.rootpath / info["file"]
+                with suppress(OSError):
+                    self.start_hashes.setdefault(info["file"], sha256_text(read_source(path)))
             self.llm = self._make_llm(deadline)
             return TraceEngine(
                 targets,
@@ -345,6 +352,7 @@ class Controller:
             final.targets | state.best.targets,
             state.best_values,
             self._targets(state.best),
+            self.start_hashes,
         )
         patch = combined_patch(edits)
         if after.passed == after.total and not broken:

@@ -282,9 +282,10 @@ class TraceEngine:
             proposal.notes += list(parsed.problems)
             proposal.terminated = parsed.terminated
         for param, raw in update.items():
-            key = self.key_of(param.py_name)
-            if key is None:
+            found = self.key_of(param.py_name)
+            if found is None:
                 continue
+            key = found
             info = self.targets[key]
             if len(str(raw)) > MAX_SUGGESTION_CHARS:
                 proposal.notes.append(

@@ -144,6 +144,7 @@ class Evaluator:
     test_timeout: float
     eval_timeout: float
     memory_limit_mb: int
+    cpu_limit_s: int = 0
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
     sandbox: Sandbox | None = None  # run children in this private copy of the rootdir
@@ -224,6 +225,7 @@ class Evaluator:
             "results": str(results),
             "test_timeout": self.test_timeout,
             "memory_limit_mb": self.memory_limit_mb,
+            "cpu_limit_s": self.cpu_limit_s,
             "serialize_reports": serialize_reports,
             "max_repr": 300,
             "max_calls_per_test": 6,

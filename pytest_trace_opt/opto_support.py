@@ -54,7 +54,7 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
             original_exec(module)
             _patch()
 
-        loader.exec_module = exec_module  # type: ignore[attr-defined]
+        loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 

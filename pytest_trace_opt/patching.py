@@ -44,6 +44,7 @@ def build_targets(
     known: dict[str, dict[str, Any]],
     values: dict[str, Any],
     reached: dict[str, dict[str, Any]],
+    start_hashes: dict[str, str] | None = None,
 ) -> tuple[list[TargetResult], list[FileEdit]]:
     """One result per trainable reached by the tagged tests, and one edit per changed file."""
     results: list[TargetResult] = []
@@ -83,7 +84,9 @@ def build_targets(
             result.patch = unified_diff(original, alone, relpath)
         if text != original:
             patch = unified_diff(original, text, relpath)
-            edits.append(FileEdit(relpath, sha256_text(original), text, patch))
+            # --trace-apply refuses a file that changed since the run began.
+            expected = (start_hashes or {}).get(relpath, sha256_text(original))
+            edits.append(FileEdit(relpath, expected, text, patch))
     return results, edits
 
 

@@ -179,6 +179,14 @@ OPTIONS: tuple[Option, ...] = (
         minimum=0,
     ),
     Option(
+        "cpu-limit",
+        "cpu_limit",
+        "int",
+        600,
+        "CPU-time limit of an evaluation child, seconds (0: none)",
+        minimum=0,
+    ),
+    Option(
         "sandbox",
         "sandbox",
         "choice",
@@ -251,6 +259,7 @@ class Settings:
     test_timeout: float = 5.0
     eval_timeout: float = 600.0
     memory_limit: int = 4096
+    cpu_limit: int = 600
     sandbox: str = "on"
     patch: Path | None = None
     report_json: Path | None = None
