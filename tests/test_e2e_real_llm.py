@@ -109,9 +109,10 @@ def test_real_repair_in_process_then_replayed_exactly(
         pytester,
         f"--trace-cassette={cassette}",
         "--trace-record-mode=none",
-        "--trace-llm-model-path=/nonexistent/model.gguf",
+        f"--trace-llm-model-path={model_file}",  # part of the request key
     )
     assert replayed.ret == 0, replayed.stdout.str()
+    assert replay_report["llm"]["replayed_calls"] == replay_report["llm"]["calls"] >= 1
     assert (pytester.path / "fix.patch").read_bytes() == patch
     assert [r["response"] for r in replay_report["rounds"]] == [
         r["response"] for r in report["rounds"]
