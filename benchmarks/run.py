@@ -3,7 +3,8 @@
 
     python benchmarks/run.py [--corpus benchmarks/corpus] [--cases a,b]
         [--systems plugin,trace_loop,naive] [--llm local|LITELLM_MODEL] [--base-url URL]
-        [--budget 3] [--out benchmarks/results/DATE.json] [--markdown docs/benchmarks.md]
+        [--budget 3] [--json-mode off] [--out benchmarks/results/DATE.json]
+        [--markdown docs/benchmarks.md]
 
 For each case, for each system, on a fresh temporary copy of the case directory (the
 corpus is never modified): run the system with the same LLM and the same budget of LLM
@@ -64,7 +65,7 @@ def machine() -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "memory_gib": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
-        "load_at_start": load,
+        "load_at_start": None if load is None else round(load, 2),
     }
 
 
@@ -108,6 +109,7 @@ def run_plugin(case_dir: Path, args: argparse.Namespace, tmp: Path) -> dict[str,
         "--trace-apply",
         f"--trace-report-json={report}",
         f"--trace-llm={args.llm}",
+        f"--trace-llm-json-mode={args.json_mode}",
     ]
     if args.base_url:
         cmd.append(f"--trace-llm-base-url={args.base_url}")
@@ -142,9 +144,13 @@ def run_plugin(case_dir: Path, args: argparse.Namespace, tmp: Path) -> dict[str,
 def run_baseline(system: str, case_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     from pytest_trace_opt.llm import LLMConfig, build_llm
 
-    # the plugin's defaults for everything but the budget (json mode off, 1024 tokens, 180 s)
+    # the plugin's defaults for everything but the budget (1024 tokens, 180 s, temperature 0)
     config = LLMConfig(
-        model=args.llm, base_url=args.base_url, max_calls=args.budget, json_mode=False, timeout=180
+        model=args.llm,
+        base_url=args.base_url,
+        max_calls=args.budget,
+        json_mode=args.json_mode == "on",
+        timeout=180,
     )
     client = build_llm(config)
     module = trace_loop if system == "trace_loop" else naive
@@ -189,9 +195,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"### Repair results: {result['date']}"
         + (" (SMOKE RUN, PARTIAL: not the full corpus / default budget)" if partial else ""),
         "",
-        f"- model: `{result['model']}`; budget: {result['budget']} LLM call(s) per case and system",
+        f"- model: `{result['model']}`; budget: {result['budget']} LLM call(s) per case and "
+        f"system; JSON mode {result.get('json_mode', 'off')}",
         f"- machine: {m['arch']}, {m['nproc']} cores, {m['memory_gib']} GiB RAM, Python "
-        f"{m['python']}, load average {m['load_at_start']} at start",
+        f"{m['python']}, load average {m['load_at_start'] or 0:.2f} at start",
         f"- command: `{result['command']}`",
         f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min",
         "",
@@ -234,10 +241,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--llm", default="local", help="'local' or a LiteLLM model string")
     ap.add_argument("--base-url", default=None)
     ap.add_argument("--budget", type=int, default=3, help="LLM calls per case and system")
+    ap.add_argument(
+        "--json-mode",
+        choices=("off", "on"),
+        default="off",
+        help="JSON mode for every system (plugin: --trace-llm-json-mode; default off, as the "
+        "plugin's default)",
+    )
     ap.add_argument("--out", type=Path, default=None, help="JSON results file")
     ap.add_argument("--markdown", type=Path, default=REPO / "docs" / "benchmarks.md")
     ap.add_argument("--no-markdown", action="store_true")
+    ap.add_argument(
+        "--render", type=Path, default=None, help="only rewrite the table from a results JSON"
+    )
     args = ap.parse_args(argv)
+    if args.render:
+        md = markdown(json.loads(args.render.read_text()))
+        print(md)
+        if not args.no_markdown:
+            write_markdown(args.markdown, md)
+        return 0
 
     systems = [s for s in args.systems.split(",") if s]
     bad = [s for s in systems if s not in SYSTEMS]
@@ -257,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": f"{now:%Y-%m-%d %H:%M}",
         "model": args.llm + (f" at {args.base_url}" if args.base_url else ""),
         "budget": args.budget,
+        "json_mode": args.json_mode,
         "systems": systems,
         "cases": cases,
         "partial": cases != all_cases or args.budget != 3 or systems != list(SYSTEMS),

@@ -212,17 +212,18 @@ class Controller:
         state_path = self._state_path()
         resume_state, start_round = self._load_resume(state_path, tagged) if s.resume else (None, 1)
 
-        def engine_factory(baseline: Evaluation) -> Any:
+        def engine_factory(baseline: Evaluation, keys: list[str]) -> Any:
             from pytest_trace_opt.engine import TraceEngine
 
-            targets = self._targets(baseline)
+            targets = {k: v for k, v in self._targets(baseline).items() if k in keys}
             if not targets:
                 raise _NoTargets()
             for info in targets.values():
                 path = self.config.rootpath / info["file"]
                 with suppress(OSError):
                     self.start_hashes.setdefault(info["file"], sha256_text(read_source(path)))
-            self.llm = self._make_llm(deadline)
+            if self.llm is None:
+                self.llm = self._make_llm(deadline)
             return TraceEngine(
                 targets,
                 self.llm,

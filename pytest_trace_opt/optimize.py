@@ -124,10 +124,75 @@ def temperature_for(attempt: int, base: float) -> float:
     return min(1.0, max(base, 0.0) + 0.3 * attempt)
 
 
+@dataclass
+class Group:
+    """Trainables linked by the tests that exercise them, optimized with their own prompt.
+
+    Unrelated trainables (a prompt here, a parser there) each get a focused problem
+    instead of one prompt mixing everything; their tests are disjoint, so each group's
+    change is judged on its own tests.
+    """
+
+    keys: list[str]
+    visible: list[str]
+    holdout: list[str]
+    engine: Any = None
+    attempt: int = 0
+    last_rejection: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return ", ".join(k.rsplit("::", 1)[-1] for k in self.keys) or "all"
+
+
+def partition(ev: Evaluation, visible: Sequence[str], holdout: Sequence[str]) -> list[Group]:
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    tagged = [*visible, *holdout]
+    for result in ev.results(tagged):
+        keys = [k for k in result.targets if k in ev.targets]
+        for key in keys:
+            find(key)
+        for a, b in zip(keys, keys[1:], strict=False):
+            parent[find(a)] = find(b)
+    roots: dict[str, Group] = {}
+    for key in parent:
+        roots.setdefault(find(key), Group([], [], [])).keys.append(key)
+    groups = list(roots.values()) or [Group([], [], [])]
+    by_key = {key: g for g in groups for key in g.keys}
+    for nodeid in tagged:
+        found = ev.tests.get(nodeid)
+        keys = [k for k in (found.targets if found else []) if k in by_key]
+        group = by_key[keys[0]] if keys else (groups[0] if len(groups) == 1 else None)
+        if group is not None:
+            (group.holdout if nodeid in holdout else group.visible).append(nodeid)
+    return groups
+
+
+def _learnable_failures(ev: Evaluation, visible: Sequence[str]) -> list[Any]:
+    failing = ev.failing(visible)
+    if failing:
+        return failing
+    return [r for r in ev.results(visible) if r.scores and min(r.scores) < 1]
+
+
+def _merge(best: Evaluation, new: Evaluation, nodeids: Sequence[str]) -> Evaluation:
+    """``best`` with the results of ``nodeids`` taken from ``new``."""
+    tests = dict(best.tests)
+    tests.update({n: new.tests[n] for n in nodeids if n in new.tests})
+    return Evaluation(tests, best.targets | new.targets, best.collect_errors, best.problems,
+                      new.seconds)  # fmt: skip
+
+
 def run_rounds(
     *,
     evaluator: EvaluatorLike,
-    engine_factory: Callable[[Evaluation], EngineLike],
+    engine_factory: Callable[[Evaluation, list[str]], EngineLike],
     visible: Sequence[str],
     holdout: Sequence[str],
     rounds: int,
@@ -153,58 +218,76 @@ def run_rounds(
             checkpoint(state)
     else:
         state = resume
-    engine: EngineLike | None = None
-    attempt = 0
-    last_rejection: list[str] = []
+    groups: list[Group] | None = None
     for number in range(start_round, rounds + 1):
         best_counts = counts(state.best, visible, holdout)
-        failing = state.best.failing(visible)
         if best_counts.passed == best_counts.total and (best_counts.score in (None, 1.0)):
             state.stop_reason = "all tagged tests pass"
             break
-        if not failing:
-            scored = [r for r in state.best.results(visible) if r.scores and min(r.scores) < 1]
-            if not scored:
-                state.stop_reason = (
-                    "only holdout tests fail: the optimizer has no visible failure to learn from"
-                )
-                break
-            failing = scored
+        if not _learnable_failures(state.best, visible):
+            state.stop_reason = (
+                "only holdout tests fail: the optimizer has no visible failure to learn from"
+            )
+            break
         if deadline is not None and time.monotonic() > deadline:
             state.stop_reason = "the wall-clock budget (--trace-timeout) is spent"
             break
-        if engine is None:
+        if groups is None:
+            groups = partition(state.best, visible, holdout)
+        active = [g for g in groups if _learnable_failures(state.best, g.visible)]
+        if not active:
+            state.stop_reason = "the remaining failures reach no trainable"
+            break
+        record = RoundRecord(number, "no-proposal", best_counts)
+        labelled = len(groups) > 1
+        proposals: list[tuple[Group, Proposal]] = []
+        before = _snapshot(llm_stats())
+        stopped = False
+        for group in active:
             try:
-                engine = engine_factory(state.best)
-            except stop_errors as exc:  # e.g. the LLM cannot be reached or loaded
+                if group.engine is None:
+                    group.engine = engine_factory(state.best, group.keys)
+                failing = _learnable_failures(state.best, group.visible)
+                results = state.best.results(group.visible)
+                critiques = [c for r in results for c in r.critiques]
+                scores = [s for r in results for s in r.scores]
+                feedback = compose_feedback(
+                    failing, len(group.visible), critiques, scores, group.last_rejection
+                )
+                temperature = temperature_for(group.attempt, base_temperature)
+                proposal = group.engine.propose(state.best_values, failing, feedback, temperature)
+            except stop_errors as exc:  # e.g. the LLM cannot be reached, a budget is spent
                 state.stop_reason = str(exc)
                 state.stopped_by_error = type(exc).__name__
+                stopped = True
                 break
-        critiques = [c for r in state.best.results(visible) for c in r.critiques]
-        scores = [s for r in state.best.results(visible) for s in r.scores]
-        feedback = compose_feedback(failing, len(visible), critiques, scores, last_rejection)
-        temperature = temperature_for(attempt, base_temperature)
-        before = _snapshot(llm_stats())
-        try:
-            proposal = engine.propose(state.best_values, failing, feedback, temperature)
-        except stop_errors as exc:
-            state.stop_reason = str(exc)
-            state.stopped_by_error = type(exc).__name__
+            prefix = f"[{group.label}] " if labelled else ""
+            record.temperature = temperature
+            record.notes += [prefix + note for note in proposal.notes]
+            record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
+            record.response += proposal.response
+            if proposal.values:
+                proposals.append((group, proposal))
+            else:
+                reason = (
+                    "the optimizer asked to stop (TERMINATE)" if proposal.terminated
+                    else "; ".join(proposal.notes[-2:]) or "no usable suggestion in the reply"
+                )  # fmt: skip
+                record.reason = "; ".join(filter(None, [record.reason, prefix + reason]))
+                record.status = "terminated" if proposal.terminated else "no-proposal"
+                group.attempt += 1
+                group.last_rejection = _rejection_note(None, reason)
+        for field_name, value in _delta(before, _snapshot(llm_stats())).items():
+            setattr(record, field_name, value)
+        if stopped and not proposals:
+            if record.llm_calls:
+                state.history.append(record)
+                on_round(record)
             break
-        llm = _delta(before, _snapshot(llm_stats()))
-        record = RoundRecord(number, "no-proposal", best_counts, temperature=temperature,
-                             notes=proposal.notes, feedback=feedback,
-                             response=proposal.response, **llm)  # fmt: skip
-        if not proposal.values:
-            record.status = "terminated" if proposal.terminated else "no-proposal"
-            record.reason = (
-                "the optimizer asked to stop (TERMINATE)" if proposal.terminated
-                else "; ".join(proposal.notes[-2:]) or "no usable suggestion in the reply"
-            )  # fmt: skip
-            attempt += 1
-            last_rejection = _rejection_note(None, record.reason)
-        else:
-            candidate_values = {**state.best_values, **proposal.values}
+        if proposals:
+            candidate_values = dict(state.best_values)
+            for _, proposal in proposals:
+                candidate_values.update(proposal.values)
             try:
                 evaluation = evaluator.run(candidate_values, tagged, deadline=deadline)
             except EvaluationAborted as exc:
@@ -214,25 +297,42 @@ def run_rounds(
                 on_round(record)
                 break
             record.eval_seconds = evaluation.seconds
-            record.changed = sorted(proposal.values)
-            record.counts = counts(evaluation, visible, holdout)
-            accepted, reason = judge(state.best, evaluation, visible, holdout)
-            record.reason = reason
-            if accepted:
+            record.changed = sorted(k for _, p in proposals for k in p.values)
+            accepted_values = dict(state.best_values)
+            accepted_ids: list[str] = []
+            reasons = []
+            for group, proposal in proposals:
+                prefix = f"[{group.label}] " if labelled else ""
+                ok, reason = judge(state.best, evaluation, group.visible, group.holdout)
+                reasons.append(prefix + reason)
+                if ok:
+                    accepted_values.update(proposal.values)
+                    accepted_ids += [*group.visible, *group.holdout]
+                    group.attempt, group.last_rejection = 0, []
+                else:
+                    record.notes += [prefix + d for d in failure_digest(evaluation, group.visible)]
+                    group.attempt += 1
+                    group.last_rejection = _rejection_note(proposal, reason)
+            record.reason = "; ".join(reasons)
+            if accepted_ids:
                 record.status = "accepted"
-                state.best, state.best_values = evaluation, candidate_values
+                if len(accepted_ids) < len(tagged) and accepted_values != candidate_values:
+                    state.best = _merge(state.best, evaluation, accepted_ids)
+                else:
+                    state.best = evaluation
+                state.best_values = accepted_values
                 state.note_passing(number, tagged)
-                attempt = 0
-                last_rejection = []
             else:
                 record.status = "rejected"
-                record.notes += failure_digest(evaluation, visible)
-                attempt += 1
-                last_rejection = _rejection_note(proposal, reason)
+            record.counts = counts(
+                evaluation if record.status == "rejected" else state.best, visible, holdout
+            )
         state.history.append(record)
         on_round(record)
         if checkpoint:
             checkpoint(state)
+        if stopped:
+            break
     else:
         state.stop_reason = state.stop_reason or f"round limit ({rounds}) reached"
     if not state.stop_reason:

@@ -153,7 +153,7 @@ def loop(
     seen: list[RoundRecord] = []
     state = run_rounds(
         evaluator=evaluator,
-        engine_factory=lambda baseline: engine,
+        engine_factory=lambda baseline, keys: engine,
         visible=visible,
         holdout=holdout,
         rounds=rounds,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,24 @@ def merge(original: str, code: str) -> str:
         start = stmt.lineno if keep_decorators else _first_line(stmt)
         body = new_lines[(new.lineno if keep_decorators else _first_line(new)) - 1 : new.end_lineno]
         replacements.append((start, stmt.end_lineno or stmt.lineno, body))
+    methods = {  # a reply that holds just a method, as a top-level function
+        sub.name: (cls, sub)
+        for cls in old_tree.body
+        if isinstance(cls, ast.ClassDef)
+        for sub in cls.body
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    for name, new in new_defs.items():
+        if name in old_defs or name not in methods or isinstance(new, ast.Assign):
+            continue
+        sub = methods[name][1]
+        keep_decorators = bool(sub.decorator_list) and not getattr(new, "decorator_list", [])
+        start = sub.lineno if keep_decorators else _first_line(sub)
+        body = "\n".join(
+            new_lines[(new.lineno if keep_decorators else _first_line(new)) - 1 : new.end_lineno]
+        )
+        indented = textwrap.indent(textwrap.dedent(body), " " * sub.col_offset).splitlines()
+        replacements.append((start, sub.end_lineno or sub.lineno, indented))
     for start, end, body in sorted(replacements, reverse=True):
         old_lines[start - 1 : end] = body
     return "\n".join(old_lines) + "\n"

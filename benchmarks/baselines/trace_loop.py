@@ -118,7 +118,12 @@ def run(case_dir: Path, llm: Any, budget: int, log=print) -> dict[str, Any]:
             break
         after = [_value_text(p, t.kind) for p, _, t in params]
         if after == before:
-            notes.append(f"step {steps}: OptoPrime made no update (reply not parsed or unchanged)")
+            log_ = getattr(optimizer, "log", None) or [{}]
+            reply = str(log_[-1].get("response", ""))[:300] if isinstance(log_[-1], dict) else ""
+            notes.append(
+                f"step {steps}: OptoPrime made no update (reply not parsed or unchanged); "
+                f"reply starts: {reply!r}"
+            )
         write_candidate()
         run_ = run_tests(case_dir, visible)
         history.append(run_.passed(visible))
