@@ -115,7 +115,8 @@ class _LenientSteps:
         if hints:
             hint = (
                 '\nThe keys of "suggestion" must be exactly: ' + "; ".join(hints) + ". "
-                "Never suggest values for #Inputs or #Outputs."
+                "Never suggest values for #Inputs or #Outputs. Keep \"reasoning\" short "
+                "(at most three sentences) and leave \"answer\" empty."
             )
             if any(self.variable_specs[n].kind == "code" for n in names):
                 hint += (
