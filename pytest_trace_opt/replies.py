@@ -507,18 +507,49 @@ def _strip_trailing_junk(code: str, function_name: str | None) -> str | None:
         return code
     lines = code.rstrip().split("\n")
     # Several closing lines may trail the code: `    """` of a Python string, then `  }`.
+    work = list(lines)
     for _ in range(8):
-        if not lines:
+        if not work:
             break
-        m = _TRAILING_JUNK.search(lines[-1])
+        m = _TRAILING_JUNK.search(work[-1])
         if m is None:
             break
-        last = lines[-1][: m.start()].rstrip()
-        lines = [*lines[:-1], last] if last.strip() else lines[:-1]
-        candidate = "\n".join(lines)
+        last = work[-1][: m.start()].rstrip()
+        work = [*work[:-1], last] if last.strip() else work[:-1]
+        candidate = "\n".join(work)
         if candidate.strip() and _defines(candidate, function_name):
             return candidate
+    # Still no parse: whole JSON lines may trail it (`  },` then `  "suggestion": {}`).
+    # Drop trailing lines, keeping only a definition with a real body.
+    for drop in range(1, min(8, len(lines) - 1) + 1):
+        candidate = "\n".join(lines[: len(lines) - drop])
+        for _ in range(3):
+            if _defines(candidate, function_name) and _has_real_body(candidate, function_name):
+                return candidate
+            m = _TRAILING_JUNK.search(candidate)
+            if m is None:
+                break
+            candidate = candidate[: m.start()].rstrip()
     return None
+
+
+def _has_real_body(code: str, function_name: str | None) -> bool:
+    """The function does something: not just a docstring, ``pass`` or ``...``."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            function_name is None or node.name == function_name
+        ):
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            return any(
+                not isinstance(stmt, ast.Pass)
+                and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+                for stmt in body
+            )
+    return False
 
 
 def _indent_of(line: str) -> int:
@@ -841,7 +872,15 @@ def _suggestion_dict(obj: dict) -> tuple[dict | None, bool]:  # type: ignore[typ
     for level in (obj, *[v for v in obj.values() if isinstance(v, dict)]):
         for key in level:
             if str(key).strip().lower() in _SUGGESTION_KEYS:
-                return _as_mapping(level[key]), False
+                found = _as_mapping(level[key])
+                if found:
+                    return found, False
+                # An empty "suggestion" beside an "answer" holding the values: small
+                # models often put them there.
+                answer = level.get("answer")
+                if isinstance(answer, dict) and answer:
+                    return _as_mapping(answer), False
+                return found, False
     return obj, True
 
 

@@ -690,3 +690,24 @@ def test_modules_import_only_the_standard_library(module: str) -> None:
                     assert id(node) not in top_level, "black must be imported lazily"
                 else:
                     assert root in sys.stdlib_module_names or root == "__future__", name
+
+
+def test_code_under_answer_with_an_empty_suggestion() -> None:
+    """Seen from Qwen2.5-Coder-1.5B behind llama.cpp's server: the value sits in "answer"."""
+    reply = '''```json
+{
+  "reasoning": "Join the words with dashes.",
+  "answer": {
+    "__code0": """
+def slugify(text):
+    """Lowercase the text and join its words with dashes."""
+    return '-'.join(word.lower() for word in text.split())
+    """
+  },
+  "suggestion": {}
+}
+```'''
+    parsed = parse_reply(reply, [VariableSpec("__code0", "code", function_name="slugify")])
+    code = parsed.suggestion["__code0"]
+    assert code.rstrip().endswith("return '-'.join(word.lower() for word in text.split())")
+    assert code.startswith("def slugify(text):")
