@@ -329,9 +329,10 @@ class Controller:
         before = state.history[0].counts if state.history else Counts()
         target_errors = sorted({e for r in state.best.results(tagged) for e in r.target_errors})
         problems += target_errors + state.best.problems
+        # Ties are accepted to keep exploring, but only an improvement is proposed.
+        state.drop_non_improvements()
         best_counts = counts(state.best, self.visible, self.holdout)
         if state.best_values and not _improves(best_counts, before):
-            # Ties are accepted to keep exploring, but only an improvement is proposed.
             state.best_values = {}
         if interrupted:
             # Stop now: report the best evaluation so far instead of a final check.

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_trace_opt.evaluate import TestResult
-from pytest_trace_opt.proposals import check_code, check_value, keep_docstring
+from pytest_trace_opt.proposals import (
+    check_code,
+    check_value,
+    keep_docstring,
+    strip_trailing_strings,
+)
 from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
 
 MAX_FEEDBACK_CHARS = 4000
@@ -307,7 +312,8 @@ class TraceEngine:
             if check.ok:
                 value = check.value
                 if info["kind"] == "code":
-                    value = keep_docstring(str(value), info["original"], info["function_name"])
+                    value = strip_trailing_strings(str(value), info["function_name"])
+                    value = keep_docstring(value, info["original"], info["function_name"])
                     if value.strip() == str(now).strip():
                         proposal.notes.append(f"{info['name']}: unchanged from the current value")
                         continue

@@ -51,6 +51,32 @@ class LoopState:
     stopped_by_error: str = ""
     # nodeid -> round from which the test passes with the best candidate (0 = already did)
     passing_since: dict[str, int] = field(default_factory=dict)
+    baseline: Evaluation | None = None
+    groups: list[Group] = field(default_factory=list)
+
+    def drop_non_improvements(self) -> list[str]:
+        """Keep only changes that improve their own group's tests over the baseline.
+
+        Ties are accepted while exploring, but a group whose tests end no better than they
+        started proposes nothing. Returns the keys dropped.
+        """
+        if self.baseline is None:
+            return []
+        dropped: list[str] = []
+        for group in self.groups:
+            changed = [k for k in group.keys if k in self.best_values]
+            if not changed:
+                continue
+            after = counts(self.best, group.visible, group.holdout)
+            before = counts(self.baseline, group.visible, group.holdout)
+            better = after.passed > before.passed or (
+                after.passed == before.passed and (after.score or 0.0) > (before.score or 0.0)
+            )
+            if not better:
+                for key in changed:
+                    del self.best_values[key]
+                dropped += changed
+        return dropped
 
     def note_passing(self, round_number: int, nodeids: Sequence[str]) -> None:
         for result in self.best.results(nodeids):
@@ -208,7 +234,7 @@ def run_rounds(
     tagged = [*visible, *holdout]
     if resume is None:
         baseline = evaluator.run({}, tagged, deadline=deadline)
-        state = LoopState(best_values={}, best=baseline)
+        state = LoopState(best_values={}, best=baseline, baseline=baseline)
         state.note_passing(0, tagged)
         record = RoundRecord(0, "baseline", counts(baseline, visible, holdout),
                              eval_seconds=baseline.seconds)  # fmt: skip
@@ -234,6 +260,7 @@ def run_rounds(
             break
         if groups is None:
             groups = partition(state.best, visible, holdout)
+            state.groups = groups
         active = [g for g in groups if _learnable_failures(state.best, g.visible)]
         if not active:
             state.stop_reason = "the remaining failures reach no trainable"

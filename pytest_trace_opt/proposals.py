@@ -556,3 +556,44 @@ def keep_docstring(candidate: str, original: str, function_name: str) -> str:
     except SyntaxError:
         return candidate
     return text
+
+
+def strip_trailing_strings(code: str, function_name: str) -> str:
+    """Drop bare string statements that trail a function's body.
+
+    They are leftovers of a reply's JSON (``\"\"\",`` then ``"__code1": \"\"\"``) that happen
+    to parse as a string expression after the last real statement; they never do anything.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    lines = code.splitlines(keepends=True)
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if node.name != function_name:
+            continue
+        body = list(node.body)
+        cut: int | None = None
+        while len(body) > 1:
+            last = body[-1]
+            if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Constant)):
+                break
+            if not isinstance(last.value.value, str):
+                break
+            before = body[-2]
+            if before.end_lineno is None or before.end_lineno >= last.lineno:
+                break  # shares a line with real code: leave it
+            cut = last.lineno
+            body.pop()
+        if cut is None or node.end_lineno is None:
+            return code
+        kept = lines[: cut - 1] + lines[node.end_lineno :]
+        text = "".join(kept)
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            return code
+        return text
+    return code

@@ -254,3 +254,33 @@ def test_run_rounds_stops_when_only_holdouts_fail() -> None:
     state, _ = loop(evaluator, engine)
     assert "only holdout tests fail" in state.stop_reason
     assert engine.calls == []
+
+
+def test_only_groups_that_improved_keep_their_changes() -> None:
+    from pytest_trace_opt.evaluate import Evaluation, TestResult
+    from pytest_trace_opt.optimize import Group, LoopState
+
+    def ev(outcomes: dict[str, str]) -> Evaluation:
+        tests = {n: TestResult(n, o) for n, o in outcomes.items()}
+        return Evaluation(tests, {}, [], [], 0.0)
+
+    baseline = ev({"a1": "failed", "a2": "passed", "b1": "failed"})
+    best = ev({"a1": "passed", "a2": "passed", "b1": "failed"})
+    state = LoopState(best_values={"mod::fa": "A", "mod::fb": "B"}, best=best, baseline=baseline)
+    state.groups = [Group(["mod::fa"], ["a1", "a2"], []), Group(["mod::fb"], ["b1"], [])]
+    assert state.drop_non_improvements() == ["mod::fb"]
+    assert state.best_values == {"mod::fa": "A"}
+
+
+def test_strip_trailing_strings_removes_reply_leftovers() -> None:
+    from pytest_trace_opt.proposals import strip_trailing_strings
+
+    code = (
+        "def decide(text):\n    if 'hola' in text:\n        return 'es'\n    return 'en'\n"
+        '    """,\n    "__code1": """\n'
+    )
+    assert strip_trailing_strings(code, "decide") == (
+        "def decide(text):\n    if 'hola' in text:\n        return 'es'\n    return 'en'\n"
+    )
+    only_doc = 'def f():\n    """Doc."""\n'
+    assert strip_trailing_strings(only_doc, "f") == only_doc
