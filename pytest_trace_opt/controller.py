@@ -29,6 +29,7 @@ from pytest_trace_opt.result import Counts, OptimizationResult, RoundRecord
 from pytest_trace_opt.sandbox import Sandbox, SandboxTooLarge
 from pytest_trace_opt.settings import Settings
 from pytest_trace_opt.source import read_source, sha256_text
+from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
 
 class CountingLLM:
@@ -104,28 +105,17 @@ class Controller:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        for item in items:
-            markers = list(item.iter_markers("trainable"))
-            if not markers:
-                continue
-            if any(m.kwargs.get("holdout") for m in markers):
-                self.holdout.append(item.nodeid)
-            else:
-                self.visible.append(item.nodeid)
+        self.visible, self.holdout = split_tagged(items)
         if items and not (self.visible or self.holdout):
             self.no_tagged = True
-            config.hook.pytest_deselected(items=list(items))
-            items[:] = []
+            deselect_all(config, items)
         self.all_ids = [item.nodeid for item in items]
 
     # -- the loop -----------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
-            raise session.Interrupted(
-                f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} "
-                "during collection"
-            )
+            raise session.Interrupted(collection_error_message(session))
         if session.config.option.collectonly or not session.items:
             return None
         self.reporter = self.config.pluginmanager.get_plugin("terminalreporter")

@@ -23,6 +23,7 @@ from pytest_trace_opt.evaluate import Evaluation, Evaluator, forwarded_args
 from pytest_trace_opt.plan import LoopSettings, TestInfo, build_plan, plan_lines, strict_risks
 from pytest_trace_opt.result import SCHEMA_VERSION
 from pytest_trace_opt.settings import Settings
+from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -51,19 +52,14 @@ class Planner:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
+        self.visible, self.holdout = split_tagged(items)
+        tagged = set(self.visible) | set(self.holdout)
         for item in items:
-            markers = list(item.iter_markers("trainable"))
-            if not markers:
-                continue
-            if any(m.kwargs.get("holdout") for m in markers):
-                self.holdout.append(item.nodeid)
-            else:
-                self.visible.append(item.nodeid)
-            self.sources[item.nodeid] = _test_source(item)
-        if items and not (self.visible or self.holdout):
+            if item.nodeid in tagged:
+                self.sources[item.nodeid] = _test_source(item)
+        if items and not tagged:
             self.no_tagged = True
-            config.hook.pytest_deselected(items=list(items))
-            items[:] = []
+            deselect_all(config, items)
 
     # -- the run ------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -71,10 +67,7 @@ class Planner:
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             self.plan = self._build(None, None)
             self._write_report()
-            raise session.Interrupted(
-                f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} "
-                "during collection"
-            )
+            raise session.Interrupted(collection_error_message(session))
         if session.config.option.collectonly or not session.items:
             return None
         self.reporter = self.config.pluginmanager.get_plugin("terminalreporter")

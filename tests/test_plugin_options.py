@@ -149,7 +149,7 @@ def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--strict-markers")
     result.assert_outcomes(passed=2)
     markers = pytester.runpytest("--markers")
-    markers.stdout.fnmatch_lines(["@pytest.mark.trainable(*targets, holdout=False):*"])
+    markers.stdout.fnmatch_lines(["@pytest.mark.trainable(*names, targets=*, holdout=False):*"])
 
 
 def test_trace_feedback_fixture_records_user_properties(pytester: pytest.Pytester) -> None:
