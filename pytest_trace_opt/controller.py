@@ -246,6 +246,8 @@ class Controller:
             )
         except _NoTargets:
             problems.append("no trainable was reached by a failing tagged test")
+            if self._last_state is not None:
+                self._last_state.stop_reason = "nothing to optimize: " + problems[-1]
         except KeyboardInterrupt:
             interrupted = True
         finally:

@@ -71,3 +71,14 @@ def test_lambda_is_refused_at_import(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--trace-optimize")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*trainable needs a function defined with 'def'*"])
+
+
+def test_failing_tests_that_reach_no_trainable(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_x="import pytest\n\n@pytest.mark.trainable\ndef test_x():\n    assert 1 == 2\n"
+    )
+    result = pytester.runpytest_subprocess("--trace-optimize")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["outcome: the optimization could not run", "stopped: nothing to optimize: *"]
+    )
