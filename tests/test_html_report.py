@@ -24,9 +24,14 @@ REJECTED = (0xCF, 0x22, 0x2E)  # rejected dots
 
 @pytest.fixture(scope="module")
 def html_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real ``--trace-optimize`` run for this module: a rejected round, then the fix."""
+    """One real ``--trace-optimize`` run for this module: a rejected round, then the fix.
+
+    add, mul and shout are separate groups (one LLM call each per round): round 1 fixes mul
+    and shout but not add (partly accepted), round 2 proposes a wrong add again (rejected),
+    round 3 fixes it.
+    """
     out = tmp_path_factory.mktemp("html-report")
-    project = make_project(out / "proj", plan=["wrong"])
+    project = make_project(out / "proj", plan=["wrong", "fix", "fix", "wrong"])
     report, report_json = out / "report.html", out / "report.json"
     env = {k: v for k, v in os.environ.items() if k not in GITHUB_VARS}
     command = [
@@ -54,7 +59,7 @@ def test_a_real_run_writes_a_self_contained_report(html_report: Path) -> None:
     assert '<span class="line add">+    <span class="k">return</span> a + b\n</span>' in page
     # the plot: one dot per round, coloured by status
     assert '<svg id="passed-plot"' in page
-    assert page.count('<circle class="round ') == 3
+    assert page.count('<circle class="round ') == 4
     assert '<circle class="round rejected"' in page
     # the feedback each round sent and the reply it got, HTML-escaped
     assert '<details class="exchange" id="round-1">' in page
@@ -135,7 +140,7 @@ def test_chromium_renders_the_diff_and_the_plot(html_report: Path, tmp_path: Pat
     dom = _run_chromium(browser, tmp_path / "profile-dom", "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<svg id="passed-plot"' in dom.stdout
-    assert dom.stdout.count("<circle ") == 3
+    assert dom.stdout.count("<circle ") == 4
     assert 'class="line add"' in dom.stdout and "return a + b" in dom.stdout
 
     shot = tmp_path / "report.png"
