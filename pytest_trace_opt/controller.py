@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from pytest_trace_opt.evaluate import Evaluation, Evaluator, forwarded_args
-from pytest_trace_opt.optimize import LoopState, counts, run_rounds
+from pytest_trace_opt.optimize import LoopState, counts, improves, run_rounds
 from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
 from pytest_trace_opt.report import summary_lines
 from pytest_trace_opt.result import Counts, OptimizationResult, RoundRecord
@@ -324,7 +324,7 @@ class Controller:
         # Ties are accepted to keep exploring, but only an improvement is proposed.
         state.drop_non_improvements()
         best_counts = counts(state.best, self.visible, self.holdout)
-        if state.best_values and not _improves(best_counts, before):
+        if state.best_values and not improves(best_counts, before):
             state.best_values = {}
         if interrupted:
             # Stop now: report the best evaluation so far instead of a final check.
@@ -528,12 +528,6 @@ class Controller:
         terminalreporter.write_sep("=", "trace-opt summary", bold=True)
         for line in summary_lines(self.result, self.config.invocation_params.dir):
             terminalreporter.write_line(line)
-
-
-def _improves(after: Counts, before: Counts) -> bool:
-    if after.passed != before.passed:
-        return after.passed > before.passed
-    return (after.score or 0.0) > (before.score or 0.0)
 
 
 class _NoTargets(Exception):

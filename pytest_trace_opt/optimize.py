@@ -69,10 +69,7 @@ class LoopState:
                 continue
             after = counts(self.best, group.visible, group.holdout)
             before = counts(self.baseline, group.visible, group.holdout)
-            better = after.passed > before.passed or (
-                after.passed == before.passed and (after.score or 0.0) > (before.score or 0.0)
-            )
-            if not better:
+            if not improves(after, before):
                 for key in changed:
                     del self.best_values[key]
                 dropped += changed
@@ -84,6 +81,13 @@ class LoopState:
                 self.passing_since.setdefault(result.nodeid, round_number)
             else:
                 self.passing_since.pop(result.nodeid, None)
+
+
+def improves(after: Counts, before: Counts) -> bool:
+    """More tests pass, or as many with a higher mean score."""
+    if after.passed != before.passed:
+        return after.passed > before.passed
+    return (after.score or 0.0) > (before.score or 0.0)
 
 
 def counts(ev: Evaluation, visible: Sequence[str], holdout: Sequence[str]) -> Counts:
