@@ -456,3 +456,18 @@ def test_real_model_tests_skip_locally_but_fail_under_ci(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=2)  # fixture failures: reported as errors, not skips
     result.stdout.fnmatch_lines(["*required under CI*"])
+
+
+def test_generation_deadline_leaves_only_eos_once_time_is_up() -> None:
+    from pytest_trace_opt.llm.backends import _GenerationDeadline
+
+    np = pytest.importorskip("numpy")  # comes with llama-cpp-python (the local extra)
+
+    now = [100.0]
+    cap = _GenerationDeadline(5.0, eos_token=2, clock=lambda: now[0])
+    scores = np.array([1.0, 3.0, -1.0, 0.5], dtype=np.single)
+    assert cap(None, scores.copy()).tolist() == scores.tolist() and not cap.fired
+    now[0] = 105.5
+    capped = cap(None, scores.copy())
+    assert cap.fired
+    assert int(np.argmax(capped)) == 2 and np.isinf(capped[[0, 1, 3]]).all()

@@ -77,6 +77,33 @@ def test_local_in_process_json(model_file: Path) -> None:
     again.close()
 
 
+def test_local_timeout_cuts_the_reply(model_file: Path) -> None:
+    """llama.cpp has no time limit: ours ends the reply at the deadline, like max_tokens."""
+    story = [{"role": "user", "content": "Write a 2000-word story about a lighthouse keeper."}]
+    client = build_llm(LLMConfig(model="local", max_tokens=1024, n_ctx=2048, timeout=2.0))
+    started = time.monotonic()
+    resp = client(messages=story)
+    elapsed = time.monotonic() - started
+    assert resp.choices[0].finish_reason == "length"
+    assert 0 < resp.usage.completion_tokens < 1024
+    assert elapsed < 30, elapsed  # 1024 tokens would take minutes on this machine
+    client.close()
+
+
+def test_local_model_exits_cleanly(model_file: Path) -> None:
+    """The cached model is freed before interpreter teardown: no traceback at exit."""
+    code = (
+        "from pytest_trace_opt.llm import LLMConfig, build_llm\n"
+        "c = build_llm(LLMConfig(model='local', max_tokens=4, n_ctx=512))\n"
+        "print(c(messages=[{'role': 'user', 'content': 'Say hi'}]).usage.completion_tokens)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def llama_server(model_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:

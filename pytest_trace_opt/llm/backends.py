@@ -5,10 +5,13 @@ Heavy libraries (llama_cpp, litellm) are imported only inside the constructors.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 import re
 import threading
+import time
 import traceback
 import warnings
 from collections.abc import Mapping
@@ -117,8 +120,53 @@ def load_llama(model_path: str, n_ctx: int, seed: int) -> Any:
             raise unavailable(
                 "local", f"cannot load model {model_path}: {_short(str(e), 160)}", sticky=True
             ) from None
+        if not _LLAMA_CACHE:
+            # Free the models before interpreter teardown: left to their finalizers, they
+            # run after llama_cpp's module globals are gone and print a traceback.
+            atexit.register(free_cached_models)
         _LLAMA_CACHE[key] = llm
         return llm
+
+
+def free_cached_models() -> None:
+    with _LLAMA_CACHE_LOCK:
+        models = list(_LLAMA_CACHE.values())
+        _LLAMA_CACHE.clear()
+    for llm in models:
+        close = getattr(llm, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):  # best effort at exit
+                close()
+
+
+class _GenerationDeadline:
+    """A llama.cpp logits processor that ends the reply once ``seconds`` have passed.
+
+    llama.cpp has no time limit of its own; past the deadline only the end-of-sequence
+    token is left possible, so the reply stops there, like one cut by the token limit.
+    """
+
+    def __init__(self, seconds: float, eos_token: int, clock: Any = time.monotonic) -> None:
+        self.clock = clock
+        self.deadline = clock() + seconds
+        self.eos_token = eos_token
+        self.fired = False
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.clock() < self.deadline:
+            return scores
+        self.fired = True
+        eos = float(scores[self.eos_token])
+        scores[:] = -float("inf")
+        scores[self.eos_token] = max(eos, 0.0)
+        return scores
+
+
+def _eos_token(llm: Any) -> int | None:
+    try:
+        return int(llm.token_eos())
+    except Exception:  # noqa: BLE001 - a model without an EOS token gets no time cap
+        return None
 
 
 class LocalBackend:
@@ -160,8 +208,17 @@ class LocalBackend:
         }
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}
+        deadline: _GenerationDeadline | None = None
+        eos = _eos_token(self._llm)
+        if eos is not None:
+            import llama_cpp
+
+            deadline = _GenerationDeadline(timeout, eos)
+            kwargs["logits_processor"] = llama_cpp.LogitsProcessorList([deadline])
         try:
             with _LLAMA_CALL_LOCK:
+                if deadline is not None:  # the wait for the lock does not count
+                    deadline.deadline = deadline.clock() + timeout
                 resp = self._llm.create_chat_completion(**kwargs)
         except ValueError as e:  # e.g. "Requested tokens (9000) exceed context window of 8192"
             raise unavailable("local", _short(str(e)), sticky=False) from None
@@ -176,7 +233,7 @@ class LocalBackend:
             content=content,
             prompt_tokens=_usage_int(usage, "prompt_tokens"),
             completion_tokens=_usage_int(usage, "completion_tokens"),
-            finish_reason=choice.get("finish_reason"),
+            finish_reason="length" if deadline and deadline.fired else choice.get("finish_reason"),
             cost=None,
         )
 
