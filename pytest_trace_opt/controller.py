@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from pytest_trace_opt.ablation import ENV as ABLATE_ENV
+from pytest_trace_opt.ablation import techniques_from_env
 from pytest_trace_opt.evaluate import Evaluation, Evaluator, forwarded_args
 from pytest_trace_opt.optimize import LoopState, counts, improves, run_rounds
 from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
@@ -95,6 +97,10 @@ class Controller:
         self.reporter: Any = None
         self.sandbox: Sandbox | None = None
         self.start_hashes: dict[str, str] = {}
+        try:
+            self.techniques = techniques_from_env(os.environ)
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
         # CI outputs (patch dir, GitHub summary/annotations, HTML, exit gate) read the result.
         from pytest_trace_opt.ci_reports import CIReports
 
@@ -190,6 +196,13 @@ class Controller:
         from pytest_trace_opt.llm import LLMError
 
         s = self.settings
+        techniques = self.techniques
+        if techniques.ablated:
+            self._write(
+                f"trace-opt: techniques switched off by {ABLATE_ENV}: "
+                + ", ".join(techniques.ablated),
+                yellow=True,
+            )
         started = time.monotonic()
         deadline = started + s.timeout if s.timeout else None
         evaluator = self._evaluator()
@@ -220,6 +233,7 @@ class Controller:
                 optimizer=s.optimizer,
                 max_tokens=s.llm_max_tokens,
                 json_mode=s.llm_json_mode == "on",
+                lenient_parsing=techniques.lenient_parsing,
             )
 
         def checkpoint(state: LoopState) -> None:
@@ -243,6 +257,8 @@ class Controller:
                 resume=resume_state,
                 checkpoint=checkpoint,
                 start_round=start_round,
+                candidates=s.candidates,
+                techniques=techniques,
             )
         except _NoTargets:
             problems.append("no trainable was reached by a failing tagged test")
@@ -357,7 +373,12 @@ class Controller:
             outcome = "unchanged"
         if problems and not state.best_values and outcome == "unchanged":
             outcome = "error"
-        llm_info: dict[str, Any] = {"model": s.llm, "optimizer": s.optimizer}
+        llm_info: dict[str, Any] = {
+            "model": s.llm,
+            "optimizer": s.optimizer,
+            "candidates": s.candidates,
+            "techniques_off": self.techniques.ablated,
+        }
         if self.llm is not None:
             llm_info.update(
                 calls=self.llm.calls,

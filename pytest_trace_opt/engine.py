@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_trace_opt.evaluate import TestResult
+from pytest_trace_opt.feedback import clip
 from pytest_trace_opt.proposals import (
     check_code,
     check_value,
@@ -97,6 +98,7 @@ class _LenientSteps:
 
     temperature: float | None = None
     json_mode: bool = False
+    lenient_parsing: bool = True
     variable_specs: dict[str, VariableSpec]
     last_parsed: ParsedReply | None = None
     last_prompt: str = ""
@@ -126,7 +128,7 @@ class _LenientSteps:
                 '\nThe keys of "suggestion" must be exactly: ' + "; ".join(hints) + ". "
                 "Never suggest values for #Inputs or #Outputs."
             )
-            if any(self.variable_specs[n].kind == "code" for n in names):
+            if self.lenient_parsing and any(self.variable_specs[n].kind == "code" for n in names):
                 hint += (
                     " If escaping the code inside JSON is hard, write the complete function "
                     "in a ```python block right after the JSON instead."
@@ -142,11 +144,21 @@ class _LenientSteps:
         self.last_prompt = system_prompt + user_prompt
         response = self.call_llm(system_prompt, user_prompt, verbose, self.max_tokens)  # type: ignore[attr-defined]
         self.last_response = response
-        specs = [self.variable_specs[n] for n in self.variable_specs]
-        parsed = parse_reply(response, specs)
+        if self.lenient_parsing:
+            parsed = parse_reply(response, list(self.variable_specs.values()))
+        else:
+            parsed = self._stock_parse(response)
         self.last_parsed = parsed
         by_name = {p.py_name: p for p in self.parameters}  # type: ignore[attr-defined]
         return {by_name[k]: v for k, v in parsed.suggestion.items() if k in by_name}
+
+    def _stock_parse(self, response: str) -> ParsedReply:
+        """trace-opt's own extraction, for measuring what the lenient parser adds."""
+        suggestion = dict(self.extract_llm_suggestion(response) or {})  # type: ignore[attr-defined]
+        suggestion = {k: v for k, v in suggestion.items() if k in self.variable_specs}
+        problems = () if suggestion else ("the stock parser found no suggestion in the reply",)
+        terminated = not suggestion and "TERMINATE" in response
+        return ParsedReply(suggestion, terminated, problems, recovered=False)
 
     def call_llm(
         self,
@@ -209,6 +221,7 @@ class TraceEngine:
         optimizer: str = "OptoPrime",
         max_tokens: int = 1024,
         json_mode: bool = False,
+        lenient_parsing: bool = True,
     ) -> None:
         import_optimizers()
         from opto.trace.nodes import ParameterNode
@@ -233,6 +246,7 @@ class TraceEngine:
                 )
         self.optimizer = make_optimizer(optimizer, list(self.params.values()), llm, max_tokens)
         self.optimizer.json_mode = json_mode
+        self.optimizer.lenient_parsing = lenient_parsing
         self.optimizer.variable_specs = self._specs()
 
     def _specs(self) -> dict[str, VariableSpec]:
@@ -396,8 +410,18 @@ def compose_feedback(
     critiques: Sequence[str] = (),
     scores: Sequence[float] = (),
     notes: Sequence[str] = (),
+    *,
+    detailed: bool = True,
 ) -> str:
-    """One feedback text for the whole round: failures smallest first, deduplicated."""
+    """One feedback text for the whole round: failures smallest first, deduplicated.
+
+    ``detailed=False`` is the plain text a hand-written loop would pass (one pytest-style
+    ``FAILED`` line per test), kept to measure what the detail is worth.
+    """
+    if not detailed:
+        plain = [f"{len(failing)} of {visible_total} tests fail."]
+        plain += [f"FAILED {r.nodeid} - {_first_error_line(r)}" for r in failing]
+        return "\n".join([*plain, *notes])
     lines = [
         f"{len(failing)} of {visible_total} tests fail. Change the variables so that all "
         "tests pass for any input of the kind shown, without special-casing test inputs."
@@ -422,3 +446,11 @@ def compose_feedback(
         lines.append(f"Mean score {mean:.3g} (higher is better; 1 is the best).")
     lines += list(notes)
     return "\n".join(lines)
+
+
+def _first_error_line(result: TestResult) -> str:
+    text = result.feedback_text()
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return clip(line[2:].strip(), 200)
+    return result.outcome

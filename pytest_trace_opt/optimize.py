@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pytest_trace_opt.ablation import Techniques
 from pytest_trace_opt.engine import Proposal, compose_feedback
 from pytest_trace_opt.evaluate import Evaluation, EvaluationAborted
 from pytest_trace_opt.feedback import clip
@@ -234,7 +235,12 @@ def run_rounds(
     resume: LoopState | None = None,
     checkpoint: Callable[[LoopState], None] | None = None,
     start_round: int = 1,
+    candidates: int = 1,
+    techniques: Techniques | None = None,
 ) -> LoopState:
+    """``candidates``: proposals asked per round and group (warmer each), all evaluated,
+    the best kept. ``techniques``: what the benchmark may switch off (all on by default)."""
+    techniques = techniques or Techniques()
     tagged = [*visible, *holdout]
     if resume is None:
         baseline = evaluator.run({}, tagged, deadline=deadline)
@@ -271,10 +277,12 @@ def run_rounds(
             break
         record = RoundRecord(number, "no-proposal", best_counts)
         labelled = len(groups) > 1
-        proposals: list[tuple[Group, Proposal]] = []
+        # per group, the usable candidates of this round (at most ``candidates`` each)
+        proposals: dict[int, list[Proposal]] = {}
         before = _snapshot(llm_stats())
         stopped = False
-        for group in active:
+        for index, group in enumerate(active):
+            prefix = f"[{group.label}] " if labelled else ""
             try:
                 if group.engine is None:
                     group.engine = engine_factory(state.best, group.keys)
@@ -282,32 +290,40 @@ def run_rounds(
                 results = state.best.results(group.visible)
                 critiques = [c for r in results for c in r.critiques]
                 scores = [s for r in results for s in r.scores]
+                memory = group.last_rejection if techniques.rejection_memory else []
                 feedback = compose_feedback(
-                    failing, len(group.visible), critiques, scores, group.last_rejection
-                )
-                temperature = temperature_for(group.attempt, base_temperature)
-                proposal = group.engine.propose(state.best_values, failing, feedback, temperature)
+                    failing, len(group.visible), critiques, scores, memory,
+                    detailed=techniques.detailed_feedback,
+                )  # fmt: skip
+                record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
+                for sample in range(candidates):
+                    temperature = temperature_for(group.attempt + sample, base_temperature)
+                    proposal = group.engine.propose(
+                        state.best_values, failing, feedback, temperature
+                    )
+                    record.temperature = temperature
+                    record.notes += [prefix + note for note in proposal.notes]
+                    record.response += proposal.response
+                    if proposal.values:
+                        if proposal.values not in [p.values for p in proposals.get(index, [])]:
+                            proposals.setdefault(index, []).append(proposal)
+                    else:
+                        reason = (
+                            "the optimizer asked to stop (TERMINATE)" if proposal.terminated
+                            else "; ".join(proposal.notes[-2:])
+                            or "no usable suggestion in the reply"
+                        )  # fmt: skip
+                        record.reason = "; ".join(filter(None, [record.reason, prefix + reason]))
+                        record.status = "terminated" if proposal.terminated else "no-proposal"
+                        if index not in proposals:
+                            group.last_rejection = _rejection_note(None, reason)
+                if index not in proposals:
+                    group.attempt += candidates  # retry warmer
             except stop_errors as exc:  # e.g. the LLM cannot be reached, a budget is spent
                 state.stop_reason = str(exc)
                 state.stopped_by_error = type(exc).__name__
                 stopped = True
                 break
-            prefix = f"[{group.label}] " if labelled else ""
-            record.temperature = temperature
-            record.notes += [prefix + note for note in proposal.notes]
-            record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
-            record.response += proposal.response
-            if proposal.values:
-                proposals.append((group, proposal))
-            else:
-                reason = (
-                    "the optimizer asked to stop (TERMINATE)" if proposal.terminated
-                    else "; ".join(proposal.notes[-2:]) or "no usable suggestion in the reply"
-                )  # fmt: skip
-                record.reason = "; ".join(filter(None, [record.reason, prefix + reason]))
-                record.status = "terminated" if proposal.terminated else "no-proposal"
-                group.attempt += 1
-                group.last_rejection = _rejection_note(None, reason)
         for field_name, value in _delta(before, _snapshot(llm_stats())).items():
             setattr(record, field_name, value)
         if stopped and not proposals:
@@ -316,48 +332,75 @@ def run_rounds(
                 on_round(record)
             break
         if proposals:
-            candidate_values = dict(state.best_values)
-            for _, proposal in proposals:
-                candidate_values.update(proposal.values)
-            try:
-                evaluation = evaluator.run(candidate_values, tagged, deadline=deadline)
-            except EvaluationAborted as exc:
-                state.stop_reason = str(exc)
-                record.status, record.reason = "rejected", str(exc)
+            # Candidate i of every group is evaluated together: the groups' tests are
+            # disjoint, so each group's candidates are compared on its own tests.
+            evaluations: list[Evaluation] = []
+            aborted = ""
+            for i in range(max(len(c) for c in proposals.values())):
+                candidate_values = dict(state.best_values)
+                for found in proposals.values():
+                    if i < len(found):
+                        candidate_values.update(found[i].values)
+                try:
+                    evaluations.append(evaluator.run(candidate_values, tagged, deadline=deadline))
+                except EvaluationAborted as exc:
+                    aborted = str(exc)
+                    break
+            if not evaluations:
+                state.stop_reason = aborted
+                record.status, record.reason = "rejected", aborted
                 state.history.append(record)
                 on_round(record)
                 break
-            record.eval_seconds = evaluation.seconds
-            record.changed = sorted(k for _, p in proposals for k in p.values)
-            accepted_values = dict(state.best_values)
+            record.eval_seconds = round(sum(e.seconds for e in evaluations), 3)
+            record.changed = sorted(
+                {k for found in proposals.values() for p in found[: len(evaluations)]
+                 for k in p.values}
+            )  # fmt: skip
+            new_best, accepted_values = state.best, dict(state.best_values)
             accepted_ids: list[str] = []
+            sources: set[int] = set()
             reasons = []
-            for group, proposal in proposals:
+            for index, found in proposals.items():
+                group = active[index]
                 prefix = f"[{group.label}] " if labelled else ""
-                ok, reason = judge(state.best, evaluation, group.visible, group.holdout)
+                guarded = group.holdout if techniques.holdout_guard else []
+                ranked = sorted(
+                    range(min(len(found), len(evaluations))),
+                    key=lambda i: _rank(state.best, evaluations[i], group, guarded, i),
+                )
+                pick = ranked[0]
+                ok, reason = judge(state.best, evaluations[pick], group.visible, guarded)
+                if len(found) > 1:
+                    reason += f" (best of {len(ranked)} candidates)"
                 reasons.append(prefix + reason)
                 if ok:
-                    accepted_values.update(proposal.values)
+                    accepted_values.update(found[pick].values)
                     accepted_ids += [*group.visible, *group.holdout]
+                    new_best = _merge(new_best, evaluations[pick], [*group.visible, *group.holdout])
+                    sources.add(pick)
                     group.attempt, group.last_rejection = 0, []
                 else:
-                    record.notes += [prefix + d for d in failure_digest(evaluation, group.visible)]
-                    group.attempt += 1
-                    group.last_rejection = _rejection_note(proposal, reason)
+                    digest = failure_digest(evaluations[pick], group.visible)
+                    record.notes += [prefix + d for d in digest]
+                    group.attempt += len(found)
+                    group.last_rejection = _rejection_note(found[pick], reason)
+            if aborted:
+                reasons.append(aborted)
+                state.stop_reason, stopped = aborted, True
             record.reason = "; ".join(reasons)
             if accepted_ids:
                 record.status = "accepted"
-                if len(accepted_ids) < len(tagged) and accepted_values != candidate_values:
-                    state.best = _merge(state.best, evaluation, accepted_ids)
-                else:
-                    state.best = evaluation
+                whole = len(sources) == 1 and len(accepted_ids) == len(tagged)
+                state.best = evaluations[sources.pop()] if whole else new_best
                 state.best_values = accepted_values
                 state.note_passing(number, tagged)
             else:
                 record.status = "rejected"
-            record.counts = counts(
-                evaluation if record.status == "rejected" else state.best, visible, holdout
-            )
+            shown = state.best if record.status == "accepted" else max(
+                evaluations, key=lambda e: e.passed(tagged)
+            )  # fmt: skip
+            record.counts = counts(shown, visible, holdout)
         state.history.append(record)
         on_round(record)
         if checkpoint:
@@ -369,6 +412,17 @@ def run_rounds(
     if not state.stop_reason:
         state.stop_reason = f"round limit ({rounds}) reached"
     return state
+
+
+def _rank(
+    best: Evaluation, candidate: Evaluation, group: Group, guarded: Sequence[str], index: int
+) -> tuple[Any, ...]:
+    """Sort key over a group's candidates: accepted first, then most passing, best score,
+    fewest hard failures, earliest (the lowest temperature)."""
+    ok, _ = judge(best, candidate, group.visible, guarded)
+    c = counts(candidate, group.visible, guarded)
+    hard = _hard_failures(candidate, [*group.visible, *guarded])
+    return (not ok, -c.passed, -(c.score or 0.0), hard, index)
 
 
 def _rejection_note(proposal: Proposal | None, reason: str) -> list[str]:

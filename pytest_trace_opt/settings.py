@@ -87,6 +87,14 @@ OPTIONS: tuple[Option, ...] = (
     Option("rounds", "rounds", "int", 5, "optimization rounds at most", minimum=1),
     Option("optimizer", "optimizer", "choice", "OptoPrime", "Trace optimizer", choices=OPTIMIZERS),
     Option(
+        "candidates",
+        "candidates",
+        "int",
+        1,
+        "candidates asked per round (each at a higher temperature), all evaluated, best kept",
+        minimum=1,
+    ),
+    Option(
         "llm",
         "llm",
         "str",
@@ -244,6 +252,7 @@ class Settings:
     resume: bool = False
     rounds: int = 5
     optimizer: str = "OptoPrime"
+    candidates: int = 1
     llm: str = "local"
     llm_model_path: Path | None = None
     llm_base_url: str | None = None

@@ -205,3 +205,61 @@ def test_no_tagged_tests_says_so_and_exits_5(
     )
     assert not (pytester.path / "prompts.log").exists()
     assert tree_hashes(pytester.path) == before
+
+
+def test_candidates_are_all_evaluated_and_the_best_is_kept(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], out_dir: Path
+) -> None:
+    wrong = code_reply("def add(a, b):\n    return a * b\n")
+    buggy_project([wrong, code_reply(CORRECT_ADD)])
+    report = out_dir / "report.json"
+    result = pytester.runpytest_subprocess(
+        *ROUND1, "--trace-candidates", "2", "--trace-report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["trace-opt round 1: 2/2 visible passed; accepted (2 more test(s) pass (best of 2 "
+         "candidates))*2 call(s)*"]
+    )  # fmt: skip
+    data = json.loads(report.read_text("utf-8"))
+    assert data["llm"]["candidates"] == 2 and data["llm"]["calls"] == 2
+    assert data["llm"]["techniques_off"] == []
+    # the second sample was asked warmer than the first
+    assert data["rounds"][1]["temperature"] == pytest.approx(0.3)
+
+
+def test_stock_parsing_switch_drops_what_the_lenient_parser_recovers(
+    pytester: pytest.Pytester,
+    buggy_project: Callable[..., Path],
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Measured by the benchmark: a bare python block is a fix for us, nothing for stock Trace."""
+    fenced = f"The bug is the operator.\n```python\n{CORRECT_ADD}```\n"
+    buggy_project([fenced])
+    report = out_dir / "report.json"
+    lenient = pytester.runpytest_subprocess(*ROUND1, "--trace-report-json", str(report))
+    assert lenient.ret == pytest.ExitCode.OK
+    monkeypatch.setenv("PYTEST_TRACE_OPT_ABLATE", "lenient")
+    stock = pytester.runpytest_subprocess(*ROUND1, "--trace-report-json", str(report))
+    assert stock.ret == pytest.ExitCode.TESTS_FAILED
+    stock.stdout.fnmatch_lines(
+        [
+            "trace-opt: techniques switched off by PYTEST_TRACE_OPT_ABLATE: lenient",
+            "trace-opt round 1:*no-proposal (the stock parser found no suggestion in the reply)*",
+        ]
+    )
+    data = json.loads(report.read_text("utf-8"))
+    assert data["llm"]["techniques_off"] == ["lenient"]
+    # the stock prompt does not invite a python block
+    assert all("```python block" not in p for p in read_prompts(pytester.path)[-1:])
+
+
+def test_an_unknown_ablation_switch_is_a_usage_error(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buggy_project([code_reply(CORRECT_ADD)])
+    monkeypatch.setenv("PYTEST_TRACE_OPT_ABLATE", "holdouts")
+    result = pytester.runpytest_subprocess(*ROUND1)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*PYTEST_TRACE_OPT_ABLATE: unknown switch(es) holdouts; known:*"])

@@ -149,6 +149,7 @@ def loop(
     rounds: int = 5,
     visible: Sequence[str] = VISIBLE,
     holdout: Sequence[str] = HOLDOUT,
+    **options: Any,
 ) -> tuple[Any, list[RoundRecord]]:
     seen: list[RoundRecord] = []
     state = run_rounds(
@@ -161,6 +162,7 @@ def loop(
         llm_stats=lambda: None,
         on_round=seen.append,
         stop_errors=(StopError,),
+        **options,
     )
     return state, seen
 
@@ -254,6 +256,93 @@ def test_run_rounds_stops_when_only_holdouts_fail() -> None:
     state, _ = loop(evaluator, engine)
     assert "only holdout tests fail" in state.stop_reason
     assert engine.calls == []
+
+
+def test_several_candidates_per_round_keep_the_best_one() -> None:
+    evaluator = FakeEvaluator(
+        {
+            None: ["t.py::h"],
+            "one": ["t.py::a", "t.py::h"],
+            "all": ALL,
+            "overfit": VISIBLE,
+        }
+    )
+    engine = FakeEngine(
+        [Proposal(values={"k": "one"}), Proposal(values={"k": "overfit"}),
+         Proposal(values={"k": "all"})]
+    )  # fmt: skip
+    state, _ = loop(evaluator, engine, rounds=1, candidates=3)
+    # three samples of the same prompt, warmer each, all evaluated in one round
+    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6])
+    assert len({c[2] for c in engine.calls}) == 1
+    assert [run.get("k") for run in evaluator.runs] == [None, "one", "overfit", "all"]
+    record = state.history[1]
+    assert record.status == "accepted" and "best of 3 candidates" in record.reason
+    assert state.best_values == {"k": "all"}
+    assert state.stop_reason == "round limit (1) reached"
+    assert counts(state.best, VISIBLE, HOLDOUT).passed == 4
+
+
+def test_identical_candidates_are_evaluated_once() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "same": ["t.py::a", "t.py::h"]})
+    engine = FakeEngine([Proposal(values={"k": "same"})])
+    state, _ = loop(evaluator, engine, rounds=1, candidates=3)
+    assert len(engine.calls) == 3
+    assert [run.get("k") for run in evaluator.runs] == [None, "same"]
+    assert state.best_values == {"k": "same"}
+
+
+def test_a_budget_stop_between_candidates_still_evaluates_the_earlier_ones() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "one": ["t.py::a", "t.py::h"]})
+    engine = FakeEngine([Proposal(values={"k": "one"}), StopError("budget spent: llm-calls")])
+    state, _ = loop(evaluator, engine, rounds=3, candidates=2)
+    assert state.best_values == {"k": "one"}
+    assert state.history[-1].status == "accepted"
+    assert state.stop_reason == "budget spent: llm-calls"
+
+
+def test_rejected_candidates_raise_the_next_rounds_temperature_past_all_samples() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"], "b2": []})
+    engine = FakeEngine([Proposal(values={"k": "bad"}), Proposal(values={"k": "b2"})])
+    loop(evaluator, engine, rounds=2, candidates=2)
+    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6, 0.9])
+
+
+def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
+    from pytest_trace_opt.ablation import Techniques
+
+    evaluator = FakeEvaluator({None: ["t.py::h"], "overfit": VISIBLE})
+    engine = FakeEngine([Proposal(values={"k": "overfit"})])
+    state, _ = loop(evaluator, engine, rounds=1, techniques=Techniques(holdout_guard=False))
+    assert state.history[-1].status == "accepted"
+    assert state.best_values == {"k": "overfit"}
+
+
+def test_switching_off_rejection_memory_and_detailed_feedback() -> None:
+    from pytest_trace_opt.ablation import Techniques
+
+    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"]})
+    engine = FakeEngine([Proposal(values={"k": "bad"})])
+    off = Techniques(rejection_memory=False, detailed_feedback=False)
+    loop(evaluator, engine, rounds=2, techniques=off)
+    second_prompt = engine.calls[1][2]
+    assert "rejected" not in second_prompt
+    assert second_prompt.splitlines() == [
+        "2 of 3 tests fail.",
+        "FAILED t.py::b - failed",
+        "FAILED t.py::c - failed",
+    ]
+
+
+def test_ablation_switches_come_from_the_environment() -> None:
+    from pytest_trace_opt.ablation import ENV, Techniques, techniques_from_env
+
+    assert techniques_from_env({}) == Techniques()
+    off = techniques_from_env({ENV: "memory, lenient"})
+    assert off.ablated == ["memory", "lenient"]
+    assert off.detailed_feedback and off.holdout_guard
+    with pytest.raises(ValueError, match="unknown switch.*typo.*known: feedback"):
+        techniques_from_env({ENV: "typo"})
 
 
 def test_only_groups_that_improved_keep_their_changes() -> None:

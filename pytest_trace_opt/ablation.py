@@ -1,0 +1,60 @@
+"""Switches that turn one repair technique off, to measure what it is worth.
+
+The benchmark (``benchmarks/run.py --variant``) sets ``PYTEST_TRACE_OPT_ABLATE`` to a
+comma-separated list of the names below and compares the fix rate with and without. It is
+not a user setting: each switch makes the plugin worse on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+ENV = "PYTEST_TRACE_OPT_ABLATE"
+
+SWITCHES = {
+    "feedback": "plain feedback: the failing count and one 'FAILED test - first error line' "
+    "per failing test, as pytest's short summary (no expected/actual detail, no ordering, "
+    "no deduplication)",
+    "memory": "the next prompt does not show the rejected candidate and why it was rejected",
+    "lenient": "stock OptoPrime reply parsing (no recovery of fenced code, escaped newlines, "
+    "misplaced keys) and no invitation to put code in a python block",
+    "holdout": "acceptance ignores the holdout tests (a candidate may break them)",
+}
+
+
+@dataclass(frozen=True)
+class Techniques:
+    """Which techniques are on (all of them unless the benchmark switches one off)."""
+
+    detailed_feedback: bool = True
+    rejection_memory: bool = True
+    lenient_parsing: bool = True
+    holdout_guard: bool = True
+
+    @property
+    def ablated(self) -> list[str]:
+        names = {
+            "feedback": self.detailed_feedback,
+            "memory": self.rejection_memory,
+            "lenient": self.lenient_parsing,
+            "holdout": self.holdout_guard,
+        }
+        return [name for name, on in names.items() if not on]
+
+
+def techniques_from_env(environ: Mapping[str, str]) -> Techniques:
+    """Raises ValueError naming the known switches when the variable holds an unknown one."""
+    raw = environ.get(ENV, "")
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SWITCHES]
+    if unknown:
+        raise ValueError(
+            f"{ENV}: unknown switch(es) {', '.join(unknown)}; known: {', '.join(SWITCHES)}"
+        )
+    return Techniques(
+        detailed_feedback="feedback" not in names,
+        rejection_memory="memory" not in names,
+        lenient_parsing="lenient" not in names,
+        holdout_guard="holdout" not in names,
+    )
