@@ -46,6 +46,25 @@ from baselines.common import clean_env, run_in_session, run_tests, test_kinds  #
 
 SYSTEMS = ("plugin", "trace_loop", "naive")
 START, END = "<!-- benchmark-results:start -->", "<!-- benchmark-results:end -->"
+WAYS_START, WAYS_END = "<!-- benchmark-ways:start -->", "<!-- benchmark-ways:end -->"
+
+# "Ways to win": the plugin with one technique changed. Each is (extra pytest arguments,
+# techniques switched off through PYTEST_TRACE_OPT_ABLATE, what it measures).
+VARIANTS: dict[str, tuple[list[str], str, str]] = {
+    "plugin-candidates3": (
+        ["--trace-candidates=3"],
+        "",
+        "3 candidates per round (temperatures 0, 0.3, 0.6), all evaluated, the best kept",
+    ),
+    "plugin-no-feedback-detail": (
+        [],
+        "feedback",
+        "plain feedback: 'k of n tests fail' + one 'FAILED test - error' line per test",
+    ),
+    "plugin-no-memory": ([], "memory", "no memory of the rejected candidate in the next prompt"),
+    "plugin-no-lenient": ([], "lenient", "stock OptoPrime reply parsing"),
+    "plugin-no-holdout-guard": ([], "holdout", "acceptance ignores the holdout tests"),
+}
 
 
 def machine() -> dict[str, Any]:
@@ -97,8 +116,11 @@ def judge(case_dir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- systems
 
 
-def run_plugin(case_dir: Path, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    report = tmp / f"{case_dir.name}-report.json"
+def run_plugin(
+    case_dir: Path, args: argparse.Namespace, tmp: Path, system: str = "plugin"
+) -> dict[str, Any]:
+    report = tmp / f"{case_dir.name}-{system}-report.json"
+    extra_args, ablate, _ = VARIANTS.get(system, ([], "", ""))
     cmd = [
         sys.executable,
         "-m",
@@ -113,8 +135,10 @@ def run_plugin(case_dir: Path, args: argparse.Namespace, tmp: Path) -> dict[str,
     ]
     if args.base_url:
         cmd.append(f"--trace-llm-base-url={args.base_url}")
+    cmd += extra_args
     timeout = 120 + args.budget * 400  # a stuck run is killed; the case counts as not fixed
-    status, out, secs = run_in_session(cmd, case_dir, clean_env(), timeout)
+    env = clean_env(PYTEST_TRACE_OPT_ABLATE=ablate)
+    status, out, secs = run_in_session(cmd, case_dir, env, timeout)
     out_row: dict[str, Any] = {"exit_status": status, "notes": []}
     try:
         rep = json.loads(report.read_text())
@@ -131,6 +155,8 @@ def run_plugin(case_dir: Path, args: argparse.Namespace, tmp: Path) -> dict[str,
         outcome=rep.get("outcome"),
         stop_reason=rep.get("stop_reason"),
         applied=rep.get("applied"),
+        # the plugin's own view of its best candidate (holdouts included), applied or not
+        best_candidate=rep.get("after"),
         rounds=[
             {k: r.get(k) for k in ("round", "status", "llm_calls", "reason")}
             for r in rep.get("rounds", [])
@@ -223,14 +249,80 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, block: str) -> None:
+def ways_markdown(result: dict[str, Any], reference: dict[str, Any] | None = None) -> str:
+    """The "ways to win" block: each variant against the plugin as it ships.
+
+    ``reference``: an earlier results file whose ``plugin`` rows stand for the default when
+    this run did not include ``plugin`` itself (same model, budget and cases).
+    """
+    m = result["machine"]
+    rows = list(result["rows"])
+    systems = list(result["systems"])
+    if "plugin" not in systems and reference is not None:
+        wanted = set(result["cases"])
+        rows += [r for r in reference["rows"] if r["system"] == "plugin" and r["case"] in wanted]
+        systems = ["plugin", *systems]
+    lines = [
+        WAYS_START,
+        f"### Ways to win: {result['date']}",
+        "",
+        f"- model: `{result['model']}`; budget: {result['budget']} LLM call(s) per case",
+        f"- machine: {m['arch']}, {m['nproc']} cores, {m['memory_gib']} GiB RAM, load average "
+        f"{m['load_at_start'] or 0:.2f} at start",
+        f"- command: `{result['command']}`"
+        + (f" (the `plugin` rows: `{reference['command']}`, {reference['date']})"
+           if reference is not None and "plugin" not in result["systems"] else ""),
+        f"- cases ({len(result['cases'])}): " + ", ".join(result["cases"]),
+        "",
+        "| variant | what changes | fixed | overfit | best candidate passes all visible "
+        "| LLM calls | tokens (prompt+completion) | wall s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for system in systems:
+        mine = [r for r in rows if r["system"] == system]
+        t = totals(rows, system)
+        visible_ok = sum(
+            1 for r in mine
+            if (b := r.get("best_candidate")) and b["visible_passed"] == b["visible_total"]
+        )  # fmt: skip
+        what = "as shipped" if system == "plugin" else VARIANTS.get(system, ([], "", "?"))[2]
+        lines.append(
+            f"| {system} | {what} | {t['fixed']}/{t['cases']} | {t['overfit']} | {visible_ok} | "
+            f"{t['llm_calls']} | {t['prompt_tokens']}+{t['completion_tokens']} | "
+            f"{t['seconds']:.0f} |"
+        )
+    lines += ["", "| case | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+    for case in result["cases"]:
+        cells = []
+        for system in systems:
+            found = [r for r in rows if r["system"] == system and r["case"] == case]
+            cells.append("?" if not found else ("fixed" if found[0]["fixed"] else "-"))
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    lines += ["", WAYS_END]
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, block: str, start: str = START, end: str = END) -> None:
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        pre, rest = text.split(START, 1)
-        text = pre + block + rest.split(END, 1)[1]
+    if start in text and end in text:
+        pre, rest = text.split(start, 1)
+        text = pre + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text)
+
+
+def emit(result: dict[str, Any], args: argparse.Namespace) -> None:
+    """Print the run's table and put it in the Markdown file: the side-by-side comparison
+    between the results markers, a run of variants between the ways-to-win markers."""
+    if any(s in VARIANTS for s in result["systems"]):
+        reference = json.loads(args.reference.read_text()) if args.reference else None
+        md, start, end = ways_markdown(result, reference), WAYS_START, WAYS_END
+    else:
+        md, start, end = markdown(result), START, END
+    print(md)
+    if not args.no_markdown:
+        write_markdown(args.markdown, md, start, end)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,16 +346,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--render", type=Path, default=None, help="only rewrite the table from a results JSON"
     )
+    ap.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="ways-to-win runs without 'plugin': take its rows from this results JSON",
+    )
     args = ap.parse_args(argv)
     if args.render:
-        md = markdown(json.loads(args.render.read_text()))
-        print(md)
-        if not args.no_markdown:
-            write_markdown(args.markdown, md)
+        result = json.loads(args.render.read_text())
+        emit(result, args)
         return 0
 
     systems = [s for s in args.systems.split(",") if s]
-    bad = [s for s in systems if s not in SYSTEMS]
+    bad = [s for s in systems if s not in SYSTEMS and s not in VARIANTS]
     if bad:
         ap.error(f"unknown system(s): {', '.join(bad)}")
     all_cases = sorted(p.name for p in args.corpus.iterdir() if (p / "case.toml").exists())
@@ -302,8 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                 case_dir = copy_case(args.corpus / case, work)
                 print(f"{case} / {system} ...", flush=True)
                 t0 = time.monotonic()
-                if system == "plugin":
-                    detail = run_plugin(case_dir, args, tmp)
+                if system == "plugin" or system in VARIANTS:
+                    detail = run_plugin(case_dir, args, tmp, system)
                 else:
                     detail = run_baseline(system, case_dir, args)
                 seconds = time.monotonic() - t0
@@ -324,10 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["totals"] = [totals(result["rows"], s) for s in systems]
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(result, indent=2) + "\n")  # after every row
-    md = markdown(result)
-    print(md)
-    if not args.no_markdown:
-        write_markdown(args.markdown, md)
+    emit(result, args)
     print(f"results: {out}" + ("" if args.no_markdown else f"; table: {args.markdown}"))
     return 0
 
