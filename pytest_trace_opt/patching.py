@@ -97,16 +97,24 @@ def combined_patch(edits: list[FileEdit]) -> str:
 def write_changes(rootdir: Path, edits: list[FileEdit]) -> tuple[list[str], str]:
     """Write each changed file atomically (a .orig backup beside it). Returns (files, note)."""
     written: list[str] = []
+    backups: list[str] = []
     problems: list[str] = []
     for edit in edits:
         path = Path(edit.relpath) if Path(edit.relpath).is_absolute() else rootdir / edit.relpath
         try:
-            atomic_write(path, edit.new_text, edit.original_sha256, backup_suffix=".orig")
+            backup = atomic_write(path, edit.new_text, edit.original_sha256, backup_suffix=".orig")
         except SourceError as exc:
             problems.append(f"{edit.relpath}: {exc}")
             continue
         written.append(edit.relpath)
-    note = f"wrote {', '.join(written)} (previous content in .orig files)" if written else ""
+        if backup is not None:
+            backups.append(backup.name)
+    note = ""
+    if written:
+        if all(b.endswith(".orig") for b in backups):
+            note = f"wrote {', '.join(written)} (previous content in .orig files)"
+        else:
+            note = f"wrote {', '.join(written)} (previous content in {', '.join(backups)})"
     if problems:
         note = "; ".join(filter(None, [note, "not written: " + "; ".join(problems)]))
     return written, note

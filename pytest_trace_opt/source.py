@@ -867,6 +867,17 @@ def _replace_atomically(target: Path, data: bytes, mode: int | None) -> None:
     _fsync_dir(target.parent)
 
 
+def free_backup_path(path: Path, suffix: str) -> Path:
+    """``m.py.orig``, or ``m.py.orig.1``, ``.2``... when earlier backups exist: a second
+    apply must not overwrite the first backup, which may be the only pristine copy."""
+    backup = path.with_name(path.name + suffix)
+    number = 0
+    while backup.exists() or backup.is_symlink():
+        number += 1
+        backup = path.with_name(f"{path.name}{suffix}.{number}")
+    return backup
+
+
 def atomic_write(
     path: Path, new_text: str, expected_sha256: str, backup_suffix: str | None = ".orig"
 ) -> Path | None:
@@ -912,7 +923,7 @@ def atomic_write(
     backup: Path | None = None
     try:
         if backup_suffix:
-            backup = path.with_name(path.name + backup_suffix)
+            backup = free_backup_path(path, backup_suffix)
             _replace_atomically(backup, old_bytes, mode)
         if current()[1] != hashes:
             raise SourceChangedError(f"{path} changed on disk while writing; not writing")

@@ -918,3 +918,15 @@ def test_end_to_end_locate_splice_diff_write(tmp_path: Path) -> None:
     assert read_source(path) == new_text
     with pytest.raises(SourceChangedError):
         atomic_write(path, text, expected)
+
+
+def test_atomic_write_keeps_earlier_backups(tmp_path: Path) -> None:
+    """A second apply must not overwrite the first .orig (the pristine original)."""
+    path = tmp_path / "m.py"
+    path.write_text("v0\n")
+    first = atomic_write(path, "v1\n", sha256_file(path))
+    second = atomic_write(path, "v2\n", sha256_file(path))
+    third = atomic_write(path, "v3\n", sha256_file(path))
+    assert [b.name for b in (first, second, third)] == ["m.py.orig", "m.py.orig.1", "m.py.orig.2"]
+    assert [b.read_text() for b in (first, second, third)] == ["v0\n", "v1\n", "v2\n"]
+    assert path.read_text() == "v3\n"
