@@ -379,7 +379,15 @@ def run_rounds(
                     accepted_ids += [*group.visible, *group.holdout]
                     new_best = _merge(new_best, evaluations[pick], [*group.visible, *group.holdout])
                     sources.add(pick)
-                    group.attempt, group.last_rejection = 0, []
+                    before = counts(state.best, group.visible, group.holdout)
+                    after = counts(evaluations[pick], group.visible, group.holdout)
+                    if improves(after, before):
+                        group.attempt, group.last_rejection = 0, []
+                    else:
+                        # Kept (nothing was lost) but nothing was fixed: at the same
+                        # temperature the model tends to return this very code again.
+                        group.attempt += len(found)
+                        group.last_rejection = [_TIE_NOTE]
                 else:
                     digest = failure_digest(evaluations[pick], group.visible)
                     record.notes += [prefix + d for d in digest]
@@ -423,6 +431,12 @@ def _rank(
     c = counts(candidate, group.visible, guarded)
     hard = _hard_failures(candidate, [*group.visible, *guarded])
     return (not ok, -c.passed, -(c.score or 0.0), hard, index)
+
+
+_TIE_NOTE = (
+    "Your previous suggestion was kept, as it lost no test, but it fixed none of the failing "
+    "tests shown above: suggest a different change."
+)
 
 
 def _rejection_note(proposal: Proposal | None, reason: str) -> list[str]:

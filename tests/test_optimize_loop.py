@@ -373,3 +373,15 @@ def test_strip_trailing_strings_removes_reply_leftovers() -> None:
     )
     only_doc = 'def f():\n    """Doc."""\n'
     assert strip_trailing_strings(only_doc, "f") == only_doc
+
+
+def test_a_kept_candidate_that_fixes_nothing_does_not_reset_the_temperature() -> None:
+    """A tie is kept, but the next prompt says it fixed nothing and is asked warmer."""
+    evaluator = FakeEvaluator({None: ["t.py::h"], "tie": ["t.py::h"], "fix": ALL})
+    engine = FakeEngine([Proposal(values={"k": "tie"}), Proposal(values={"k": "fix"})])
+    state, _ = loop(evaluator, engine, rounds=2)
+    assert [r.status for r in state.history[1:]] == ["accepted", "accepted"]
+    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3])
+    assert "fixed none of the failing tests" in engine.calls[1][2]
+    assert "fixed none" not in engine.calls[0][2]
+    assert state.best_values == {"k": "fix"}
