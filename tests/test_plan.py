@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import tree_hashes
 
 from pytest_trace_opt.plan import (
     WIDTH,
@@ -22,17 +22,6 @@ from pytest_trace_opt.plan import (
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PLAN = ("--trace-plan", "-p", "no:cacheprovider", "--trace-test-timeout", "5")
-
-
-def hashes(root: Path) -> dict[str, str]:
-    """sha256 of every file under ``root`` (bytecode, caches and pytester's captures ignored)."""
-    out: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        parts = set(path.relative_to(root).parts)
-        if parts & {"__pycache__", ".pytest_cache", "stdout", "stderr"} or not path.is_file():
-            continue
-        out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
 
 
 def plan_section(result: pytest.RunResult) -> list[str]:
@@ -123,7 +112,7 @@ def test_clean_project_has_no_false_alarm_writes_json_and_changes_nothing(
     pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     pytester.makepyfile(sizes=CLEAN_MODULE, test_sizes=CLEAN_TESTS)
-    before = hashes(pytester.path)
+    before = tree_hashes(pytester.path)
     report = tmp_path_factory.mktemp("out") / "report.json"
     result = pytester.runpytest_subprocess(
         *PLAN, "--trace-strict", "--trace-report-json", str(report)
@@ -143,7 +132,7 @@ def test_clean_project_has_no_false_alarm_writes_json_and_changes_nothing(
     assert "executable (assertions, runtime errors)" in block
     assert "the libraries it uses (math, re)" in block
     assert "the loop would stop at round 0" in block
-    assert hashes(pytester.path) == before
+    assert tree_hashes(pytester.path) == before
     data = json.loads(report.read_text(encoding="utf-8"))
     plan = data["plan"]
     assert data["mode"] == "plan"
@@ -577,7 +566,7 @@ def test_plan_of_the_examples_describes_every_target_and_flags_nothing(
         if child.is_dir():
             shutil.copytree(child, pytester.path / child.name, ignore=shutil.ignore_patterns(
                 "__pycache__"))  # fmt: skip
-    before = hashes(pytester.path)
+    before = tree_hashes(pytester.path)
     result = pytester.runpytest_subprocess(*PLAN, "--trace-strict")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     lines = plan_section(result)
@@ -591,7 +580,7 @@ def test_plan_of_the_examples_describes_every_target_and_flags_nothing(
     text = flat(lines)
     assert "9 visible (7 failing), 3 holdout (2 failing); 5 trainables reached" in text
     assert "risks found: none" in text and "poor fit" not in text
-    assert hashes(pytester.path) == before
+    assert tree_hashes(pytester.path) == before
 
 
 INFRA_MODULE = """\
