@@ -450,11 +450,11 @@ def test_real_model_tests_skip_locally_but_fail_under_ci(
     monkeypatch.setenv("PYTEST_TRACE_OPT_HOME", str(pytester.path / "empty-home"))
     monkeypatch.delenv("CI", raising=False)
     result = pytester.runpytest_subprocess("-rs", "-p", "no:cacheprovider")
-    result.assert_outcomes(skipped=2)
+    result.assert_outcomes(skipped=4)
     result.stdout.fnmatch_lines(["*no model at*python -m pytest_trace_opt.local fetch*"])
     monkeypatch.setenv("CI", "true")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=2)  # fixture failures: reported as errors, not skips
+    result.assert_outcomes(errors=4)  # fixture failures: reported as errors, not skips
     result.stdout.fnmatch_lines(["*required under CI*"])
 
 
