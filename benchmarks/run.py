@@ -4,14 +4,16 @@
     python benchmarks/run.py [--corpus benchmarks/corpus] [--cases a,b]
         [--systems plugin,trace_loop,naive] [--llm local|LITELLM_MODEL] [--base-url URL]
         [--budget 3] [--json-mode off] [--out benchmarks/results/DATE.json]
-        [--markdown docs/benchmarks.md]
+        [--markdown docs/benchmarks.md] [--resume benchmarks/results/DATE.json]
 
 For each case, for each system, on a fresh temporary copy of the case directory (the
 corpus is never modified): run the system with the same LLM and the same budget of LLM
 calls, then judge the files it left with plain pytest (subprocess, 60 s per run, 10 s per
 test): fixed = every test passes, holdouts included; overfit = the visible tests pass but
 a holdout fails. Writes the results as JSON and a Markdown table into docs/benchmarks.md
-(between the ``benchmark-results`` markers).
+(between the ``benchmark-results`` markers). An interrupted run goes on where it stopped
+with ``--resume FILE``: the run's own cases, systems, model and budget are kept, finished
+rows are not run again.
 
 Systems:
   plugin      ``python -m pytest --trace-optimize --trace-max-llm-calls=B --trace-rounds=B
@@ -199,6 +201,19 @@ def run_baseline(system: str, case_dir: Path, args: argparse.Namespace) -> dict[
 # --------------------------------------------------------------------------- output
 
 
+def complete_cases(result: dict[str, Any]) -> list[str]:
+    """The cases every system of the run has finished, in the run's order."""
+    done = {(r["case"], r["system"]) for r in result["rows"]}
+    return [c for c in result["cases"] if all((c, s) in done for s in result["systems"])]
+
+
+def run_totals(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Totals per system over the finished cases only, so the systems compare like for like."""
+    finished = set(complete_cases(result))
+    rows = [r for r in result["rows"] if r["case"] in finished]
+    return [totals(rows, s) for s in result["systems"]]
+
+
 def totals(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
     mine = [r for r in rows if r["system"] == system]
     return {
@@ -216,30 +231,43 @@ def totals(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     partial = result["partial"]
+    finished = complete_cases(result)
+    incomplete = len(finished) < len(result["cases"])
+    sittings = result.get("sittings") or []
     lines = [
         START,
         f"### Repair results: {result['date']}"
-        + (" (SMOKE RUN, PARTIAL: not the full corpus / default budget)" if partial else ""),
+        + (" (SMOKE RUN, PARTIAL: not the full corpus / default budget)" if partial else "")
+        + (
+            f" (INCOMPLETE: {len(finished)} of {len(result['cases'])} cases finished; "
+            "totals over the finished cases only)"
+            if incomplete
+            else ""
+        ),
         "",
         f"- model: `{result['model']}`; budget: {result['budget']} LLM call(s) per case and "
         f"system; JSON mode {result.get('json_mode', 'off')}",
         f"- machine: {m['arch']}, {m['nproc']} cores, {m['memory_gib']} GiB RAM, Python "
         f"{m['python']}, load average {m['load_at_start'] or 0:.2f} at start",
         f"- command: `{result['command']}`",
-        f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min",
+        f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min"
+        + (f" in {len(sittings)} sittings (resumed with `--resume`)" if len(sittings) > 1 else ""),
         "",
         "| case | system | fixed | overfit | visible | holdout | LLM calls | tokens "
         "(prompt+completion) | wall s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in result["rows"]:
+    order = {(c, s): i for i, (c, s) in enumerate(
+        (c, s) for c in result["cases"] for s in result["systems"]
+    )}  # fmt: skip
+    for r in sorted(result["rows"], key=lambda r: order.get((r["case"], r["system"]), 1 << 30)):
         lines.append(
             f"| {r['case']} | {r['system']} | {'yes' if r['fixed'] else 'no'} | "
             f"{'yes' if r['overfit'] else 'no'} | {r['visible_passed']}/{r['visible_total']} | "
             f"{r['holdout_passed']}/{r['holdout_total']} | {r.get('llm_calls', 0)} | "
             f"{r.get('prompt_tokens', 0)}+{r.get('completion_tokens', 0)} | {r['seconds']:.0f} |"
         )
-    for t in result["totals"]:
+    for t in run_totals(result):
         lines.append(
             f"| **total** | **{t['system']}** | **{t['fixed']}/{t['cases']}** | {t['overfit']} | | "
             f"| {t['llm_calls']} | {t['prompt_tokens']}+{t['completion_tokens']} | "
@@ -347,6 +375,14 @@ def main(argv: list[str] | None = None) -> int:
         "--render", type=Path, default=None, help="only rewrite the table from a results JSON"
     )
     ap.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="go on with an interrupted run's results JSON: its cases, systems, model and "
+        "budget; finished rows are kept",
+    )
+    ap.add_argument(
         "--reference",
         type=Path,
         default=None,
@@ -358,41 +394,65 @@ def main(argv: list[str] | None = None) -> int:
         emit(result, args)
         return 0
 
-    systems = [s for s in args.systems.split(",") if s]
-    bad = [s for s in systems if s not in SYSTEMS and s not in VARIANTS]
-    if bad:
-        ap.error(f"unknown system(s): {', '.join(bad)}")
-    all_cases = sorted(p.name for p in args.corpus.iterdir() if (p / "case.toml").exists())
-    cases = [c for c in args.cases.split(",") if c] or all_cases
-    missing = [c for c in cases if c not in all_cases]
-    if missing:
-        ap.error(f"unknown case(s): {', '.join(missing)}")
     now = dt.datetime.now()
-    out = args.out or HERE / "results" / f"{now:%Y-%m-%d-%H%M}.json"
     command = "python benchmarks/run.py" + "".join(
         " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
     )
-    result: dict[str, Any] = {
-        "date": f"{now:%Y-%m-%d %H:%M}",
-        "model": args.llm + (f" at {args.base_url}" if args.base_url else ""),
-        "budget": args.budget,
-        "json_mode": args.json_mode,
-        "systems": systems,
-        "cases": cases,
-        "partial": cases != all_cases or args.budget != 3 or systems != list(SYSTEMS),
-        "command": command,
-        "machine": machine(),
-        "rows": [],
-    }
-    if args.llm == "local":
-        from pytest_trace_opt.llm import LLMConfig, build_llm
+    if args.resume:
+        try:
+            result = json.loads(args.resume.read_text())
+        except (OSError, ValueError) as e:
+            ap.error(f"--resume {args.resume}: {e}")
+        systems, cases, out = result["systems"], result["cases"], args.resume
+        # the run's own settings, whatever the command line says, so the rows stay comparable
+        args.llm, args.budget = result.get("llm", args.llm), result["budget"]
+        args.base_url = result.get("base_url", args.base_url)
+        args.json_mode = result.get("json_mode", "off")
+        previous_seconds = float(result.get("seconds", 0.0))
+        result.setdefault("sittings", [{"date": result["date"], "seconds": previous_seconds}])
+        result["sittings"].append({"date": f"{now:%Y-%m-%d %H:%M}", "seconds": 0.0})
+        print(
+            f"resuming {out}: {len(complete_cases(result))} of {len(cases)} cases finished",
+            flush=True,
+        )
+    else:
+        systems = [s for s in args.systems.split(",") if s]
+        bad = [s for s in systems if s not in SYSTEMS and s not in VARIANTS]
+        if bad:
+            ap.error(f"unknown system(s): {', '.join(bad)}")
+        all_cases = sorted(p.name for p in args.corpus.iterdir() if (p / "case.toml").exists())
+        cases = [c for c in args.cases.split(",") if c] or all_cases
+        missing = [c for c in cases if c not in all_cases]
+        if missing:
+            ap.error(f"unknown case(s): {', '.join(missing)}")
+        out = args.out or HERE / "results" / f"{now:%Y-%m-%d-%H%M}.json"
+        previous_seconds = 0.0
+        result = {
+            "date": f"{now:%Y-%m-%d %H:%M}",
+            "model": args.llm + (f" at {args.base_url}" if args.base_url else ""),
+            "llm": args.llm,
+            "base_url": args.base_url,
+            "budget": args.budget,
+            "json_mode": args.json_mode,
+            "systems": systems,
+            "cases": cases,
+            "partial": cases != all_cases or args.budget != 3 or systems != list(SYSTEMS),
+            "command": command,
+            "machine": machine(),
+            "rows": [],
+        }
+        if args.llm == "local":
+            from pytest_trace_opt.llm import LLMConfig, build_llm
 
-        result["model"] = build_llm(LLMConfig()).describe()
+            result["model"] = build_llm(LLMConfig()).describe()
+    done = {(r["case"], r["system"]) for r in result["rows"]}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="trace-bench-") as tmp_s:
         tmp = Path(tmp_s)
         for case in cases:
             for system in systems:
+                if (case, system) in done:
+                    continue
                 work = tmp / f"{system}-{case}"
                 work.mkdir()
                 case_dir = copy_case(args.corpus / case, work)
@@ -416,10 +476,16 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 shutil.rmtree(work, ignore_errors=True)
-                result["seconds"] = round(time.monotonic() - started, 1)
-                result["totals"] = [totals(result["rows"], s) for s in systems]
+                sitting = round(time.monotonic() - started, 1)
+                result["seconds"] = round(previous_seconds + sitting, 1)
+                if "sittings" in result:
+                    result["sittings"][-1]["seconds"] = sitting
+                result["totals"] = run_totals(result)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(result, indent=2) + "\n")  # after every row
+    result["totals"] = run_totals(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     emit(result, args)
     print(f"results: {out}" + ("" if args.no_markdown else f"; table: {args.markdown}"))
     return 0

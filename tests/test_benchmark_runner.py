@@ -1,0 +1,151 @@
+"""The benchmark runner's bookkeeping (benchmarks/run.py): which cases a run finished, the
+totals it reports, and going on with an interrupted run. Pure logic on recorded rows; the
+runner's LLM work is exercised by running the benchmark itself."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+RUN_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> Any:
+    spec = importlib.util.spec_from_file_location("benchmark_run_under_test", RUN_PY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def recorded_row(case: str, system: str, fixed: bool, calls: int = 2) -> dict[str, Any]:
+    return {
+        "case": case,
+        "system": system,
+        "fixed": fixed,
+        "overfit": False,
+        "visible_passed": 4 if fixed else 1,
+        "visible_total": 4,
+        "holdout_passed": 2 if fixed else 0,
+        "holdout_total": 2,
+        "judge_timed_out": False,
+        "seconds": 10.0,
+        "llm_calls": calls,
+        "prompt_tokens": 100 * calls,
+        "completion_tokens": 10 * calls,
+    }
+
+
+def recorded_run(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "date": "2026-11-23 19:09",
+        "model": "local test model",
+        "budget": 3,
+        "json_mode": "off",
+        "systems": ["plugin", "naive"],
+        "cases": ["a_case", "b_case", "c_case"],
+        "partial": False,
+        "command": "python benchmarks/run.py",
+        "machine": {
+            "arch": "x86_64",
+            "nproc": 2,
+            "memory_gib": 24.0,
+            "python": "3.11.7",
+            "load_at_start": 0.1,
+        },
+        "rows": rows,
+        "seconds": 60.0,
+    }
+
+
+def test_a_case_counts_as_finished_only_when_every_system_ran_it(bench: Any) -> None:
+    run = recorded_run(
+        [
+            recorded_row("a_case", "plugin", True),
+            recorded_row("a_case", "naive", False),
+            recorded_row("b_case", "plugin", True),  # naive never ran b_case
+        ]
+    )
+    assert bench.complete_cases(run) == ["a_case"]
+
+
+def test_totals_leave_out_unfinished_cases(bench: Any) -> None:
+    run = recorded_run(
+        [
+            recorded_row("a_case", "plugin", True, calls=1),
+            recorded_row("a_case", "naive", False, calls=3),
+            recorded_row("b_case", "plugin", True, calls=2),
+        ]
+    )
+    by_system = {t["system"]: t for t in bench.run_totals(run)}
+    assert by_system["plugin"]["cases"] == 1
+    assert by_system["plugin"]["fixed"] == 1
+    assert by_system["plugin"]["llm_calls"] == 1
+    assert by_system["naive"]["fixed"] == 0
+
+
+def test_incomplete_table_says_so(bench: Any) -> None:
+    run = recorded_run(
+        [recorded_row("a_case", "plugin", True), recorded_row("a_case", "naive", True)]
+    )
+    table = bench.markdown(run)
+    assert "INCOMPLETE: 1 of 3 cases finished" in table
+    assert "| **total** | **plugin** | **1/1** |" in table
+
+
+def test_complete_table_lists_rows_in_case_order(bench: Any) -> None:
+    rows = [
+        recorded_row(case, system, fixed=case != "b_case")
+        for case in ("c_case", "a_case", "b_case")
+        for system in ("naive", "plugin")
+    ]
+    table = bench.markdown(recorded_run(rows))
+    assert "INCOMPLETE" not in table
+    body = [line for line in table.splitlines() if line.startswith("| ") and "_case" in line]
+    assert [line.split(" | ")[0:2] for line in body] == [
+        ["| a_case", "plugin"],
+        ["| a_case", "naive"],
+        ["| b_case", "plugin"],
+        ["| b_case", "naive"],
+        ["| c_case", "plugin"],
+        ["| c_case", "naive"],
+    ]
+    assert "| **total** | **plugin** | **2/3** |" in table
+
+
+def test_resume_of_a_finished_run_runs_nothing_and_keeps_its_rows(
+    bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        recorded_row(case, system, True)
+        for case in ("a_case", "b_case", "c_case")
+        for system in ("plugin", "naive")
+    ]
+    results = tmp_path / "run.json"
+    results.write_text(json.dumps(recorded_run(rows)))
+    table = tmp_path / "benchmarks.md"
+
+    assert bench.main(["--resume", str(results), "--markdown", str(table)]) == 0
+
+    saved = json.loads(results.read_text())
+    assert saved["rows"] == rows
+    assert [s["date"] for s in saved["sittings"]][0] == "2026-11-23 19:09"
+    assert "resuming" in capsys.readouterr().out
+    text = table.read_text()
+    assert "| **total** | **plugin** | **3/3** |" in text
+    assert "in 2 sittings" in text
+
+
+def test_resume_of_an_unreadable_file_is_a_usage_error(bench: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--resume", str(broken), "--no-markdown"])
+    assert exc.value.code == 2
