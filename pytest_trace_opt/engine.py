@@ -20,6 +20,7 @@ from typing import Any
 from pytest_trace_opt.evaluate import TestResult
 from pytest_trace_opt.feedback import clip
 from pytest_trace_opt.proposals import (
+    UNCHANGED,
     check_code,
     check_value,
     keep_docstring,
@@ -91,6 +92,8 @@ class Proposal:
     terminated: bool = False
     response: str = ""
     prompt: str = ""
+    # trainables the reply gave back exactly as they are: the model saw no bug to fix
+    unchanged: list[str] = field(default_factory=list)
 
 
 class _LenientSteps:
@@ -329,11 +332,14 @@ class TraceEngine:
                     value = strip_trailing_strings(str(value), info["function_name"])
                     value = keep_docstring(value, info["original"], info["function_name"])
                     if value.strip() == str(now).strip():
-                        proposal.notes.append(f"{info['name']}: unchanged from the current value")
+                        proposal.notes.append(f"{info['name']}: {UNCHANGED}")
+                        proposal.unchanged.append(info["name"])
                         continue
                 proposal.values[key] = value
             else:
                 proposal.notes.append(f"{info['name']}: {check.reason}")
+                if check.reason == UNCHANGED:
+                    proposal.unchanged.append(info["name"])
         return proposal
 
     def _rebuild(self, failing: Sequence[TestResult]) -> list[Any]:

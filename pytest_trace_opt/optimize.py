@@ -316,7 +316,11 @@ def run_rounds(
                         record.reason = "; ".join(filter(None, [record.reason, prefix + reason]))
                         record.status = "terminated" if proposal.terminated else "no-proposal"
                         if index not in proposals:
-                            group.last_rejection = _rejection_note(None, reason)
+                            group.last_rejection = (
+                                _unchanged_note(proposal.unchanged)
+                                if proposal.unchanged and not proposal.terminated
+                                else _rejection_note(None, reason)
+                            )
                 if index not in proposals:
                     group.attempt += candidates  # retry warmer
             except stop_errors as exc:  # e.g. the LLM cannot be reached, a budget is spent
@@ -437,6 +441,15 @@ _TIE_NOTE = (
     "Your previous suggestion was kept, as it lost no test, but it fixed none of the failing "
     "tests shown above: suggest a different change."
 )
+
+
+def _unchanged_note(names: Sequence[str]) -> list[str]:
+    # "Reply in the required format" would be the wrong advice: the format was fine, the
+    # model found nothing to change. About a quarter of the benchmark's calls went this way.
+    return [
+        f"Your previous reply gave back {', '.join(names)} unchanged, and that code still fails "
+        "the tests above. Find the line that produces the wrong result and suggest changed code."
+    ]
 
 
 def _rejection_note(proposal: Proposal | None, reason: str) -> list[str]:

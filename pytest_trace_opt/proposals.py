@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["Check", "check_code", "check_value"]
+__all__ = ["UNCHANGED", "Check", "check_code", "check_value"]
 
 _MAX_SHOWN = 60
+UNCHANGED = "unchanged from the current value"  # the reason when a suggestion changes nothing
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,7 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
             current_tree
         )
         if unchanged:
-            return _fail(normalised, "unchanged from the current value")
+            return _fail(normalised, UNCHANGED)
     return Check(True, normalised, "")
 
 
@@ -509,7 +510,7 @@ def check_value(candidate: object, current: object) -> Check:
     if reason:
         return _fail(candidate, reason)
     if _same(value, current):
-        return _fail(value, "unchanged from the current value")
+        return _fail(value, UNCHANGED)
     return Check(True, value, "")
 
 

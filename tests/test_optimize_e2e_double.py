@@ -263,3 +263,24 @@ def test_an_unknown_ablation_switch_is_a_usage_error(
     result = pytester.runpytest_subprocess(*ROUND1)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*PYTEST_TRACE_OPT_ABLATE: unknown switch(es) holdouts; known:*"])
+
+
+def test_a_reply_repeating_the_code_is_answered_with_what_went_wrong(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], out_dir: Path
+) -> None:
+    # The first reply gives the buggy function back as it is: the next prompt must say so,
+    # not ask for another format.
+    root = buggy_project(
+        [code_reply("def add(a, b):\n    return a - b\n"), code_reply(CORRECT_ADD)]
+    )
+    report = out_dir / "report.json"
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds", "2", "--trace-report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.OK
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [r["status"] for r in data["rounds"]] == ["baseline", "no-proposal", "accepted"]
+    prompts = read_prompts(root)
+    assert len(prompts) == 2
+    assert "gave back add unchanged" in prompts[1]
+    assert "required format" not in prompts[1]

@@ -241,6 +241,22 @@ def test_run_rounds_records_unusable_and_terminated_replies() -> None:
     assert "could not be used" in engine.calls[1][2]
 
 
+def test_a_reply_that_changes_nothing_is_told_so_not_told_about_the_format() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "fixed": [*VISIBLE, "t.py::h"]})
+    engine = FakeEngine(
+        [
+            Proposal(notes=["slugify: unchanged from the current value"], unchanged=["slugify"]),
+            Proposal(values={"k": "fixed"}),
+        ]
+    )
+    state, _ = loop(evaluator, engine, rounds=2)
+    assert [r.status for r in state.history[1:]] == ["no-proposal", "accepted"]
+    second_prompt = engine.calls[1][2]
+    assert "gave back slugify unchanged" in second_prompt
+    assert "required format" not in second_prompt
+    assert engine.calls[1][3] == pytest.approx(0.3)  # and the retry is warmer
+
+
 def test_run_rounds_stops_on_a_stop_error() -> None:
     evaluator = FakeEvaluator({None: ["t.py::h"]})
     engine = FakeEngine([StopError("budget spent: llm-calls")])
