@@ -339,12 +339,14 @@ def run_rounds(
             # Candidate i of every group is evaluated together: the groups' tests are
             # disjoint, so each group's candidates are compared on its own tests.
             evaluations: list[Evaluation] = []
+            candidate_sets: list[dict[str, Any]] = []
             aborted = ""
             for i in range(max(len(c) for c in proposals.values())):
                 candidate_values = dict(state.best_values)
                 for found in proposals.values():
                     if i < len(found):
                         candidate_values.update(found[i].values)
+                candidate_sets.append(candidate_values)
                 try:
                     evaluations.append(evaluator.run(candidate_values, tagged, deadline=deadline))
                 except EvaluationAborted as exc:
@@ -375,6 +377,27 @@ def run_rounds(
                 )
                 pick = ranked[0]
                 ok, reason = judge(state.best, evaluations[pick], group.visible, guarded)
+                flaky: list[str] = []
+                if ok and not aborted:
+                    # A candidate that makes tests pass is run once more in a fresh process,
+                    # the same tests in the same order: code whose outcome depends on set
+                    # order, randomness or the clock is caught here, not in the user's next run.
+                    ids = [*group.visible, *group.holdout]
+                    gained = _passing(evaluations[pick], ids) - _passing(state.best, ids)
+                    if gained:
+                        try:
+                            again = evaluator.run(candidate_sets[pick], tagged, deadline=deadline)
+                        except EvaluationAborted as exc:
+                            aborted = str(exc)  # kept unconfirmed: it passed once
+                        else:
+                            record.eval_seconds = round(record.eval_seconds + again.seconds, 3)
+                            flaky = sorted(gained - _passing(again, ids))
+                    if flaky:
+                        ok = False
+                        reason = (
+                            f"its outcome changed on a re-run: {len(flaky)} test(s) it passed "
+                            "failed the second time (the code is not deterministic)"
+                        )
                 if len(found) > 1:
                     reason += f" (best of {len(ranked)} candidates)"
                 reasons.append(prefix + reason)
@@ -396,7 +419,9 @@ def run_rounds(
                     digest = failure_digest(evaluations[pick], group.visible)
                     record.notes += [prefix + d for d in digest]
                     group.attempt += len(found)
-                    group.last_rejection = _rejection_note(found[pick], reason)
+                    group.last_rejection = _rejection_note(
+                        found[pick], reason + (_FLAKY_HINT if flaky else "")
+                    )
             if aborted:
                 reasons.append(aborted)
                 state.stop_reason, stopped = aborted, True
@@ -426,6 +451,10 @@ def run_rounds(
     return state
 
 
+def _passing(ev: Evaluation, nodeids: Sequence[str]) -> set[str]:
+    return {n for n in nodeids if n in ev.tests and ev.tests[n].passed}
+
+
 def _rank(
     best: Evaluation, candidate: Evaluation, group: Group, guarded: Sequence[str], index: int
 ) -> tuple[Any, ...]:
@@ -436,6 +465,10 @@ def _rank(
     hard = _hard_failures(candidate, [*group.visible, *guarded])
     return (not ok, -c.passed, -(c.score or 0.0), hard, index)
 
+
+_FLAKY_HINT = (
+    "; make the result independent of set or dict iteration order, randomness and the clock"
+)
 
 _TIE_NOTE = (
     "Your previous suggestion was kept, as it lost no test, but it fixed none of the failing "

@@ -284,3 +284,38 @@ def test_a_reply_repeating_the_code_is_answered_with_what_went_wrong(
     assert len(prompts) == 2
     assert "gave back add unchanged" in prompts[1]
     assert "required format" not in prompts[1]
+
+
+# Correct only in the first process that runs it: stands for code whose outcome depends on
+# something that changes between runs (set order under hash randomization, the clock).
+FIRST_PROCESS_ONLY_ADD = """\
+def add(a, b):
+    import os
+    path = os.environ["FLAKY_MARKER"]
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+    with open(path) as f:
+        first = f.read() == str(os.getpid())
+    return a + b if first else a - b
+"""
+
+
+def test_a_candidate_that_passes_only_once_is_not_accepted(
+    pytester: pytest.Pytester,
+    buggy_project: Callable[..., Path],
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLAKY_MARKER", str(out_dir / "first-pid"))
+    root = buggy_project([code_reply(FIRST_PROCESS_ONLY_ADD), code_reply(CORRECT_ADD)])
+    report = out_dir / "report.json"
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds", "2", "--trace-report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.OK
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [r["status"] for r in data["rounds"]] == ["baseline", "rejected", "accepted"]
+    assert "changed on a re-run" in data["rounds"][1]["reason"]
+    assert "return a + b\n" in data["patch"] and "FLAKY_MARKER" not in data["patch"]
+    assert "not deterministic" in read_prompts(root)[1]

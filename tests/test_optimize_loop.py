@@ -257,6 +257,52 @@ def test_a_reply_that_changes_nothing_is_told_so_not_told_about_the_format() -> 
     assert engine.calls[1][3] == pytest.approx(0.3)  # and the retry is warmer
 
 
+class FlakyFakeEvaluator(FakeEvaluator):
+    """Fake: candidate "flaky" passes every test on its first run only (like set order)."""
+
+    def run(self, candidate: dict[str, Any], nodeids: Sequence[str], **kw: Any) -> Evaluation:
+        seen_before = candidate.get("k") in [r.get("k") for r in self.runs]
+        result = super().run(candidate, nodeids, **kw)
+        if candidate.get("k") == "flaky" and seen_before:
+            return evaluation(outcomes([], ids=list(nodeids)))
+        return result
+
+
+def test_a_candidate_whose_outcome_changes_on_a_re_run_is_rejected() -> None:
+    evaluator = FlakyFakeEvaluator({None: ["t.py::h"], "flaky": ALL, "good": ALL})
+    engine = FakeEngine([Proposal(values={"k": "flaky"}), Proposal(values={"k": "good"})])
+    state, _ = loop(evaluator, engine, rounds=2)
+    assert [r.status for r in state.history] == ["baseline", "rejected", "accepted"]
+    assert "changed on a re-run: 3 test(s)" in state.history[1].reason
+    assert state.best_values == {"k": "good"}
+    # each candidate that gained tests was run twice, and the model is told why one failed
+    assert [run.get("k") for run in evaluator.runs] == [None, "flaky", "flaky", "good", "good"]
+    assert "not deterministic" in engine.calls[1][2]
+    assert "set or dict iteration order" in engine.calls[1][2]
+
+
+def test_the_re_run_is_of_the_same_tests_in_the_same_order() -> None:
+    # tests may depend on the ones before them: the confirmation repeats the whole run
+    seen: list[list[str]] = []
+
+    class RecordingFakeEvaluator(FakeEvaluator):
+        def run(self, candidate: dict[str, Any], nodeids: Sequence[str], **kw: Any) -> Evaluation:
+            seen.append(list(nodeids))
+            return super().run(candidate, nodeids, **kw)
+
+    evaluator = RecordingFakeEvaluator({None: ["t.py::a", "t.py::h"], "good": ALL})
+    state, _ = loop(evaluator, FakeEngine([Proposal(values={"k": "good"})]), rounds=1)
+    assert state.history[-1].status == "accepted"
+    assert seen == [ALL, ALL, ALL]  # baseline, candidate, confirmation
+
+
+def test_a_candidate_that_gains_nothing_is_not_run_again() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "same": ["t.py::a", "t.py::h"]})
+    state, _ = loop(evaluator, FakeEngine([Proposal(values={"k": "same"})]), rounds=1)
+    assert state.history[-1].status == "accepted"  # a tie
+    assert [run.get("k") for run in evaluator.runs] == [None, "same"]
+
+
 def test_run_rounds_stops_on_a_stop_error() -> None:
     evaluator = FakeEvaluator({None: ["t.py::h"]})
     engine = FakeEngine([StopError("budget spent: llm-calls")])
@@ -291,7 +337,8 @@ def test_several_candidates_per_round_keep_the_best_one() -> None:
     # three samples of the same prompt, warmer each, all evaluated in one round
     assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6])
     assert len({c[2] for c in engine.calls}) == 1
-    assert [run.get("k") for run in evaluator.runs] == [None, "one", "overfit", "all"]
+    # the kept one is run once more on the tests it newly passes
+    assert [run.get("k") for run in evaluator.runs] == [None, "one", "overfit", "all", "all"]
     record = state.history[1]
     assert record.status == "accepted" and "best of 3 candidates" in record.reason
     assert state.best_values == {"k": "all"}
@@ -304,7 +351,7 @@ def test_identical_candidates_are_evaluated_once() -> None:
     engine = FakeEngine([Proposal(values={"k": "same"})])
     state, _ = loop(evaluator, engine, rounds=1, candidates=3)
     assert len(engine.calls) == 3
-    assert [run.get("k") for run in evaluator.runs] == [None, "same"]
+    assert [run.get("k") for run in evaluator.runs] == [None, "same", "same"]  # + the re-run
     assert state.best_values == {"k": "same"}
 
 
