@@ -33,6 +33,7 @@ import os
 import platform
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,6 +89,23 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "load_at_start": None if load is None else round(load, 2),
     }
+
+
+def commit() -> str | None:
+    """The plugin's code the run measured: the repository's HEAD, "+dirty" with local edits."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "pytest_trace_opt"],
+            cwd=REPO, capture_output=True, text=True,
+        )  # fmt: skip
+    except OSError:
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def copy_case(src: Path, dest_root: Path) -> Path:
@@ -249,7 +267,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"system; JSON mode {result.get('json_mode', 'off')}",
         f"- machine: {m['arch']}, {m['nproc']} cores, {m['memory_gib']} GiB RAM, Python "
         f"{m['python']}, load average {m['load_at_start'] or 0:.2f} at start",
-        f"- command: `{result['command']}`",
+        f"- command: `{result['command']}`"
+        + (f" at commit `{result['commit']}`" if result.get("commit") else ""),
         f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min"
         + (f" in {len(sittings)} sittings (resumed with `--resume`)" if len(sittings) > 1 else ""),
         "",
@@ -298,6 +317,7 @@ def ways_markdown(result: dict[str, Any], reference: dict[str, Any] | None = Non
         f"- machine: {m['arch']}, {m['nproc']} cores, {m['memory_gib']} GiB RAM, load average "
         f"{m['load_at_start'] or 0:.2f} at start",
         f"- command: `{result['command']}`"
+        + (f" at commit `{result['commit']}`" if result.get("commit") else "")
         + (f" (the `plugin` rows: `{reference['command']}`, {reference['date']})"
            if reference is not None and "plugin" not in result["systems"] else ""),
         f"- cases ({len(result['cases'])}): " + ", ".join(result["cases"]),
@@ -439,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
             "partial": cases != all_cases or args.budget != 3 or systems != list(SYSTEMS),
             "command": command,
             "machine": machine(),
+            "commit": commit(),
             "rows": [],
         }
         if args.llm == "local":

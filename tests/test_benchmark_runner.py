@@ -106,8 +106,11 @@ def test_complete_table_lists_rows_in_case_order(bench: Any) -> None:
         for case in ("c_case", "a_case", "b_case")
         for system in ("naive", "plugin")
     ]
-    table = bench.markdown(recorded_run(rows))
+    run = recorded_run(rows)
+    run["commit"] = "abc1234"
+    table = bench.markdown(run)
     assert "INCOMPLETE" not in table
+    assert "- command: `python benchmarks/run.py` at commit `abc1234`" in table
     body = [line for line in table.splitlines() if line.startswith("| ") and "_case" in line]
     assert [line.split(" | ")[0:2] for line in body] == [
         ["| a_case", "plugin"],
