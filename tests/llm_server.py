@@ -99,7 +99,13 @@ class FaultServer:
                     payload = {}
                 with server._lock:
                     server.requests.append(
-                        {"path": self.path, "json": payload, "headers": dict(self.headers)}
+                        # names lowercased: HTTP header names are case-insensitive, and
+                        # client libraries differ in the case they send
+                        {
+                            "path": self.path,
+                            "json": payload,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                        }
                     )
                     b = server.script.popleft() if server.script else Behaviour()
                 if b.kind == "slow":

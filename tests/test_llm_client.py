@@ -363,7 +363,7 @@ def test_secrets_never_reach_the_cassette(tmp_path: Path, monkeypatch: pytest.Mo
         assert resp.choices[0].message.content == '{"a": 1}'
         client.close()
         # the key did go to the server, in the Authorization header...
-        assert srv.requests[0]["headers"].get("Authorization") == "Bearer sk-test-secret"
+        assert srv.requests[0]["headers"].get("authorization") == "Bearer sk-test-secret"
     finally:
         srv.stop()
     text = cas.read_text()
