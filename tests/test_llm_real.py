@@ -95,7 +95,11 @@ def test_local_model_exits_cleanly(model_file: Path) -> None:
         "c = build_llm(LLMConfig(model='local', max_tokens=4, n_ctx=512))\n"
         "print(c(messages=[{'role': 'user', 'content': 'Say hi'}]).usage.completion_tokens)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    # ResourceWarnings as errors, as under a pytest configured with filterwarnings = error
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::ResourceWarning", "-c", code],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
 
