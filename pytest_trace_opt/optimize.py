@@ -364,6 +364,7 @@ def run_rounds(
                  for k in p.values}
             )  # fmt: skip
             new_best, accepted_values = state.best, dict(state.best_values)
+            reruns: dict[int, Evaluation] = {}  # candidate index -> its second run
             accepted_ids: list[str] = []
             sources: set[int] = set()
             reasons = []
@@ -384,14 +385,19 @@ def run_rounds(
                     # order, randomness or the clock is caught here, not in the user's next run.
                     ids = [*group.visible, *group.holdout]
                     gained = _passing(evaluations[pick], ids) - _passing(state.best, ids)
-                    if gained:
+                    if gained and pick not in reruns:  # groups sharing a candidate: one run
                         try:
-                            again = evaluator.run(candidate_sets[pick], tagged, deadline=deadline)
+                            reruns[pick] = evaluator.run(
+                                candidate_sets[pick], tagged, deadline=deadline
+                            )
                         except EvaluationAborted as exc:
                             aborted = str(exc)  # kept unconfirmed: it passed once
                         else:
-                            record.eval_seconds = round(record.eval_seconds + again.seconds, 3)
-                            flaky = sorted(gained - _passing(again, ids))
+                            record.eval_seconds = round(
+                                record.eval_seconds + reruns[pick].seconds, 3
+                            )
+                    if gained and pick in reruns:
+                        flaky = sorted(gained - _passing(reruns[pick], ids))
                     if flaky:
                         ok = False
                         reason = (
