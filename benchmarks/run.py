@@ -360,6 +360,12 @@ def write_markdown(path: Path, block: str, start: str = START, end: str = END) -
     path.write_text(text)
 
 
+def save(result: dict[str, Any], out: Path) -> None:
+    result["totals"] = run_totals(result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+
+
 def emit(result: dict[str, Any], args: argparse.Namespace) -> None:
     """Print the run's table and put it in the Markdown file: the side-by-side comparison
     between the results markers, a run of variants between the ways-to-win markers."""
@@ -501,12 +507,8 @@ def main(argv: list[str] | None = None) -> int:
                 result["seconds"] = round(previous_seconds + sitting, 1)
                 if "sittings" in result:
                     result["sittings"][-1]["seconds"] = sitting
-                result["totals"] = run_totals(result)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(json.dumps(result, indent=2) + "\n")  # after every row
-    result["totals"] = run_totals(result)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+                save(result, out)  # after every row: an interrupted run keeps what it measured
+    save(result, out)
     emit(result, args)
     print(f"results: {out}" + ("" if args.no_markdown else f"; table: {args.markdown}"))
     return 0
