@@ -64,6 +64,13 @@ KINDS = {
     "global_helper",
     "two_trainables",
     "overfit_trap",
+    "recursion",
+    "graph_search",
+    "dynamic_programming",
+    "wrong_data_structure",
+    "two_interacting",
+    "spec_in_module",
+    "parametrized",
 }
 DIFFICULTIES = {"easy", "medium", "hard"}
 MIN_VISIBLE, MIN_HOLDOUT = 4, 2
