@@ -21,6 +21,16 @@ from typing import IO, Any
 import pytest
 
 from pytest_trace_opt.feedback import CRITIQUE_PROPERTY, SCORE_PROPERTY, feedback_key
+from pytest_trace_opt.protocol import (
+    CollectErrorEvent,
+    Event,
+    FinishEvent,
+    ResultEvent,
+    StartEvent,
+    TestRecord,
+    encode_event,
+    to_plain,
+)
 from pytest_trace_opt.runtime import get_runtime
 
 RECORD_PROPERTY = "trace_opt.record"
@@ -92,22 +102,22 @@ class ChildRecorder:
         self.config = config
         self.runtime = get_runtime()
         spec = self.runtime.spec
-        self.test_timeout = float(spec.get("test_timeout") or 0)
-        self.serialize_reports = bool(spec.get("serialize_reports"))
+        self.test_timeout = spec.limits.test_timeout
+        self.serialize_reports = spec.serialize_reports
         self.is_worker = hasattr(config, "workerinput")
-        self.tests: dict[str, dict[str, Any]] = {}
+        self.tests: dict[str, ResultEvent] = {}
         self.out: IO[str] | None = None
-        apply_limits(int(spec.get("memory_limit_mb") or 0), int(spec.get("cpu_limit_s") or 0))
-        if not self.is_worker and spec.get("results"):
-            self.out = open(spec["results"], "a", encoding="utf-8")  # noqa: SIM115
+        apply_limits(spec.limits.memory_limit_mb, spec.limits.cpu_limit_s)
+        if not self.is_worker and spec.results:
+            self.out = open(spec.results, "a", encoding="utf-8")  # noqa: SIM115
         from pytest_trace_opt import opto_support
 
         opto_support.install(self.runtime)
 
     # -- stream ---------------------------------------------------------------------------
-    def emit(self, event: dict[str, Any]) -> None:
+    def emit(self, event: Event) -> None:
         if self.out is not None:
-            self.out.write(json.dumps(event, default=str) + "\n")
+            self.out.write(encode_event(event) + "\n")
             self.out.flush()
 
     # -- in the process that runs the test -------------------------------------------------
@@ -161,51 +171,41 @@ class ChildRecorder:
                     if prop not in known:
                         report.user_properties.append(prop)
             recorder = self.runtime.current
-            record = recorder.to_json() if recorder is not None else {"calls": [], "used": []}
-            record["targets"] = self.runtime.target_dicts(record["used"])
-            record["explicit"] = self.runtime.explicit_targets(item)
-            report.user_properties.append((RECORD_PROPERTY, json.dumps(record, default=str)))
+            record = recorder.to_record() if recorder is not None else TestRecord()
+            record.targets = self.runtime.target_infos(record.used)
+            record.explicit, record.target_errors = self.runtime.explicit_targets(item)
+            # A report property, so that it travels from xdist workers inside the report.
+            report.user_properties.append(
+                (RECORD_PROPERTY, json.dumps(to_plain(record), default=str))
+            )
         return report
 
     # -- in the process that writes results (single process or xdist controller) ----------
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
-        self.emit({"event": "start", "nodeid": nodeid})
+        self.emit(StartEvent(nodeid))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        state = self.tests.setdefault(
-            report.nodeid,
-            {
-                "event": "result",
-                "nodeid": report.nodeid,
-                "outcome": "passed",
-                "duration": 0.0,
-                "feedback": [],
-                "critiques": [],
-                "scores": [],
-                "record": None,
-                "reports": [],
-            },
-        )
-        state["duration"] += report.duration
+        state = self.tests.setdefault(report.nodeid, ResultEvent(report.nodeid, "passed"))
+        state.duration += report.duration
         if report.failed:
-            state["outcome"] = "failed" if report.when == "call" else "error"
-        elif report.skipped and state["outcome"] == "passed":
-            state["outcome"] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+            state.outcome = "failed" if report.when == "call" else "error"
+        elif report.skipped and state.outcome == "passed":
+            state.outcome = "xfailed" if hasattr(report, "wasxfail") else "skipped"
         for name, value in report.user_properties:
             if name == FEEDBACK_PROPERTY:
-                state["feedback"].append(value)
+                state.feedback.append(str(value))
             elif name == RECORD_PROPERTY:
-                state["record"] = json.loads(str(value))
-            elif name == CRITIQUE_PROPERTY and value not in state["critiques"]:
-                state["critiques"].append(value)
+                state.record = TestRecord.from_dict(json.loads(str(value)))
+            elif name == CRITIQUE_PROPERTY and value not in state.critiques:
+                state.critiques.append(str(value))
             elif name == SCORE_PROPERTY and report.when == "teardown":
-                state["scores"].append(value)
+                state.scores.append(float(value))  # type: ignore[arg-type]
         if self.serialize_reports:
             data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
             data["user_properties"] = [
                 p for p in data.get("user_properties", []) if p[0] not in INTERNAL_PROPERTIES
             ]
-            state["reports"].append(data)
+            state.reports.append(data)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         state = self.tests.pop(nodeid, None)
@@ -214,16 +214,10 @@ class ChildRecorder:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.emit(
-                {
-                    "event": "collect_error",
-                    "nodeid": report.nodeid,
-                    "text": str(report.longrepr)[-3000:],
-                }
-            )
+            self.emit(CollectErrorEvent(report.nodeid, str(report.longrepr)[-3000:]))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.emit({"event": "finish", "exitstatus": int(exitstatus)})
+        self.emit(FinishEvent(int(exitstatus)))
         if self.out is not None:
             self.out.close()
             self.out = None

@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
+from pytest_trace_opt.model import OptimizationResult, RoundRecord
 from pytest_trace_opt.report import OUTCOME_TEXT
-from pytest_trace_opt.result import OptimizationResult, RoundRecord
 from pytest_trace_opt.settings import Settings
 from pytest_trace_opt.source import _git_path
 

@@ -23,11 +23,12 @@ import pytest
 
 from pytest_trace_opt.ablation import ENV as ABLATE_ENV
 from pytest_trace_opt.ablation import techniques_from_env
-from pytest_trace_opt.evaluate import Evaluation, Evaluator, forwarded_args
+from pytest_trace_opt.evaluate import Evaluator, forwarded_args
+from pytest_trace_opt.model import Counts, Evaluation, OptimizationResult, RoundRecord
 from pytest_trace_opt.optimize import LoopState, counts, improves, run_rounds
 from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
+from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.report import summary_lines
-from pytest_trace_opt.result import Counts, OptimizationResult, RoundRecord
 from pytest_trace_opt.sandbox import Sandbox, SandboxTooLarge
 from pytest_trace_opt.settings import Settings
 from pytest_trace_opt.source import read_source, sha256_text
@@ -162,10 +163,8 @@ class Controller:
             rootdir=self.config.rootpath,
             plugin_args=plugin_args,
             user_args=forwarded_args(self.config.invocation_params.args),
-            test_timeout=self.settings.test_timeout,
+            limits=self.settings.child_limits(),
             eval_timeout=self.settings.eval_timeout,
-            memory_limit_mb=self.settings.memory_limit,
-            cpu_limit_s=self.settings.cpu_limit,
         )
 
     def _make_llm(self, deadline: float | None) -> CountingLLM:
@@ -222,9 +221,9 @@ class Controller:
             if not targets:
                 raise _NoTargets()
             for info in targets.values():
-                path = self.config.rootpath / info["file"]
+                path = self.config.rootpath / info.file
                 with suppress(OSError):
-                    self.start_hashes.setdefault(info["file"], sha256_text(read_source(path)))
+                    self.start_hashes.setdefault(info.file, sha256_text(read_source(path)))
             if self.llm is None:
                 self.llm = self._make_llm(deadline)
             return TraceEngine(
@@ -314,7 +313,7 @@ class Controller:
         for note in notes:
             self._write(f"    {note}")
 
-    def _targets(self, baseline: Evaluation) -> dict[str, dict[str, Any]]:
+    def _targets(self, baseline: Evaluation) -> dict[str, TargetInfo]:
         """Trainables that the tagged tests exercised (or named explicitly)."""
         keys: list[str] = []
         for result in baseline.results([*self.visible, *self.holdout]):
@@ -438,7 +437,8 @@ class Controller:
             return []
         result = final.tests.get(nodeid)
         names = [
-            final.targets.get(k, {}).get("name", k) for k in (result.targets if result else [])
+            final.targets[k].name if k in final.targets else k
+            for k in (result.targets if result else [])
         ]
         since = state.passing_since.get(nodeid)
         return [

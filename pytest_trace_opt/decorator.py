@@ -14,8 +14,7 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-# Set only in the environment of evaluation children; holds the path of the spec file.
-CHILD_ENV = "PYTEST_TRACE_OPT_CHILD"
+from pytest_trace_opt.protocol import CHILD_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,9 +79,4 @@ def trainable(fn: Any = None, *, description: str | None = None) -> Any:
     return wrapped
 
 
-def is_trainable_function(obj: object) -> bool:
-    """True for a wrapper made by ``trainable`` inside an evaluation child."""
-    return getattr(obj, "__trace_opt_target__", None) is not None
-
-
-__all__ = ["CHILD_ENV", "TrainableDefinitionError", "trainable", "is_trainable_function"]
+__all__ = ["CHILD_ENV", "TrainableDefinitionError", "trainable"]

@@ -14,11 +14,10 @@ import io
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_trace_opt.evaluate import TestResult
 from pytest_trace_opt.feedback import clip
+from pytest_trace_opt.model import Proposal, TestResult
 from pytest_trace_opt.proposals import (
     UNCHANGED,
     check_code,
@@ -26,11 +25,12 @@ from pytest_trace_opt.proposals import (
     keep_docstring,
     strip_trailing_strings,
 )
+from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
+from pytest_trace_opt.settings import MAX_CALLS_PER_TEST
 
 MAX_FEEDBACK_CHARS = 4000
 MAX_TESTS_IN_GRAPH = 4
-MAX_CALLS_PER_TEST = 3
 MAX_SUGGESTION_CHARS = 50_000  # no plausible edit of one function or value is larger
 
 # OptoPrime's objective, made concrete: the feedback comes from tests.
@@ -83,17 +83,6 @@ def repr_value(text: str, type_name: str) -> ReprValue:
 def _identifier(text: str) -> str:
     name = re.sub(r"\W+", "_", text).strip("_") or "value"
     return name if not name[0].isdigit() else f"v_{name}"
-
-
-@dataclass
-class Proposal:
-    values: dict[str, Any] = field(default_factory=dict)  # key -> checked new value
-    notes: list[str] = field(default_factory=list)  # one line each: what was dropped and why
-    terminated: bool = False
-    response: str = ""
-    prompt: str = ""
-    # trainables the reply gave back exactly as they are: the model saw no bug to fix
-    unchanged: list[str] = field(default_factory=list)
 
 
 class _LenientSteps:
@@ -218,7 +207,7 @@ class TraceEngine:
 
     def __init__(
         self,
-        targets: dict[str, dict[str, Any]],
+        targets: dict[str, TargetInfo],
         llm: Any,
         *,
         optimizer: str = "OptoPrime",
@@ -232,20 +221,20 @@ class TraceEngine:
         self.targets = targets
         self.params: dict[str, Any] = {}
         for key, info in targets.items():
-            if info["kind"] == "code":
-                header = _def_header(info["original"])
+            if info.kind == "code":
+                header = _def_header(info.original)
                 self.params[key] = ParameterNode(
-                    info["original"],
+                    info.original,
                     name="__code",
-                    description=f"[ParameterNode] The code of {info['name']}() "
-                    f"in {info['file']}. {info.get('description') or ''}".strip(),
+                    description=f"[ParameterNode] The code of {info.name}() "
+                    f"in {info.file}. {info.description}".strip(),
                     constraint=f"The code should start with:\n{header}",
                 )
             else:
                 self.params[key] = ParameterNode(
-                    info["original"],
-                    name=_identifier(info["name"]),
-                    description=f"[ParameterNode] {info.get('description') or info['name']}",
+                    info.original,
+                    name=_identifier(info.name),
+                    description=f"[ParameterNode] {info.description or info.name}",
                 )
         self.optimizer = make_optimizer(optimizer, list(self.params.values()), llm, max_tokens)
         self.optimizer.json_mode = json_mode
@@ -256,13 +245,13 @@ class TraceEngine:
         specs = {}
         for key, param in self.params.items():
             info = self.targets[key]
-            if info["kind"] == "code":
+            if info.kind == "code":
                 specs[param.py_name] = VariableSpec(
-                    param.py_name, "code", function_name=info["function_name"]
+                    param.py_name, "code", function_name=info.function_name
                 )
             else:
                 specs[param.py_name] = VariableSpec(
-                    param.py_name, "value", value_type=type(info["original"])
+                    param.py_name, "value", value_type=type(info.original)
                 )
         return specs
 
@@ -292,7 +281,7 @@ class TraceEngine:
     ) -> Proposal:
         self._reset_graph()
         for key, param in self.params.items():
-            param._data = current.get(key, self.targets[key]["original"])
+            param._data = current.get(key, self.targets[key].original)
         outputs = self._rebuild(failing)
         self.optimizer.zero_feedback()
         for output in outputs:
@@ -315,31 +304,30 @@ class TraceEngine:
             info = self.targets[key]
             if len(str(raw)) > MAX_SUGGESTION_CHARS:
                 proposal.notes.append(
-                    f"{info['name']}: suggestion of {len(str(raw))} characters ignored "
+                    f"{info.name}: suggestion of {len(str(raw))} characters ignored "
                     f"(more than {MAX_SUGGESTION_CHARS})"
                 )
                 continue
-            now = current.get(key, info["original"])
-            if info["kind"] == "code":
-                check = check_code(
-                    str(raw), now, info["function_name"], is_method=info["is_method"]
-                )
+            now = current.get(key, info.original)
+            function_name = info.function_name or ""
+            if info.kind == "code":
+                check = check_code(str(raw), now, function_name, is_method=info.is_method)
             else:
                 check = check_value(raw, now)
             if check.ok:
                 value = check.value
-                if info["kind"] == "code":
-                    value = strip_trailing_strings(str(value), info["function_name"])
-                    value = keep_docstring(value, info["original"], info["function_name"])
+                if info.kind == "code":
+                    value = strip_trailing_strings(str(value), function_name)
+                    value = keep_docstring(value, info.original, function_name)
                     if value.strip() == str(now).strip():
-                        proposal.notes.append(f"{info['name']}: {UNCHANGED}")
-                        proposal.unchanged.append(info["name"])
+                        proposal.notes.append(f"{info.name}: {UNCHANGED}")
+                        proposal.unchanged.append(info.name)
                         continue
                 proposal.values[key] = value
             else:
-                proposal.notes.append(f"{info['name']}: {check.reason}")
+                proposal.notes.append(f"{info.name}: {check.reason}")
                 if check.reason == UNCHANGED:
-                    proposal.unchanged.append(info["name"])
+                    proposal.unchanged.append(info.name)
         return proposal
 
     def _rebuild(self, failing: Sequence[TestResult]) -> list[Any]:
@@ -349,28 +337,26 @@ class TraceEngine:
         for result in list(failing)[:MAX_TESTS_IN_GRAPH]:
             keys = [k for k in result.targets if k in self.params]
             values = {
-                _identifier(self.targets[k]["name"]): self.params[k]
+                _identifier(self.targets[k].name): self.params[k]
                 for k in keys
-                if self.targets[k]["kind"] == "value"
+                if self.targets[k].kind == "value"
             }
-            calls = [c for c in result.calls if c.get("key") in self.params or values]
+            calls = [c for c in result.calls if c.key in self.params or values]
             for call in calls[:MAX_CALLS_PER_TEST]:
                 inputs: dict[str, Any] = {}
-                for arg, text in call.get("args", {}).items():
-                    type_name = call.get("types", {}).get(arg, "object")
+                for arg, text in call.args.items():
+                    type_name = call.types.get(arg, "object")
                     inputs[arg] = node(repr_value(text, type_name), name=_identifier(arg))
-                info = self.targets.get(call["key"])
-                if info is not None and info["kind"] == "code":
-                    inputs["__code"] = self.params[call["key"]]
+                info = self.targets.get(call.key)
+                if info is not None and info.kind == "code":
+                    inputs["__code"] = self.params[call.key]
                 inputs.update(values)
-                if call.get("exception"):
-                    value = repr_value(f"raised {call['exception']}", "exception")
+                if call.exception:
+                    value = repr_value(f"raised {call.exception}", "exception")
                 else:
-                    value = repr_value(
-                        call.get("output") or "None", call.get("types", {}).get("return", "object")
-                    )
-                name = _identifier(call.get("function", "call").split(".")[-1])
-                doc = (info or {}).get("description") or ""
+                    value = repr_value(call.output or "None", call.types.get("return", "object"))
+                name = _identifier(call.function.split(".")[-1])
+                doc = info.description if info is not None else ""
                 outputs.append(
                     MessageNode(
                         value,

@@ -7,7 +7,6 @@ failure with the reason) and the remaining tests run in a fresh child.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -20,11 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.decorator import CHILD_ENV
+from pytest_trace_opt.model import Evaluation, TestResult
+from pytest_trace_opt.protocol import (
+    CHILD_ENV,
+    ChildLimits,
+    ChildSpec,
+    CollectErrorEvent,
+    Event,
+    ProtocolError,
+    ResultEvent,
+    StartEvent,
+    TargetInfo,
+    decode_event,
+)
 from pytest_trace_opt.sandbox import Sandbox
-
-PASSING = ("passed", "xfailed")
-NEUTRAL = ("skipped",)
 
 # Options of the user's command line that shape how tests run; forwarded to children.
 _FORWARD_WITH_VALUE = {
@@ -72,66 +80,6 @@ def forwarded_args(args: Sequence[str]) -> list[str]:
     return cleaned
 
 
-@dataclass
-class TestResult:
-    nodeid: str
-    outcome: str  # passed failed error skipped xfailed crashed timeout
-    duration: float = 0.0
-    feedback: list[str] = field(default_factory=list)
-    critiques: list[str] = field(default_factory=list)
-    scores: list[float] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    dropped_calls: int = 0  # calls past the per-test limit, not recorded
-    used: list[str] = field(default_factory=list)
-    explicit: list[str] = field(default_factory=list)
-    target_errors: list[str] = field(default_factory=list)
-    reports: list[dict[str, Any]] = field(default_factory=list)
-
-    __test__ = False  # not a pytest test class
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome in PASSING
-
-    @property
-    def counted(self) -> bool:
-        return self.outcome not in NEUTRAL
-
-    @property
-    def targets(self) -> list[str]:
-        return self.explicit or self.used
-
-    def feedback_text(self) -> str:
-        if self.feedback:
-            return "\n".join(self.feedback)
-        return f"{self.nodeid} {self.outcome}"
-
-
-@dataclass
-class Evaluation:
-    tests: dict[str, TestResult]
-    targets: dict[str, dict[str, Any]]
-    collect_errors: list[str]
-    problems: list[str]
-    seconds: float
-
-    def results(self, nodeids: Sequence[str]) -> list[TestResult]:
-        return [self.tests[n] for n in nodeids if n in self.tests]
-
-    def passed(self, nodeids: Sequence[str]) -> int:
-        return sum(1 for r in self.results(nodeids) if r.passed)
-
-    def counted(self, nodeids: Sequence[str]) -> int:
-        return sum(1 for r in self.results(nodeids) if r.counted)
-
-    def failing(self, nodeids: Sequence[str]) -> list[TestResult]:
-        return [r for r in self.results(nodeids) if r.counted and not r.passed]
-
-    def score(self, nodeids: Sequence[str]) -> float:
-        scores = [s for r in self.results(nodeids) for s in r.scores]
-        return sum(scores) / len(scores) if scores else 0.0
-
-
 class EvaluationAborted(Exception):
     """The optimization's wall-clock budget ran out during an evaluation."""
 
@@ -141,10 +89,8 @@ class Evaluator:
     rootdir: Path
     plugin_args: list[str]
     user_args: list[str]
-    test_timeout: float
+    limits: ChildLimits
     eval_timeout: float
-    memory_limit_mb: int
-    cpu_limit_s: int = 0
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
     sandbox: Sandbox | None = None  # run children in this private copy of the rootdir
@@ -164,7 +110,7 @@ class Evaluator:
     ) -> Evaluation:
         started = time.monotonic()
         tests: dict[str, TestResult] = {}
-        targets: dict[str, dict[str, Any]] = {}
+        targets: dict[str, TargetInfo] = {}
         collect_errors: list[str] = []
         problems: list[str] = []
         remaining = list(nodeids)
@@ -179,13 +125,13 @@ class Evaluator:
                     workdir / f"run{attempt}", candidate, remaining, serialize_reports, deadline
                 )
                 for event in events:
-                    if event.get("event") == "collect_error":
-                        collect_errors.append(event.get("text", ""))
-                for nodeid, data in finished.items():
-                    tests[nodeid] = _result_from_event(data)
-                    record = data.get("record") or {}
-                    for info in record.get("targets", []):
-                        targets.setdefault(info["key"], info)
+                    if isinstance(event, CollectErrorEvent):
+                        collect_errors.append(event.text)
+                for nodeid, result_event in finished.items():
+                    tests[nodeid] = TestResult.from_event(result_event)
+                    if result_event.record is not None:
+                        for info in result_event.record.targets:
+                            targets.setdefault(info.key, info)
                 crashed = [n for n in started_ids if n not in finished]
                 for nodeid in crashed:
                     tests[nodeid] = TestResult(
@@ -214,24 +160,19 @@ class Evaluator:
         nodeids: Sequence[str],
         serialize_reports: bool,
         deadline: float | None,
-    ) -> tuple[dict[str, dict[str, Any]], list[str], list[dict[str, Any]], str, str]:
+    ) -> tuple[dict[str, ResultEvent], list[str], list[Event], str, str]:
         workdir.mkdir(parents=True)
         results = workdir / "results.jsonl"
-        spec = {
-            "version": 1,
-            "rootdir": str(self.workdir),
-            "real_rootdir": str(self.rootdir),
-            "candidate": candidate,
-            "results": str(results),
-            "test_timeout": self.test_timeout,
-            "memory_limit_mb": self.memory_limit_mb,
-            "cpu_limit_s": self.cpu_limit_s,
-            "serialize_reports": serialize_reports,
-            "max_repr": 300,
-            "max_calls_per_test": 6,
-        }
+        spec = ChildSpec(
+            rootdir=str(self.workdir),
+            real_rootdir=str(self.rootdir),
+            candidate=candidate,
+            results=str(results),
+            limits=self.limits,
+            serialize_reports=serialize_reports,
+        )
         spec_path = workdir / "spec.json"
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        spec_path.write_text(spec.to_json(), encoding="utf-8")
         args_file = workdir / "nodeids.txt"
         args_file.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
         env = dict(os.environ)
@@ -276,20 +217,20 @@ class Evaluator:
             status = f"signal {-returncode}"
         elif status == "ok" and returncode not in (0, 1, 5):
             status = f"exit {returncode}"
-        finished: dict[str, dict[str, Any]] = {}
+        finished: dict[str, ResultEvent] = {}
         started_ids: list[str] = []
-        events: list[dict[str, Any]] = []
+        events: list[Event] = []
         if results.exists():
             for line in results.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
+                    event = decode_event(line)
+                except ProtocolError:
                     continue  # a line cut by a kill
                 events.append(event)
-                if event.get("event") == "start":
-                    started_ids.append(event["nodeid"])
-                elif event.get("event") == "result":
-                    finished[event["nodeid"]] = event
+                if isinstance(event, StartEvent):
+                    started_ids.append(event.nodeid)
+                elif isinstance(event, ResultEvent):
+                    finished[event.nodeid] = event
         output = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
         return finished, started_ids, events, output, status
 
@@ -299,25 +240,6 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         proc.kill()
-
-
-def _result_from_event(data: dict[str, Any]) -> TestResult:
-    record = data.get("record") or {}
-    explicit = record.get("explicit") or {}
-    return TestResult(
-        nodeid=data["nodeid"],
-        outcome=data.get("outcome", "error"),
-        duration=float(data.get("duration", 0.0)),
-        feedback=list(data.get("feedback", [])),
-        critiques=list(data.get("critiques", [])),
-        scores=[float(s) for s in data.get("scores", [])],
-        calls=list(record.get("calls", [])),
-        dropped_calls=int(record.get("dropped_calls") or 0),
-        used=list(record.get("used", [])),
-        explicit=list(explicit.get("keys", [])),
-        target_errors=list(explicit.get("errors", [])),
-        reports=list(data.get("reports", [])),
-    )
 
 
 def _crash_feedback(nodeid: str, status: str, eval_timeout: float, output: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_trace_opt.result import OptimizationResult, RoundRecord
+    from pytest_trace_opt.model import OptimizationResult, RoundRecord
     from pytest_trace_opt.settings import Settings
 
 

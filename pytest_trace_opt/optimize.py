@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pytest_trace_opt.ablation import Techniques
-from pytest_trace_opt.engine import Proposal, compose_feedback
-from pytest_trace_opt.evaluate import Evaluation, EvaluationAborted
+from pytest_trace_opt.engine import compose_feedback
+from pytest_trace_opt.evaluate import EvaluationAborted
 from pytest_trace_opt.feedback import clip
-from pytest_trace_opt.result import Counts, RoundRecord
+from pytest_trace_opt.model import Counts, Evaluation, Proposal, RoundRecord
 
 
 class EvaluatorLike(Protocol):
@@ -412,9 +412,9 @@ def run_rounds(
                     accepted_ids += [*group.visible, *group.holdout]
                     new_best = _merge(new_best, evaluations[pick], [*group.visible, *group.holdout])
                     sources.add(pick)
-                    before = counts(state.best, group.visible, group.holdout)
-                    after = counts(evaluations[pick], group.visible, group.holdout)
-                    if improves(after, before):
+                    group_before = counts(state.best, group.visible, group.holdout)
+                    group_after = counts(evaluations[pick], group.visible, group.holdout)
+                    if improves(group_after, group_before):
                         group.attempt, group.last_rejection = 0, []
                     else:
                         # Kept (nothing was lost) but nothing was fixed: at the same

@@ -17,11 +17,11 @@ import linecache
 import re
 import sys
 import weakref
-from dataclasses import asdict
 from types import FrameType, ModuleType
 from typing import Any
 
-from pytest_trace_opt.runtime import Runtime, TargetInfo, target_key
+from pytest_trace_opt.protocol import TargetInfo
+from pytest_trace_opt.runtime import Runtime, target_key
 
 _runtime: Runtime | None = None
 _parameters: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -209,7 +209,3 @@ def reset_graph() -> None:
         parameter._children.clear()
         parameter.zero_feedback()
     GRAPH.clear()
-
-
-def target_dict(info: TargetInfo) -> dict[str, Any]:
-    return asdict(info)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.result import TargetResult
+from pytest_trace_opt.model import TargetResult
+from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.source import (
     SourceError,
     atomic_write,
@@ -21,11 +22,11 @@ from pytest_trace_opt.source import (
 )
 
 
-def _edit(text: str, path: Path, info: dict[str, Any], value: Any) -> str:
-    if info["kind"] == "code":
-        loc = locate_function_at(path, info["function_name"], int(info["line"]), text=text)
+def _edit(text: str, path: Path, info: TargetInfo, value: Any) -> str:
+    if info.kind == "code":
+        loc = locate_function_at(path, info.function_name or "", info.line, text=text)
         return splice_function(text, loc, str(value))
-    literal = locate_node_literal(path, int(info["line"]), text=text)
+    literal = locate_node_literal(path, info.line, text=text)
     return replace_literal(text, literal, value)
 
 
@@ -41,28 +42,28 @@ class FileEdit:
 
 def build_targets(
     rootdir: Path,
-    known: dict[str, dict[str, Any]],
+    known: dict[str, TargetInfo],
     values: dict[str, Any],
-    reached: dict[str, dict[str, Any]],
+    reached: dict[str, TargetInfo],
     start_hashes: dict[str, str] | None = None,
 ) -> tuple[list[TargetResult], list[FileEdit]]:
     """One result per trainable reached by the tagged tests, and one edit per changed file."""
     results: list[TargetResult] = []
-    by_file: dict[str, list[tuple[dict[str, Any], TargetResult]]] = defaultdict(list)
+    by_file: dict[str, list[tuple[TargetInfo, TargetResult]]] = defaultdict(list)
     for key in list(reached) + [k for k in values if k not in reached]:
         info = known.get(key) or reached.get(key)
         if info is None:
             continue
-        final = values.get(key, info["original"])
+        final = values.get(key, info.original)
         result = TargetResult(
-            key=key, kind=info["kind"], origin=info.get("origin", "trainable"),
-            name=info["name"], file=info["file"], line=int(info["line"]),
-            status="unchanged" if final == info["original"] else "changed",
-            original=info["original"], final=final,
+            key=key, kind=info.kind, origin=info.origin,
+            name=info.name, file=info.file, line=info.line,
+            status="unchanged" if final == info.original else "changed",
+            original=info.original, final=final,
         )  # fmt: skip
         results.append(result)
         if result.status == "changed":
-            by_file[info["file"]].append((info, result))
+            by_file[info.file].append((info, result))
     edits: list[FileEdit] = []
     for relpath, entries in by_file.items():
         path = Path(relpath) if Path(relpath).is_absolute() else rootdir / relpath
@@ -74,7 +75,7 @@ def build_targets(
             continue
         text = original
         # Bottom-up, so that each edit leaves the line numbers above it valid.
-        for info, result in sorted(entries, key=lambda e: -int(e[0]["line"])):
+        for info, result in sorted(entries, key=lambda e: -e[0].line):
             try:
                 alone = _edit(original, path, info, result.final)
                 text = _edit(text, path, info, result.final)

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_trace_opt.settings import MAX_CALLS_PER_TEST as MAX_SHOWN_CALLS
 from pytest_trace_opt.source import NotALiteralError, SourceError, locate_node_literal
 
 WIDTH = 100
 MAX_CODE_LINES = 40  # a trainable function longer than this is too broad a surface
 MAX_TRAINABLES_PER_TEST = 3  # a test exercising more cannot attribute its failure
-MAX_SHOWN_CALLS = 6  # calls per test the children record (evaluate.py: max_calls_per_test)
 MAX_IDS = 6  # test ids listed per state
 MAX_RISKS_PER_KIND = 5
 

@@ -14,14 +14,15 @@ import inspect
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_trace_opt.evaluate import Evaluation, Evaluator, forwarded_args
+from pytest_trace_opt.evaluate import Evaluator, forwarded_args
+from pytest_trace_opt.model import SCHEMA_VERSION, Evaluation
 from pytest_trace_opt.plan import LoopSettings, TestInfo, build_plan, plan_lines, strict_risks
-from pytest_trace_opt.result import SCHEMA_VERSION
 from pytest_trace_opt.settings import Settings
 from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
@@ -99,9 +100,8 @@ class Planner:
             rootdir=self.config.rootpath,
             plugin_args=plugin_args,
             user_args=forwarded_args(self.config.invocation_params.args),
-            test_timeout=self.settings.test_timeout,
+            limits=self.settings.child_limits(),
             eval_timeout=self.settings.eval_timeout,
-            memory_limit_mb=self.settings.memory_limit,
         )
 
     def _build(self, first: Evaluation | None, second: Evaluation | None) -> dict[str, Any]:
@@ -111,10 +111,10 @@ class Planner:
         collect_errors = list(self.collect_errors)
         problems: list[str] = []
         if first is not None:
-            targets = dict(first.targets)
+            targets = {k: asdict(v) for k, v in first.targets.items()}
             if second is not None:
                 for key, info in second.targets.items():
-                    targets.setdefault(key, info)
+                    targets.setdefault(key, asdict(info))
             for error in first.collect_errors:
                 last = next((ln for ln in reversed(error.splitlines()) if ln.strip()), "")
                 last = last.strip().removeprefix("E").strip()

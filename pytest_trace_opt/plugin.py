@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_trace_opt import hookspecs
-from pytest_trace_opt.decorator import CHILD_ENV
 from pytest_trace_opt.feedback import TraceFeedback, default_feedback, feedback_key
+from pytest_trace_opt.protocol import CHILD_ENV
 from pytest_trace_opt.settings import Settings, add_options, read_settings
 
 settings_key = pytest.StashKey[Settings]()

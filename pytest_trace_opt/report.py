@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from pytest_trace_opt.result import OptimizationResult
+from pytest_trace_opt.model import OptimizationResult
 
 OUTCOME_TEXT = {
     "fixed": "every tagged test passes with the proposed change",

@@ -11,50 +11,27 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
-import json
 import linecache
 import os
 import textwrap
 import types
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.decorator import CHILD_ENV
 from pytest_trace_opt.feedback import bounded_repr
+from pytest_trace_opt.protocol import (
+    CHILD_ENV,
+    CallRecord,
+    ChildSpec,
+    ProtocolError,
+    TargetInfo,
+    TestRecord,
+)
 
 
 class CandidateDefinitionError(Exception):
     """The candidate code did not define a usable function."""
-
-
-@dataclass
-class TargetInfo:
-    """What the controller learns about a trainable from a child (JSON-serializable)."""
-
-    key: str
-    kind: str  # "code" | "value"
-    name: str  # qualname of a function, or the name of a value
-    file: str  # path relative to the rootdir (absolute when outside it)
-    line: int  # 1-based line of the def, or of the node(...) call
-    original: Any  # source text of the function, or the literal value
-    function_name: str | None = None
-    is_method: bool = False
-    description: str = ""
-    origin: str = "trainable"  # trainable | bundle | node
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CallRecord:
-    key: str
-    function: str
-    args: dict[str, str]
-    types: dict[str, str] = field(default_factory=dict)  # type names of args and "return"
-    output: str | None = None
-    exception: str | None = None
-    values: dict[str, str] = field(default_factory=dict)  # trainable values read by the call
 
 
 class TestRecorder:
@@ -71,12 +48,10 @@ class TestRecorder:
         if key not in self.used:
             self.used.append(key)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "calls": [asdict(c) for c in self.calls],
-            "used": list(self.used),
-            "dropped_calls": self.dropped_calls,
-        }
+    def to_record(self) -> TestRecord:
+        return TestRecord(
+            calls=list(self.calls), used=list(self.used), dropped_calls=self.dropped_calls
+        )
 
 
 class _ModuleChain(dict):  # type: ignore[type-arg]
@@ -95,15 +70,16 @@ class _ModuleChain(dict):  # type: ignore[type-arg]
 class Runtime:
     """Process-wide state of an evaluation child."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: ChildSpec) -> None:
         self.spec = spec
-        self.rootdir = Path(spec.get("rootdir") or os.getcwd())
+        self.limits = spec.limits
+        self.rootdir = Path(spec.rootdir or os.getcwd())
         # With a sandbox, files imported from the real tree (editable installs) get the
         # same relative path as their sandbox copies.
-        self.real_rootdir = Path(spec.get("real_rootdir") or self.rootdir)
-        self.candidate: dict[str, Any] = dict(spec.get("candidate", {}))
-        self.max_repr = int(spec.get("max_repr", 300))
-        self.max_calls = int(spec.get("max_calls_per_test", 6))
+        self.real_rootdir = Path(spec.real_rootdir or self.rootdir)
+        self.candidate: dict[str, Any] = dict(spec.candidate)
+        self.max_repr = spec.limits.max_repr
+        self.max_calls = spec.limits.max_calls_per_test
         self.targets: dict[str, TargetInfo] = {}
         self.current: TestRecorder | None = None
 
@@ -120,10 +96,10 @@ class Runtime:
     def register(self, info: TargetInfo) -> TargetInfo:
         return self.targets.setdefault(info.key, info)
 
-    def target_dicts(self, keys: list[str]) -> list[dict[str, Any]]:
-        return [asdict(self.targets[k]) for k in keys if k in self.targets]
+    def target_infos(self, keys: list[str]) -> list[TargetInfo]:
+        return [self.targets[k] for k in keys if k in self.targets]
 
-    def explicit_targets(self, item: Any) -> dict[str, list[str]]:
+    def explicit_targets(self, item: Any) -> tuple[list[str], list[str]]:
         """Targets named by ``@pytest.mark.trainable(obj_or_dotted_name, ...)``."""
         from pytest_trace_opt.opto_support import key_of
 
@@ -151,7 +127,7 @@ class Runtime:
                     )
                 elif key not in keys:
                     keys.append(key)
-        return {"keys": keys, "errors": errors}
+        return keys, errors
 
     def begin_test(self) -> TestRecorder:
         self.current = TestRecorder(self.max_calls)
@@ -226,10 +202,11 @@ def get_runtime() -> Runtime:
     global _RUNTIME
     if _RUNTIME is None:
         spec_path = os.environ.get(CHILD_ENV, "")
-        spec: dict[str, Any] = {}
-        if spec_path and Path(spec_path).is_file():
-            spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-        _RUNTIME = Runtime(spec)
+        try:
+            text = Path(spec_path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProtocolError(f"{CHILD_ENV}={spec_path!r}: no child spec ({exc})") from None
+        _RUNTIME = Runtime(ChildSpec.from_json(text))
     return _RUNTIME
 
 

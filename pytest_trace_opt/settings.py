@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
+from pytest_trace_opt.protocol import ChildLimits
+
 OPTIMIZERS = ("OptoPrime", "OPRO", "TextGrad", "OptoPrimeMulti")
+# Bounds on what a child records per test; the optimizer's graph and the plan read them.
+MAX_REPR = 300  # characters of one argument or output repr
+MAX_CALLS_PER_TEST = 6  # calls to trainables recorded per test
 RECORD_MODES = ("none", "once", "new", "all")
 ON_OFF = ("on", "off")
 
@@ -281,6 +286,15 @@ class Settings:
     @property
     def active(self) -> bool:
         return self.optimize or self.plan
+
+    def child_limits(self) -> ChildLimits:
+        return ChildLimits(
+            test_timeout=self.test_timeout,
+            memory_limit_mb=self.memory_limit,
+            cpu_limit_s=self.cpu_limit,
+            max_repr=MAX_REPR,
+            max_calls_per_test=MAX_CALLS_PER_TEST,
+        )
 
     def budget_text(self) -> str:
         parts = [f"{self.rounds} rounds"]

@@ -28,7 +28,7 @@ from pytest_trace_opt.ci_reports import (
     summary_markdown,
     workflow_command,
 )
-from pytest_trace_opt.result import Counts, OptimizationResult, RoundRecord, TargetResult
+from pytest_trace_opt.model import Counts, OptimizationResult, RoundRecord, TargetResult
 from pytest_trace_opt.source import unified_diff
 
 SCHEMA_PATH = Path(__file__).parents[1] / "pytest_trace_opt" / "report.schema.json"

@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from pytest_trace_opt import trainable
-from pytest_trace_opt.decorator import CHILD_ENV, TrainableDefinitionError
+from pytest_trace_opt.decorator import TrainableDefinitionError
+from pytest_trace_opt.protocol import CHILD_ENV
 
 HEAVY = ("opto.optimizers", "litellm", "llama_cpp")
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from pytest_trace_opt.engine import Proposal
-from pytest_trace_opt.evaluate import Evaluation, TestResult
+from pytest_trace_opt.model import Proposal
+from pytest_trace_opt.model import Evaluation, TestResult
 from pytest_trace_opt.optimize import counts, judge, run_rounds, temperature_for
-from pytest_trace_opt.result import RoundRecord
+from pytest_trace_opt.model import RoundRecord
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
 HOLDOUT = ["t.py::h"]
@@ -409,7 +409,7 @@ def test_ablation_switches_come_from_the_environment() -> None:
 
 
 def test_only_groups_that_improved_keep_their_changes() -> None:
-    from pytest_trace_opt.evaluate import Evaluation, TestResult
+    from pytest_trace_opt.model import Evaluation, TestResult
     from pytest_trace_opt.optimize import Group, LoopState
 
     def ev(outcomes: dict[str, str]) -> Evaluation:

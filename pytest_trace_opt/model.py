@@ -1,0 +1,191 @@
+"""The controller's data: test results, evaluations, proposals, the optimization result.
+
+Every report reads :class:`OptimizationResult`; the round loop reads :class:`Evaluation`.
+Built from :mod:`pytest_trace_opt.protocol` records; no pytest import, nothing heavy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pytest_trace_opt.protocol import CallRecord, ResultEvent, TargetInfo
+
+SCHEMA_VERSION = 1
+
+PASSING = ("passed", "xfailed")
+NEUTRAL = ("skipped",)
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    outcome: str  # passed failed error skipped xfailed crashed timeout
+    duration: float = 0.0
+    feedback: list[str] = field(default_factory=list)
+    critiques: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
+    dropped_calls: int = 0  # calls past the per-test limit, not recorded
+    used: list[str] = field(default_factory=list)
+    explicit: list[str] = field(default_factory=list)
+    target_errors: list[str] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+
+    __test__ = False  # not a pytest test class
+
+    @classmethod
+    def from_event(cls, event: ResultEvent) -> TestResult:
+        record = event.record
+        return cls(
+            nodeid=event.nodeid,
+            outcome=event.outcome,
+            duration=event.duration,
+            feedback=list(event.feedback),
+            critiques=list(event.critiques),
+            scores=list(event.scores),
+            calls=list(record.calls) if record else [],
+            dropped_calls=record.dropped_calls if record else 0,
+            used=list(record.used) if record else [],
+            explicit=list(record.explicit) if record else [],
+            target_errors=list(record.target_errors) if record else [],
+            reports=list(event.reports),
+        )
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome in PASSING
+
+    @property
+    def counted(self) -> bool:
+        return self.outcome not in NEUTRAL
+
+    @property
+    def targets(self) -> list[str]:
+        return self.explicit or self.used
+
+    def feedback_text(self) -> str:
+        if self.feedback:
+            return "\n".join(self.feedback)
+        return f"{self.nodeid} {self.outcome}"
+
+
+@dataclass
+class Evaluation:
+    tests: dict[str, TestResult]
+    targets: dict[str, TargetInfo]
+    collect_errors: list[str]
+    problems: list[str]
+    seconds: float
+
+    def results(self, nodeids: Sequence[str]) -> list[TestResult]:
+        return [self.tests[n] for n in nodeids if n in self.tests]
+
+    def passed(self, nodeids: Sequence[str]) -> int:
+        return sum(1 for r in self.results(nodeids) if r.passed)
+
+    def counted(self, nodeids: Sequence[str]) -> int:
+        return sum(1 for r in self.results(nodeids) if r.counted)
+
+    def failing(self, nodeids: Sequence[str]) -> list[TestResult]:
+        return [r for r in self.results(nodeids) if r.counted and not r.passed]
+
+
+@dataclass
+class Proposal:
+    values: dict[str, Any] = field(default_factory=dict)  # key -> checked new value
+    notes: list[str] = field(default_factory=list)  # one line each: what was dropped and why
+    terminated: bool = False
+    response: str = ""
+    prompt: str = ""
+    # trainables the reply gave back exactly as they are: the model saw no bug to fix
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Counts:
+    visible_passed: int = 0
+    visible_total: int = 0
+    holdout_passed: int = 0
+    holdout_total: int = 0
+    score: float | None = None
+
+    @property
+    def passed(self) -> int:
+        return self.visible_passed + self.holdout_passed
+
+    @property
+    def total(self) -> int:
+        return self.visible_total + self.holdout_total
+
+    def text(self) -> str:
+        text = f"{self.visible_passed}/{self.visible_total} visible"
+        if self.holdout_total:
+            text += f", {self.holdout_passed}/{self.holdout_total} holdout"
+        return text
+
+
+@dataclass
+class RoundRecord:
+    round: int
+    status: str  # baseline | accepted | rejected | no-proposal | terminated
+    counts: Counts
+    reason: str = ""
+    changed: list[str] = field(default_factory=list)  # target keys the candidate changed
+    notes: list[str] = field(default_factory=list)
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_seconds: float = 0.0
+    eval_seconds: float = 0.0
+    temperature: float | None = None
+    feedback: str = ""
+    response: str = ""
+
+
+@dataclass
+class TargetResult:
+    key: str
+    kind: str  # code | value
+    origin: str  # trainable | bundle | node
+    name: str
+    file: str
+    line: int
+    status: str  # changed | unchanged | not-patchable
+    original: Any
+    final: Any
+    patch: str = ""
+    note: str = ""
+
+
+@dataclass
+class OptimizationResult:
+    outcome: str  # fixed | improved | unchanged | no-tagged-tests | no-targets | error
+    stop_reason: str
+    before: Counts
+    after: Counts
+    rounds: list[RoundRecord] = field(default_factory=list)
+    targets: list[TargetResult] = field(default_factory=list)
+    llm: dict[str, Any] = field(default_factory=dict)
+    final_check: dict[str, Any] = field(default_factory=dict)
+    patch: str = ""
+    patch_file: str | None = None
+    applied: list[str] = field(default_factory=list)
+    apply_note: str = ""
+    problems: list[str] = field(default_factory=list)
+    best_values: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def changed_targets(self) -> list[TargetResult]:
+        return [t for t in self.targets if t.status == "changed"]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schema_version"] = SCHEMA_VERSION
+        data.pop("best_values")
+        for record in data["rounds"]:
+            record["response"] = record["response"][:4000]
+            record["feedback"] = record["feedback"][:4000]
+        return data
