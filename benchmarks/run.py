@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Repair benchmark: the plugin against two baselines on the corpus (docs/benchmarks.md).
+"""Repair benchmark: the plugin against three baselines on the corpus (docs/benchmarks.md).
 
     python benchmarks/run.py [--corpus benchmarks/corpus] [--cases a,b]
-        [--systems plugin,trace_loop,naive] [--llm local|LITELLM_MODEL] [--base-url URL]
-        [--budget 3] [--json-mode off] [--out benchmarks/results/DATE.json]
+        [--systems plugin,trace_loop,naive,aider] [--llm local|LITELLM_MODEL] [--base-url URL]
+        [--budget 3] [--json-mode off] [--aider PATH] [--out benchmarks/results/DATE.json]
         [--markdown docs/benchmarks.md] [--resume benchmarks/results/DATE.json]
 
 For each case, for each system, on a fresh temporary copy of the case directory (the
@@ -22,11 +22,16 @@ Systems:
   trace_loop  benchmarks/baselines/trace_loop.py: a hand-written OptoPrime loop as the
               Trace README teaches it.
   naive       benchmarks/baselines/naive.py: "code + failing output, fix it" chat loop.
+  aider       benchmarks/baselines/aider.py: aider (pinned aider-chat, its own virtualenv
+              benchmarks/.aider-venv or --aider PATH) with --test-cmd on the visible tests and
+              --auto-test, whole-file edits, against the same model served by
+              ``python -m llama_cpp.server``; a counting proxy caps and counts the calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -44,10 +49,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from baselines import aider as aider_baseline  # noqa: E402
 from baselines import naive, trace_loop  # noqa: E402
 from baselines.common import clean_env, run_in_session, run_tests, test_kinds  # noqa: E402
 
-SYSTEMS = ("plugin", "trace_loop", "naive")
+SYSTEMS = ("plugin", "trace_loop", "naive", "aider")
 START, END = "<!-- benchmark-results:start -->", "<!-- benchmark-results:end -->"
 WAYS_START, WAYS_END = "<!-- benchmark-ways:start -->", "<!-- benchmark-ways:end -->"
 
@@ -216,6 +222,35 @@ def run_baseline(system: str, case_dir: Path, args: argparse.Namespace) -> dict[
     }
 
 
+def aider_session(args: argparse.Namespace) -> aider_baseline.Aider:
+    """The aider system of this run, with the other systems' LLM settings: the same GGUF file
+    (``--llm local``) or the same OpenAI-compatible server (``--base-url``), 1024 completion
+    tokens, n_ctx 8192, seed 0 (the plugin's defaults)."""
+    from pytest_trace_opt.llm import LLMConfig
+
+    config = LLMConfig()
+    common: dict[str, Any] = {
+        "exe": args.aider,
+        "max_tokens": config.max_tokens,
+        "n_ctx": config.n_ctx,
+        "seed": config.seed,
+        "log": lambda s: print(s, flush=True),
+    }
+    if args.llm == "local":
+        from pytest_trace_opt.local import default_model_path
+
+        path = config.model_path or str(default_model_path())
+        return aider_baseline.Aider(model_path=path, **common)
+    return aider_baseline.Aider(base_url=args.base_url, model=args.llm, **common)
+
+
+def run_aider(case_dir: Path, args: argparse.Namespace, aider: Any) -> dict[str, Any]:
+    try:
+        return aider.run(case_dir, args.budget, log=lambda s: print(s, flush=True))
+    except Exception as e:  # noqa: BLE001 - a crashing baseline is a result, not the end
+        return {"notes": [f"aider crashed: {type(e).__name__}: {str(e)[:300]}"]}
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -271,6 +306,20 @@ def markdown(result: dict[str, Any]) -> str:
         + (f" at commit `{result['commit']}`" if result.get("commit") else ""),
         f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min"
         + (f" in {len(sittings)} sittings (resumed with `--resume`)" if len(sittings) > 1 else ""),
+    ]
+    versions = sorted(
+        {
+            r["aider_version"]
+            for r in result["rows"]
+            if r["system"] == "aider" and r.get("aider_version")
+        }
+    )
+    if versions:
+        lines.append(
+            f"- aider: `{'`, `'.join(versions)}` (whole-file edits, `--auto-test` on the visible "
+            "tests; the model served by `llama_cpp.server` when local)"
+        )
+    lines += [
         "",
         "| case | system | fixed | overfit | visible | holdout | LLM calls | tokens "
         "(prompt+completion) | wall s |",
@@ -394,6 +443,14 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON mode for every system (plugin: --trace-llm-json-mode; default off, as the "
         "plugin's default)",
     )
+    ap.add_argument(
+        "--aider",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="an existing aider executable (default: benchmarks/.aider-venv/bin/aider, "
+        f"created with aider-chat=={aider_baseline.AIDER_VERSION} when missing)",
+    )
     ap.add_argument("--out", type=Path, default=None, help="JSON results file")
     ap.add_argument("--markdown", type=Path, default=REPO / "docs" / "benchmarks.md")
     ap.add_argument("--no-markdown", action="store_true")
@@ -472,10 +529,17 @@ def main(argv: list[str] | None = None) -> int:
             from pytest_trace_opt.llm import LLMConfig, build_llm
 
             result["model"] = build_llm(LLMConfig()).describe()
+    if "aider" in systems and args.llm != "local" and not args.base_url:
+        ap.error(
+            "the aider system needs --llm local or an OpenAI-compatible --base-url "
+            "(or leave it out of --systems)"
+        )
     done = {(r["case"], r["system"]) for r in result["rows"]}
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="trace-bench-") as tmp_s:
-        tmp = Path(tmp_s)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trace-bench-")))
+        aider = None  # the aider system's server and proxy: started on its first case
+        aider_error = None  # why they could not start (then every aider row says so)
         for case in cases:
             for system in systems:
                 if (case, system) in done:
@@ -484,8 +548,19 @@ def main(argv: list[str] | None = None) -> int:
                 work.mkdir()
                 case_dir = copy_case(args.corpus / case, work)
                 print(f"{case} / {system} ...", flush=True)
+                if system == "aider" and aider is None and aider_error is None:
+                    aider = stack.enter_context(aider_session(args))
+                    try:
+                        aider.start()  # installs aider, loads the server: not timed
+                    except Exception as e:  # noqa: BLE001 - recorded in the rows
+                        aider_error = f"aider could not start: {type(e).__name__}: {e}"[:400]
+                        print(aider_error, flush=True)
                 t0 = time.monotonic()
-                if system == "plugin" or system in VARIANTS:
+                if system == "aider" and aider_error:
+                    detail = {"notes": [aider_error]}
+                elif system == "aider":
+                    detail = run_aider(case_dir, args, aider)
+                elif system == "plugin" or system in VARIANTS:
                     detail = run_plugin(case_dir, args, tmp, system)
                 else:
                     detail = run_baseline(system, case_dir, args)

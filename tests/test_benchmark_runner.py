@@ -152,3 +152,66 @@ def test_resume_of_an_unreadable_file_is_a_usage_error(bench: Any, tmp_path: Pat
     with pytest.raises(SystemExit) as exc:
         bench.main(["--resume", str(broken), "--no-markdown"])
     assert exc.value.code == 2
+
+
+def test_the_aider_version_is_named_above_the_table(bench: Any) -> None:
+    rows = [
+        recorded_row("a_case", "plugin", True),
+        {**recorded_row("a_case", "aider", True), "aider_version": "aider 0.86.2"},
+    ]
+    run = recorded_run(rows)
+    run["systems"] = ["plugin", "aider"]
+    table = bench.markdown(run)
+    assert "- aider: `aider 0.86.2`" in table
+    assert "| **total** | **aider** | **1/1** |" in table
+    assert "- aider:" not in bench.markdown(recorded_run(rows[:1]))
+
+
+def test_aider_proxy_forwards_counts_and_refuses_past_the_budget(bench: Any) -> None:
+    import http.client
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Upstream(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            reply = {
+                "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 7},
+            }
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    proxy = bench.aider_baseline.CountingProxy(f"http://127.0.0.1:{upstream.server_port}/v1")
+    try:
+        proxy.start_case(2)
+        port = int(proxy.base_url.rsplit(":", 1)[1].split("/")[0])
+        statuses = []
+        for _ in range(3):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            body = {"messages": [{"role": "user", "content": "x"}], "temperature": 0}
+            conn.request("POST", "/v1/chat/completions", body=json.dumps(body))
+            resp = conn.getresponse()
+            statuses.append((resp.status, json.loads(resp.read())))
+            conn.close()
+        stats = proxy.totals()
+    finally:
+        proxy.close()
+        upstream.shutdown()
+        upstream.server_close()
+    assert [s for s, _ in statuses] == [200, 200, 400]
+    assert "refused" in statuses[2][1]["error"]["message"]
+    assert stats["llm_calls"] == 2 and stats["refused_calls"] == 1
+    assert (stats["prompt_tokens"], stats["completion_tokens"]) == (200, 14)
+    assert [c["temperature"] for c in stats["calls"]] == [0, 0]
