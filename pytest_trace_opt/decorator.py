@@ -69,7 +69,7 @@ def trainable(fn: Any = None, *, description: str | None = None) -> Any:
     if not os.environ.get(CHILD_ENV):
         return fn
     # Evaluation child only: imported lazily so production never loads it.
-    from pytest_trace_opt.runtime import candidate_function
+    from pytest_trace_opt.child.runtime import candidate_function
 
     wrapped = candidate_function(function, description)
     if isinstance(fn, staticmethod):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_trace_opt import hookspecs
-from pytest_trace_opt.feedback import TraceFeedback, default_feedback, feedback_key
+from pytest_trace_opt.feedback import TraceFeedback, feedback_key
 from pytest_trace_opt.protocol import CHILD_ENV
 from pytest_trace_opt.settings import Settings, add_options, read_settings
 
@@ -57,17 +57,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[settings_key] = settings
     if os.environ.get(CHILD_ENV):
         # An evaluation child started by the controller: record, never optimize.
-        from pytest_trace_opt.child import ChildRecorder
+        from pytest_trace_opt.child.recorder import ChildRecorder
 
         config.pluginmanager.register(ChildRecorder(config), "trace-opt-child")
     elif settings.optimize:
-        from pytest_trace_opt.controller import Controller
+        from pytest_trace_opt.modes.optimize import OptimizeMode
 
-        config.pluginmanager.register(Controller(config, settings), "trace-opt-controller")
+        config.pluginmanager.register(OptimizeMode(config, settings), "trace-opt-controller")
     elif settings.plan:
-        from pytest_trace_opt.planner import Planner
+        from pytest_trace_opt.modes.plan import PlanMode
 
-        config.pluginmanager.register(Planner(config, settings), "trace-opt-planner")
+        config.pluginmanager.register(PlanMode(config, settings), "trace-opt-planner")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -86,6 +86,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_trace_opt_feedback(report: pytest.TestReport, item: pytest.Item) -> str | None:
+    from pytest_trace_opt.child.failure_text import default_feedback  # only children call it
+
     return default_feedback(report)
 
 

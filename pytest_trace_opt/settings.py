@@ -1,4 +1,7 @@
-"""Options of the plugin: one table drives ``--trace-…`` flags, ini mirrors and validation."""
+"""Options of the plugin: one table drives ``--trace-…`` flags, typed ini mirrors and
+validation. Every default is written once, as a :class:`Settings` field (the LLM's as
+:class:`~pytest_trace_opt.llm.config.LLMConfig` fields); the LLM config and the limits a
+child applies are derived here. pytest is imported only where options are read."""
 
 from __future__ import annotations
 
@@ -7,17 +10,20 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
-
+from pytest_trace_opt.llm.config import RECORD_MODES, LLMConfig
 from pytest_trace_opt.protocol import ChildLimits
+
+if TYPE_CHECKING:
+    import pytest
+
+_LLM = LLMConfig()  # the LLM defaults
 
 OPTIMIZERS = ("OptoPrime", "OPRO", "TextGrad", "OptoPrimeMulti")
 # Bounds on what a child records per test; the optimizer's graph and the plan read them.
 MAX_REPR = 300  # characters of one argument or output repr
 MAX_CALLS_PER_TEST = 6  # calls to trainables recorded per test
-RECORD_MODES = ("none", "once", "new", "all")
 ON_OFF = ("on", "off")
 
 
@@ -28,10 +34,10 @@ class Option:
     flag: str
     field: str
     kind: str  # bool | int | float | str | path | choice
-    default: Any
     help: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
     ini: bool = True  # action switches are command line only, on purpose
 
     @property
@@ -46,13 +52,17 @@ class Option:
     def dest(self) -> str:
         return "trace_" + self.field
 
+    @property
+    def default(self) -> Any:
+        """Written once, as the default of the :class:`Settings` field."""
+        return _DEFAULTS[self.field]
+
 
 OPTIONS: tuple[Option, ...] = (
     Option(
         "optimize",
         "optimize",
         "bool",
-        False,
         "optimize the trainables of tests tagged @pytest.mark.trainable",
         ini=False,
     ),
@@ -60,7 +70,6 @@ OPTIONS: tuple[Option, ...] = (
         "plan",
         "plan",
         "bool",
-        False,
         "describe what would be optimized and its risks, without calling an LLM",
         ini=False,
     ),
@@ -68,7 +77,6 @@ OPTIONS: tuple[Option, ...] = (
         "strict",
         "strict",
         "bool",
-        False,
         "with --trace-plan: exit non-zero on hidden-dependency or no-signal risks",
         ini=False,
     ),
@@ -76,26 +84,23 @@ OPTIONS: tuple[Option, ...] = (
         "apply",
         "apply",
         "bool",
-        False,
-        "write the accepted change into the source files when it passes every tagged "
-        "test, holdouts included",
+        "write the accepted change into the source files when it passes every tagged test, "
+        "holdouts included",
         ini=False,
     ),
     Option(
         "resume",
         "resume",
         "bool",
-        False,
         "continue an interrupted optimization from its checkpoint",
         ini=False,
     ),
-    Option("rounds", "rounds", "int", 5, "optimization rounds at most", minimum=1),
-    Option("optimizer", "optimizer", "choice", "OptoPrime", "Trace optimizer", choices=OPTIMIZERS),
+    Option("rounds", "rounds", "int", "optimization rounds at most", minimum=1),
+    Option("optimizer", "optimizer", "choice", "Trace optimizer", choices=OPTIMIZERS),
     Option(
         "candidates",
         "candidates",
         "int",
-        1,
         "candidates asked per round (each at a higher temperature), all evaluated, best kept",
         minimum=1,
     ),
@@ -103,67 +108,52 @@ OPTIONS: tuple[Option, ...] = (
         "llm",
         "llm",
         "str",
-        "local",
-        "'local' (embedded Qwen2.5-Coder via llama.cpp) or a LiteLLM model string, "
-        "e.g. openai/gpt-4o-mini",
+        "'local' (embedded Qwen2.5-Coder via llama.cpp) or a LiteLLM model string, e.g. "
+        "openai/gpt-4o-mini",
     ),
     Option(
         "llm-model-path",
         "llm_model_path",
         "path",
-        None,
         "GGUF file for --trace-llm local (default: the fetched Qwen2.5-Coder-1.5B)",
     ),
     Option(
         "llm-base-url",
         "llm_base_url",
         "str",
-        None,
         "base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1",
     ),
     Option(
         "llm-temperature",
         "llm_temperature",
         "float",
-        0.0,
         "sampling temperature of the first attempt (retries raise it)",
         minimum=0.0,
+        maximum=2.0,
     ),
-    Option(
-        "llm-max-tokens",
-        "llm_max_tokens",
-        "int",
-        1024,
-        "completion tokens per LLM call",
-        minimum=16,
-    ),
+    Option("llm-max-tokens", "llm_max_tokens", "int", "completion tokens per LLM call", minimum=16),
     Option(
         "llm-json-mode",
         "llm_json_mode",
         "choice",
-        "off",
         "ask the LLM for a JSON object (grammar-constrained on local models)",
         choices=ON_OFF,
     ),
-    Option("llm-timeout", "llm_timeout", "float", 180.0, "seconds per LLM call", minimum=0.1),
-    Option("cassette", "cassette", "path", None, "record/replay file of LLM calls"),
+    Option("llm-timeout", "llm_timeout", "float", "seconds per LLM call", minimum=0.1),
+    Option("cassette", "cassette", "path", "record/replay file of LLM calls"),
     Option(
         "record-mode",
         "record_mode",
         "choice",
-        "once",
         "cassette mode: none (replay only), once, new, all",
         choices=RECORD_MODES,
     ),
-    Option("max-llm-calls", "max_llm_calls", "int", None, "budget: LLM calls", minimum=1),
-    Option(
-        "max-tokens", "max_tokens", "int", None, "budget: prompt + completion tokens", minimum=1
-    ),
+    Option("max-llm-calls", "max_llm_calls", "int", "budget: LLM calls", minimum=1),
+    Option("max-tokens", "max_tokens", "int", "budget: prompt + completion tokens", minimum=1),
     Option(
         "timeout",
         "timeout",
         "float",
-        None,
         "budget: wall-clock seconds for the whole optimization",
         minimum=1.0,
     ),
@@ -171,23 +161,16 @@ OPTIONS: tuple[Option, ...] = (
         "test-timeout",
         "test_timeout",
         "float",
-        5.0,
         "seconds per test inside an evaluation",
         minimum=0.1,
     ),
     Option(
-        "eval-timeout",
-        "eval_timeout",
-        "float",
-        600.0,
-        "seconds per evaluation child process",
-        minimum=1.0,
+        "eval-timeout", "eval_timeout", "float", "seconds per evaluation child process", minimum=1.0
     ),
     Option(
         "memory-limit",
         "memory_limit",
         "int",
-        4096,
         "address-space limit of an evaluation child, MiB (0: none)",
         minimum=0,
     ),
@@ -195,7 +178,6 @@ OPTIONS: tuple[Option, ...] = (
         "cpu-limit",
         "cpu_limit",
         "int",
-        600,
         "CPU-time limit of an evaluation child, seconds (0: none)",
         minimum=0,
     ),
@@ -203,19 +185,17 @@ OPTIONS: tuple[Option, ...] = (
         "sandbox",
         "sandbox",
         "choice",
-        "on",
-        "run evaluations in a private copy of the rootdir, so that candidate code "
-        "cannot touch the project's files through relative paths",
+        "run evaluations in a private copy of the rootdir, so that candidate code cannot touch the"
+        " project's files through relative paths",
         choices=ON_OFF,
     ),
-    Option("patch", "patch", "path", None, "write the proposed change as a patch file"),
-    Option("report-json", "report_json", "path", None, "write the JSON report"),
-    Option("seed", "seed", "int", 0, "seed for the LLM and the order of retries", minimum=0),
+    Option("patch", "patch", "path", "write the proposed change as a patch file"),
+    Option("report-json", "report_json", "path", "write the JSON report"),
+    Option("seed", "seed", "int", "seed for the LLM and the order of retries", minimum=0),
     Option(
         "patch-dir",
         "patch_dir",
         "path",
-        None,
         "write one patch per changed target into this directory (paths relative to the git "
         "repository root)",
     ),
@@ -223,24 +203,21 @@ OPTIONS: tuple[Option, ...] = (
         "report-html",
         "report_html",
         "path",
-        None,
-        "write a self-contained HTML report (diffs, a plot of tests passed per round, the "
-        "feedback and replies)",
+        "write a self-contained HTML report (diffs, a plot of tests passed per round, the feedback"
+        " and replies)",
     ),
     Option(
         "github",
         "github",
         "choice",
-        "on",
-        "under GitHub Actions (GITHUB_ACTIONS=true): append a job summary to "
-        "$GITHUB_STEP_SUMMARY and annotate the changed lines",
+        "under GitHub Actions (GITHUB_ACTIONS=true): append a job summary to $GITHUB_STEP_SUMMARY "
+        "and annotate the changed lines",
         choices=ON_OFF,
     ),
     Option(
         "fail-on-proposal",
         "fail_on_proposal",
         "bool",
-        False,
         "exit with status 1 when a change was proposed but not applied (for CI gating)",
     ),
 )
@@ -258,15 +235,15 @@ class Settings:
     rounds: int = 5
     optimizer: str = "OptoPrime"
     candidates: int = 1
-    llm: str = "local"
+    llm: str = _LLM.model
     llm_model_path: Path | None = None
-    llm_base_url: str | None = None
-    llm_temperature: float = 0.0
-    llm_max_tokens: int = 1024
-    llm_json_mode: str = "off"
-    llm_timeout: float = 180.0
+    llm_base_url: str | None = _LLM.base_url
+    llm_temperature: float = _LLM.temperature
+    llm_max_tokens: int = _LLM.max_tokens
+    llm_json_mode: str = "on" if _LLM.json_mode else "off"
+    llm_timeout: float = _LLM.timeout
     cassette: Path | None = None
-    record_mode: str = "once"
+    record_mode: str = _LLM.record_mode
     max_llm_calls: int | None = None
     max_tokens: int | None = None
     timeout: float | None = None
@@ -277,7 +254,7 @@ class Settings:
     sandbox: str = "on"
     patch: Path | None = None
     report_json: Path | None = None
-    seed: int = 0
+    seed: int = _LLM.seed
     patch_dir: Path | None = None
     report_html: Path | None = None
     github: str = "on"
@@ -296,6 +273,22 @@ class Settings:
             max_calls_per_test=MAX_CALLS_PER_TEST,
         )
 
+    def llm_config(self, *, verbose: bool = False) -> LLMConfig:
+        """The LLM layer's configuration; the budgets are the session's (see ``llm.budget``)."""
+        return LLMConfig(
+            model=self.llm,
+            model_path=str(self.llm_model_path) if self.llm_model_path else None,
+            base_url=self.llm_base_url,
+            temperature=self.llm_temperature,
+            max_tokens=self.llm_max_tokens,
+            json_mode=self.llm_json_mode == "on",
+            timeout=self.llm_timeout,
+            cassette=str(self.cassette) if self.cassette else None,
+            record_mode=self.record_mode,
+            seed=self.seed,
+            verbose=verbose,
+        )
+
     def budget_text(self) -> str:
         parts = [f"{self.rounds} rounds"]
         if self.max_llm_calls is not None:
@@ -307,7 +300,12 @@ class Settings:
         return ", ".join(parts)
 
 
-assert {f.name for f in dataclasses.fields(Settings)} == set(_BY_FIELD), "options table drift"
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Settings)}
+assert set(_DEFAULTS) == set(_BY_FIELD), "options table drift"
+
+
+# pytest's typed ini values (also native TOML types under pytest 9's [tool.pytest]).
+_INI_TYPES = {"bool": "bool", "int": "int", "float": "float"}
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -333,12 +331,14 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(
                 option.ini_name,
                 f"{option.help} (mirror of {option.cli})",
-                type="string",
+                type=_INI_TYPES.get(option.kind, "string"),  # type: ignore[arg-type]
                 default=None,
             )
 
 
 def _convert(option: Option, raw: Any, source: str) -> Any:
+    import pytest
+
     def fail(allowed: str) -> pytest.UsageError:
         return pytest.UsageError(f"{source}: invalid value {raw!r}; expected {allowed}")
 
@@ -369,6 +369,8 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
             raise fail("a finite number")
         if option.minimum is not None and value < option.minimum:
             raise fail(f"a number >= {option.minimum:g}")
+        if option.maximum is not None and value > option.maximum:
+            raise fail(f"a number <= {option.maximum:g}")
         return value
     if text == "":
         raise fail("a non-empty value")
@@ -379,12 +381,17 @@ def _convert(option: Option, raw: Any, source: str) -> Any:
 
 def read_settings(config: pytest.Config) -> Settings:
     """Command line first, then the ini file, then the default; bad values raise UsageError."""
+    import pytest
+
     values: dict[str, Any] = {}
     for option in OPTIONS:
         raw = config.getoption(option.dest, default=None)
         source = option.cli
         if raw is None and option.ini:
-            ini_value = config.getini(option.ini_name)
+            try:
+                ini_value = config.getini(option.ini_name)
+            except (TypeError, ValueError) as exc:  # pytest's own typed conversion
+                raise pytest.UsageError(f"ini setting {option.ini_name}: {exc}") from None
             if ini_value not in (None, ""):
                 raw, source = ini_value, f"ini setting {option.ini_name}"
         value = _convert(option, raw, source)

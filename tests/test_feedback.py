@@ -1,4 +1,4 @@
-"""Pure functions of feedback.py: bounds, address masking, user-frame tracebacks."""
+"""Bounded text (text.py), the fixture object (feedback.py), failure text (child)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,9 @@ import math
 
 import pytest
 
-from pytest_trace_opt.feedback import (
-    CRITIQUE_PROPERTY,
-    MAX_TEST_FEEDBACK,
-    SCORE_PROPERTY,
-    TraceFeedback,
-    bounded_repr,
-    clip,
-    default_feedback,
-    extra_feedback,
-    mask_addresses,
-)
+from pytest_trace_opt.child.failure_text import MAX_TEST_FEEDBACK, default_feedback
+from pytest_trace_opt.feedback import CRITIQUE_PROPERTY, SCORE_PROPERTY, TraceFeedback
+from pytest_trace_opt.text import bounded_repr, clip, mask_addresses
 
 
 def test_clip_leaves_short_text_alone() -> None:
@@ -88,11 +80,6 @@ def test_trace_feedback_records_and_validates() -> None:
         feedback.critique("   ")
     with pytest.raises(TypeError):
         feedback.critique(3)  # type: ignore[arg-type]
-
-
-def test_extra_feedback_reads_properties() -> None:
-    props = [(CRITIQUE_PROPERTY, "short"), ("other", 1), (SCORE_PROPERTY, "0.5")]
-    assert extra_feedback(props) == (["short"], [0.5])
 
 
 FAILING_TEST = """

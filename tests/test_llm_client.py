@@ -77,7 +77,7 @@ def make_client(
 
 
 def test_response_is_openai_shaped_and_stats_count() -> None:
-    client, backend = make_client()
+    client, backend = make_client(json_mode=True)
     resp = client(messages=MSG, response_format={"type": "json_object"}, max_tokens=4096)
     assert resp.choices[0].message.content == "answer 1"
     assert resp["choices"][0]["message"]["content"] == "answer 1"

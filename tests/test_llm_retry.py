@@ -54,7 +54,7 @@ def client_for(base_url: str, sleeps: Sleeps, **cfg: object) -> LLMClient:
 
 def test_success_passes_request_through(server: FaultServer) -> None:
     sleeps = Sleeps()
-    client = client_for(server.base_url, sleeps)
+    client = client_for(server.base_url, sleeps, json_mode=True)
     resp = client(messages=MSG, response_format=JSON, max_tokens=99, temperature=0.2)
     assert resp.choices[0].message.content == '{"answer": 42}'
     assert (resp.usage.prompt_tokens, resp.usage.completion_tokens) == (11, 7)

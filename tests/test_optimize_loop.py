@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_trace_opt.model import Proposal
-from pytest_trace_opt.model import Evaluation, TestResult
-from pytest_trace_opt.optimize import counts, judge, run_rounds, temperature_for
-from pytest_trace_opt.model import RoundRecord
+from pytest_trace_opt.core.acceptance import counts, judge
+from pytest_trace_opt.core.rounds import run_rounds, temperature_for
+from pytest_trace_opt.model import Evaluation, Proposal, RoundRecord, TestResult
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
 HOLDOUT = ["t.py::h"]
@@ -372,7 +371,7 @@ def test_rejected_candidates_raise_the_next_rounds_temperature_past_all_samples(
 
 
 def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
-    from pytest_trace_opt.ablation import Techniques
+    from pytest_trace_opt.core.techniques import Techniques
 
     evaluator = FakeEvaluator({None: ["t.py::h"], "overfit": VISIBLE})
     engine = FakeEngine([Proposal(values={"k": "overfit"})])
@@ -382,7 +381,7 @@ def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
 
 
 def test_switching_off_rejection_memory_and_detailed_feedback() -> None:
-    from pytest_trace_opt.ablation import Techniques
+    from pytest_trace_opt.core.techniques import Techniques
 
     evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"]})
     engine = FakeEngine([Proposal(values={"k": "bad"})])
@@ -398,7 +397,7 @@ def test_switching_off_rejection_memory_and_detailed_feedback() -> None:
 
 
 def test_ablation_switches_come_from_the_environment() -> None:
-    from pytest_trace_opt.ablation import ENV, Techniques, techniques_from_env
+    from pytest_trace_opt.core.techniques import ENV, Techniques, techniques_from_env
 
     assert techniques_from_env({}) == Techniques()
     off = techniques_from_env({ENV: "memory, lenient"})
@@ -409,8 +408,9 @@ def test_ablation_switches_come_from_the_environment() -> None:
 
 
 def test_only_groups_that_improved_keep_their_changes() -> None:
+    from pytest_trace_opt.core.groups import Group
+    from pytest_trace_opt.core.rounds import LoopState
     from pytest_trace_opt.model import Evaluation, TestResult
-    from pytest_trace_opt.optimize import Group, LoopState
 
     def ev(outcomes: dict[str, str]) -> Evaluation:
         tests = {n: TestResult(n, o) for n, o in outcomes.items()}

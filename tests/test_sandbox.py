@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import code_reply, tree_hashes
 
-from pytest_trace_opt.sandbox import Sandbox, SandboxTooLarge
+from pytest_trace_opt.core.sandbox import Sandbox, SandboxTooLarge
 
 VANDAL = (
     "import os\n"

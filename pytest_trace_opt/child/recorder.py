@@ -11,7 +11,6 @@ xdist controller (the results file); records travel inside the reports.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -20,6 +19,14 @@ from typing import IO, Any
 
 import pytest
 
+from pytest_trace_opt.child.limits import (
+    CandidateInterrupted,
+    TestTimeout,
+    apply_limits,
+    describe_timeout,
+)
+from pytest_trace_opt.child.runtime import get_runtime
+from pytest_trace_opt.child.targets import explicit_targets
 from pytest_trace_opt.feedback import CRITIQUE_PROPERTY, SCORE_PROPERTY, feedback_key
 from pytest_trace_opt.protocol import (
     CollectErrorEvent,
@@ -31,70 +38,10 @@ from pytest_trace_opt.protocol import (
     encode_event,
     to_plain,
 )
-from pytest_trace_opt.runtime import get_runtime
 
 RECORD_PROPERTY = "trace_opt.record"
 FEEDBACK_PROPERTY = "trace_opt.feedback"
 INTERNAL_PROPERTIES = (RECORD_PROPERTY, FEEDBACK_PROPERTY)
-
-
-class TestTimeout(BaseException):
-    """Raised in a test that ran past its time limit.
-
-    A BaseException so that ``except Exception`` in LLM-written code cannot swallow it.
-    """
-
-    __test__ = False
-
-
-class CandidateInterrupted(Exception):
-    """The code under test raised KeyboardInterrupt (only the controller sees real Ctrl-C)."""
-
-
-def describe_timeout(limit: float, frame: FrameType | None) -> str:
-    where = ""
-    user_frame = None
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if filename.startswith("<trace-opt candidate"):
-            name = filename[len("<trace-opt candidate ") : -1]
-            line = frame.f_lineno
-            import linecache
-
-            text = linecache.getline(filename, line).strip()
-            where = f": likely an infinite loop in {name} (line {line}: {text})"
-            break
-        if user_frame is None and "site-packages" not in filename and "<" not in filename:
-            user_frame = frame
-        frame = frame.f_back
-    if not where and user_frame is not None:
-        code = user_frame.f_code
-        where = (
-            f": still running {code.co_name}() at "
-            f"{os.path.basename(code.co_filename)}:{user_frame.f_lineno} (an infinite loop?)"
-        )
-    return f"timed out after {limit:g} s{where}"
-
-
-def apply_limits(memory_mb: int, cpu_seconds: int) -> None:
-    """Address-space and CPU-time limits of this child (inherited by xdist workers)."""
-    try:
-        import resource
-    except ImportError:  # not on this platform
-        return
-    for which, value in (
-        (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
-        (resource.RLIMIT_CPU, cpu_seconds),
-    ):
-        if value <= 0:
-            continue
-        try:
-            _soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(which, (value, hard))
-        except (ValueError, OSError):
-            pass
 
 
 class ChildRecorder:
@@ -110,9 +57,9 @@ class ChildRecorder:
         apply_limits(spec.limits.memory_limit_mb, spec.limits.cpu_limit_s)
         if not self.is_worker and spec.results:
             self.out = open(spec.results, "a", encoding="utf-8")  # noqa: SIM115
-        from pytest_trace_opt import opto_support
+        from pytest_trace_opt.child import trace_patch
 
-        opto_support.install(self.runtime)
+        trace_patch.install(self.runtime)
 
     # -- stream ---------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
@@ -144,9 +91,9 @@ class ChildRecorder:
             if sys.gettrace() is not tracer:
                 sys.settrace(tracer)
             self.runtime.end_test()
-            from pytest_trace_opt import opto_support
+            from pytest_trace_opt.child import trace_patch
 
-            opto_support.reset_graph()
+            trace_patch.reset_graph()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:
@@ -173,7 +120,7 @@ class ChildRecorder:
             recorder = self.runtime.current
             record = recorder.to_record() if recorder is not None else TestRecord()
             record.targets = self.runtime.target_infos(record.used)
-            record.explicit, record.target_errors = self.runtime.explicit_targets(item)
+            record.explicit, record.target_errors = explicit_targets(item)
             # A report property, so that it travels from xdist workers inside the report.
             report.user_properties.append(
                 (RECORD_PROPERTY, json.dumps(to_plain(record), default=str))

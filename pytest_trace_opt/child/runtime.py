@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.feedback import bounded_repr
 from pytest_trace_opt.protocol import (
     CHILD_ENV,
     CallRecord,
@@ -28,6 +27,7 @@ from pytest_trace_opt.protocol import (
     TargetInfo,
     TestRecord,
 )
+from pytest_trace_opt.text import bounded_repr
 
 
 class CandidateDefinitionError(Exception):
@@ -99,36 +99,6 @@ class Runtime:
     def target_infos(self, keys: list[str]) -> list[TargetInfo]:
         return [self.targets[k] for k in keys if k in self.targets]
 
-    def explicit_targets(self, item: Any) -> tuple[list[str], list[str]]:
-        """Targets named by ``@pytest.mark.trainable(obj_or_dotted_name, ...)``."""
-        from pytest_trace_opt.opto_support import key_of
-
-        keys: list[str] = []
-        errors: list[str] = []
-        for marker in item.iter_markers("trainable"):
-            named = marker.kwargs.get("targets", ())
-            if not isinstance(named, (list, tuple)):
-                named = (named,)
-            for target in (*marker.args, *named):
-                obj = target
-                if isinstance(target, str):
-                    try:
-                        obj = resolve_dotted(target)
-                    except (ImportError, AttributeError) as exc:
-                        errors.append(f"trainable target {target!r} not found: {exc}")
-                        continue
-                key = key_of(obj)
-                if key is None:
-                    shown = target if isinstance(target, str) else getattr(obj, "__qualname__", obj)
-                    errors.append(
-                        f"trainable target {shown!r} is not trainable: decorate it with "
-                        "@trainable or @bundle(trainable=True), or make it "
-                        "node(..., trainable=True)"
-                    )
-                elif key not in keys:
-                    keys.append(key)
-        return keys, errors
-
     def begin_test(self) -> TestRecorder:
         self.current = TestRecorder(self.max_calls)
         return self.current
@@ -175,24 +145,6 @@ class Runtime:
         else:
             record.output = bounded_repr(result, self.max_repr)
             record.types["return"] = type(result).__name__
-
-
-def resolve_dotted(name: str) -> Any:
-    """``pkg.module.obj.attr`` → the object (the longest importable module prefix wins)."""
-    import importlib
-
-    parts = name.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            if cut == 1:
-                raise
-            continue
-        for attr in parts[cut:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(name)
 
 
 _RUNTIME: Runtime | None = None

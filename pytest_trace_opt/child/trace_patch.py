@@ -20,8 +20,8 @@ import weakref
 from types import FrameType, ModuleType
 from typing import Any
 
+from pytest_trace_opt.child.runtime import Runtime, target_key
 from pytest_trace_opt.protocol import TargetInfo
-from pytest_trace_opt.runtime import Runtime, target_key
 
 _runtime: Runtime | None = None
 _parameters: weakref.WeakSet[Any] = weakref.WeakSet()

@@ -9,14 +9,11 @@ picture as if the calls had been traced in this process, without running them he
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_trace_opt.feedback import clip
+from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.model import Proposal, TestResult
 from pytest_trace_opt.proposals import (
     UNCHANGED,
@@ -26,27 +23,11 @@ from pytest_trace_opt.proposals import (
     strip_trailing_strings,
 )
 from pytest_trace_opt.protocol import TargetInfo
-from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
-from pytest_trace_opt.settings import MAX_CALLS_PER_TEST
+from pytest_trace_opt.replies import VariableSpec
 
 MAX_FEEDBACK_CHARS = 4000
 MAX_TESTS_IN_GRAPH = 4
 MAX_SUGGESTION_CHARS = 50_000  # no plausible edit of one function or value is larger
-
-# OptoPrime's objective, made concrete: the feedback comes from tests.
-OBJECTIVE = (
-    "You need to change the <value> of the variables in #Variables so that the failing tests "
-    "described in #Feedback pass, and the passing ones keep passing. Fix the root cause for every "
-    "input of the kind shown; do not special-case the inputs that appear in the tests."
-)
-
-
-def import_optimizers() -> Any:
-    """``opto.optimizers`` without its side effects on the terminal and network."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    with contextlib.redirect_stdout(io.StringIO()):  # opto.utils.llm prints a banner
-        import opto.optimizers as optimizers
-    return optimizers
 
 
 class ReprValue:
@@ -83,123 +64,6 @@ def repr_value(text: str, type_name: str) -> ReprValue:
 def _identifier(text: str) -> str:
     name = re.sub(r"\W+", "_", text).strip("_") or "value"
     return name if not name[0].isdigit() else f"v_{name}"
-
-
-class _LenientSteps:
-    """Mixed into OptoPrime-family optimizers: our prompt hints and reply parsing."""
-
-    temperature: float | None = None
-    json_mode: bool = False
-    lenient_parsing: bool = True
-    variable_specs: dict[str, VariableSpec]
-    last_parsed: ParsedReply | None = None
-    last_prompt: str = ""
-    last_response: str = ""
-
-    def _step(self, verbose: bool = False, mask: Any = None, *args: Any, **kwargs: Any) -> Any:
-        summary = self.summarize()  # type: ignore[attr-defined]
-        system_prompt, user_prompt = self.construct_prompt(summary, mask=mask)  # type: ignore[attr-defined]
-        system_prompt = self.replace_symbols(system_prompt, self.prompt_symbols)  # type: ignore[attr-defined]
-        user_prompt = self.replace_symbols(user_prompt, self.prompt_symbols)  # type: ignore[attr-defined]
-        names = [n for n in summary.variables if n in self.variable_specs]
-        hints = []
-        for name in names:
-            spec = self.variable_specs[name]
-            if spec.kind == "code":
-                hints.append(f"{name} (the complete new definition of {spec.function_name})")
-            else:
-                hints.append(f"{name} (a new {getattr(spec.value_type, '__name__', 'value')})")
-        # trace-opt leaves its format braces doubled ("{{"): show the JSON shape as JSON.
-        system_prompt = system_prompt.replace("{{", "{").replace("}}", "}")
-        # Tests fail, so a change is needed: small models take this exit far too often.
-        system_prompt = system_prompt.replace(
-            "If no changes or answer are needed, just output TERMINATE.", ""
-        )
-        if hints:
-            hint = (
-                '\nThe keys of "suggestion" must be exactly: ' + "; ".join(hints) + ". "
-                "Never suggest values for #Inputs or #Outputs."
-            )
-            if self.lenient_parsing and any(self.variable_specs[n].kind == "code" for n in names):
-                hint += (
-                    " If escaping the code inside JSON is hard, write the complete function "
-                    "in a ```python block right after the JSON instead."
-                )
-            final = getattr(self, "final_prompt", "")
-            head, sep, tail = (
-                user_prompt.rpartition(final.strip()) if final.strip() else ("", "", "")
-            )
-            if sep:
-                user_prompt = head + hint.strip() + "\n\n" + sep + tail
-            else:
-                user_prompt += hint + "\n"
-        self.last_prompt = system_prompt + user_prompt
-        response = self.call_llm(system_prompt, user_prompt, verbose, self.max_tokens)  # type: ignore[attr-defined]
-        self.last_response = response
-        if self.lenient_parsing:
-            parsed = parse_reply(response, list(self.variable_specs.values()))
-        else:
-            parsed = self._stock_parse(response)
-        self.last_parsed = parsed
-        by_name = {p.py_name: p for p in self.parameters}  # type: ignore[attr-defined]
-        return {by_name[k]: v for k, v in parsed.suggestion.items() if k in by_name}
-
-    def _stock_parse(self, response: str) -> ParsedReply:
-        """trace-opt's own extraction, for measuring what the lenient parser adds."""
-        suggestion = dict(self.extract_llm_suggestion(response) or {})  # type: ignore[attr-defined]
-        suggestion = {k: v for k, v in suggestion.items() if k in self.variable_specs}
-        problems = () if suggestion else ("the stock parser found no suggestion in the reply",)
-        terminated = not suggestion and "TERMINATE" in response
-        return ParsedReply(suggestion, terminated, problems, recovered=False)
-
-    def call_llm(
-        self,
-        system_prompt: str,
-        user_prompt: str,
-        verbose: Any = False,
-        max_tokens: int = 4096,
-    ) -> str:
-        messages = [
-            {"role": "system", "content": system_prompt},
-            {"role": "user", "content": user_prompt},
-        ]
-        kwargs: dict[str, Any] = {"max_tokens": max_tokens}
-        if self.json_mode:
-            kwargs["response_format"] = {"type": "json_object"}
-        if self.temperature is not None:
-            kwargs["temperature"] = self.temperature
-        llm = self.llm  # type: ignore[attr-defined]
-        try:
-            response = llm(messages=messages, **kwargs)
-        except TypeError:
-            # A duck-typed LLM that takes only what trace-opt passes.
-            kwargs.pop("temperature", None)
-            response = llm(messages=messages, **kwargs)
-        content = response.choices[0].message.content
-        return content or ""
-
-
-def make_optimizer(name: str, parameters: list[Any], llm: Any, max_tokens: int) -> Any:
-    optimizers = import_optimizers()
-    if name == "TextGrad":
-        return optimizers.TextGrad(parameters, llm=llm, max_tokens=max_tokens)
-    base = {"OptoPrime": optimizers.OptoPrime, "OPRO": optimizers.OPRO}.get(name)
-    if name == "OptoPrimeMulti":
-        from opto.optimizers.optoprimemulti import OptoPrimeMulti
-
-        # Its temperature_range argument is broken in trace-opt 0.1.3.8: not passed.
-        cls = type("LenientOptoPrimeMulti", (OptoPrimeMulti,), {})
-        cls.extract_llm_suggestion = _multi_extract  # type: ignore[attr-defined]
-        return cls(parameters, llm=llm, max_tokens=max_tokens)
-    if base is None:
-        raise ValueError(f"unknown optimizer {name!r}")
-    cls = type(f"Lenient{base.__name__}", (_LenientSteps, base), {})
-    return cls(parameters, llm=llm, max_tokens=max_tokens, objective=OBJECTIVE)
-
-
-def _multi_extract(self: Any, response: str) -> dict[str, Any]:
-    parsed = parse_reply(response, list(self.variable_specs.values()))
-    return dict(parsed.suggestion)
 
 
 class TraceEngine:
@@ -342,7 +206,7 @@ class TraceEngine:
                 if self.targets[k].kind == "value"
             }
             calls = [c for c in result.calls if c.key in self.params or values]
-            for call in calls[:MAX_CALLS_PER_TEST]:
+            for call in calls:  # the child already bounds them per test
                 inputs: dict[str, Any] = {}
                 for arg, text in call.args.items():
                     type_name = call.types.get(arg, "object")
@@ -394,55 +258,3 @@ def _def_header(source: str) -> str:
         if line.rstrip().endswith(":") and not line.lstrip().startswith("@"):
             break
     return "\n".join(lines)
-
-
-def compose_feedback(
-    failing: Sequence[TestResult],
-    visible_total: int,
-    critiques: Sequence[str] = (),
-    scores: Sequence[float] = (),
-    notes: Sequence[str] = (),
-    *,
-    detailed: bool = True,
-) -> str:
-    """One feedback text for the whole round: failures smallest first, deduplicated.
-
-    ``detailed=False`` is the plain text a hand-written loop would pass (one pytest-style
-    ``FAILED`` line per test), kept to measure what the detail is worth.
-    """
-    if not detailed:
-        plain = [f"{len(failing)} of {visible_total} tests fail."]
-        plain += [f"FAILED {r.nodeid} - {_first_error_line(r)}" for r in failing]
-        return "\n".join([*plain, *notes])
-    lines = [
-        f"{len(failing)} of {visible_total} tests fail. Change the variables so that all "
-        "tests pass for any input of the kind shown, without special-casing test inputs."
-    ]
-    seen: set[str] = set()
-    budget = MAX_FEEDBACK_CHARS
-    for result in sorted(failing, key=lambda r: len(r.feedback_text())):
-        text = result.feedback_text().strip()
-        signature = text.split("\n", 1)[-1]
-        if signature in seen:
-            continue
-        seen.add(signature)
-        if len(text) > budget:
-            lines.append(f"... and {len(failing) - len(seen) + 1} more failing tests")
-            break
-        budget -= len(text)
-        lines.append(text)
-    if critiques:
-        lines.append("Critiques: " + " | ".join(dict.fromkeys(critiques)))
-    if scores:
-        mean = sum(scores) / len(scores)
-        lines.append(f"Mean score {mean:.3g} (higher is better; 1 is the best).")
-    lines += list(notes)
-    return "\n".join(lines)
-
-
-def _first_error_line(result: TestResult) -> str:
-    text = result.feedback_text()
-    for line in text.splitlines():
-        if line.startswith("E "):
-            return clip(line[2:].strip(), 200)
-    return result.outcome

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_trace_opt.core import prompts
+from pytest_trace_opt.core.sandbox import Sandbox
 from pytest_trace_opt.model import Evaluation, TestResult
 from pytest_trace_opt.protocol import (
     CHILD_ENV,
@@ -29,10 +31,8 @@ from pytest_trace_opt.protocol import (
     ProtocolError,
     ResultEvent,
     StartEvent,
-    TargetInfo,
     decode_event,
 )
-from pytest_trace_opt.sandbox import Sandbox
 
 # Options of the user's command line that shape how tests run; forwarded to children.
 _FORWARD_WITH_VALUE = {
@@ -108,11 +108,10 @@ class Evaluator:
         serialize_reports: bool = False,
         deadline: float | None = None,
     ) -> Evaluation:
+        """Run ``nodeids`` against ``candidate``; a child that dies costs the test it was in,
+        and the tests after it run in a fresh child."""
         started = time.monotonic()
-        tests: dict[str, TestResult] = {}
-        targets: dict[str, TargetInfo] = {}
-        collect_errors: list[str] = []
-        problems: list[str] = []
+        evaluation = Evaluation({}, {}, [], [], 0.0)
         remaining = list(nodeids)
         workdir = Path(tempfile.mkdtemp(prefix="trace-opt-eval-"))
         try:
@@ -121,37 +120,59 @@ class Evaluator:
                 attempt += 1
                 if self.sandbox is not None:
                     self.sandbox.refresh()
-                finished, started_ids, events, output, status = self._run_child(
+                run = self._run_child(
                     workdir / f"run{attempt}", candidate, remaining, serialize_reports, deadline
                 )
-                for event in events:
-                    if isinstance(event, CollectErrorEvent):
-                        collect_errors.append(event.text)
-                for nodeid, result_event in finished.items():
-                    tests[nodeid] = TestResult.from_event(result_event)
-                    if result_event.record is not None:
-                        for info in result_event.record.targets:
-                            targets.setdefault(info.key, info)
-                crashed = [n for n in started_ids if n not in finished]
-                for nodeid in crashed:
-                    tests[nodeid] = TestResult(
-                        nodeid, "timeout" if status == "timeout" else "crashed",
-                        feedback=[_crash_feedback(nodeid, status, self.eval_timeout, output)],
-                    )  # fmt: skip
-                progress = bool(finished) or bool(crashed)
-                remaining = [n for n in remaining if n not in tests]
+                progress = self._absorb(evaluation, run)
+                remaining = [n for n in remaining if n not in evaluation.tests]
                 if remaining and not progress:
-                    why = _no_progress_reason(status, output, collect_errors)
-                    problems.append(why)
-                    for nodeid in remaining:
-                        tests[nodeid] = TestResult(nodeid, "error", feedback=[f"{nodeid}: {why}"])
+                    self._give_up(evaluation, run, remaining)
                     break
-                if status == "deadline":
+                if run.status == "deadline":
                     raise EvaluationAborted("the wall-clock budget ran out during an evaluation")
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         self.runs += 1
-        return Evaluation(tests, targets, collect_errors, problems, time.monotonic() - started)
+        evaluation.seconds = time.monotonic() - started
+        return evaluation
+
+    def _absorb(self, evaluation: Evaluation, run: ChildRun) -> bool:
+        """Take the child's results into ``evaluation``; False when it finished no test."""
+        for event in run.events:
+            if isinstance(event, CollectErrorEvent):
+                evaluation.collect_errors.append(event.text)
+        for nodeid, result_event in run.finished.items():
+            evaluation.tests[nodeid] = TestResult.from_event(result_event)
+            if result_event.record is not None:
+                for info in result_event.record.targets:
+                    evaluation.targets.setdefault(info.key, info)
+        crashed = [n for n in run.started if n not in run.finished]
+        for nodeid in crashed:
+            feedback = prompts.crash_feedback(nodeid, run.status, self.eval_timeout, run.output)
+            outcome = "timeout" if run.status == "timeout" else "crashed"
+            evaluation.tests[nodeid] = TestResult(nodeid, outcome, feedback=[feedback])
+        return bool(run.finished) or bool(crashed)
+
+    def _give_up(self, evaluation: Evaluation, run: ChildRun, remaining: list[str]) -> None:
+        why = prompts.no_progress_reason(run.status, run.output, evaluation.collect_errors)
+        evaluation.problems.append(why)
+        for nodeid in remaining:
+            evaluation.tests[nodeid] = TestResult(nodeid, "error", feedback=[f"{nodeid}: {why}"])
+
+    def _command(self, args_file: Path) -> list[str]:
+        return [
+            self.python, "-m", "pytest", *self.plugin_args, *self.user_args,
+            "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header",
+            "--rootdir", str(self.workdir), f"@{args_file}",
+        ]  # fmt: skip
+
+    def _environment(self, spec_path: Path) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        env[CHILD_ENV] = str(spec_path)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTEST_ADDOPTS", None)
+        return env
 
     def _run_child(
         self,
@@ -160,7 +181,7 @@ class Evaluator:
         nodeids: Sequence[str],
         serialize_reports: bool,
         deadline: float | None,
-    ) -> tuple[dict[str, ResultEvent], list[str], list[Event], str, str]:
+    ) -> ChildRun:
         workdir.mkdir(parents=True)
         results = workdir / "results.jsonl"
         spec = ChildSpec(
@@ -175,64 +196,74 @@ class Evaluator:
         spec_path.write_text(spec.to_json(), encoding="utf-8")
         args_file = workdir / "nodeids.txt"
         args_file.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
-        env = dict(os.environ)
-        env.update(self.extra_env)
-        env[CHILD_ENV] = str(spec_path)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env.pop("PYTEST_ADDOPTS", None)
-        command = [
-            self.python, "-m", "pytest", *self.plugin_args, *self.user_args,
-            "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header",
-            "--rootdir", str(self.workdir), f"@{args_file}",
-        ]  # fmt: skip
         log_path = workdir / "output.txt"
-        status = "ok"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
-                command,
+                self._command(args_file),
                 cwd=self.workdir,
-                env=env,
+                env=self._environment(spec_path),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the controller only
             )
-            limit = time.monotonic() + self.eval_timeout
-            if deadline is not None:
-                limit = min(limit, deadline)
-            try:
-                while proc.poll() is None:
-                    if time.monotonic() > limit:
-                        status = (
-                            "deadline" if deadline is not None and limit == deadline else "timeout"
-                        )
-                        _kill_group(proc)
-                        break
-                    time.sleep(0.02)
-            except BaseException:
-                _kill_group(proc)
-                raise
-            returncode = proc.wait()
+            status = self._wait(proc, deadline)
+        run = read_events(results)
+        run.status = status
+        run.output = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+        return run
+
+    def _wait(self, proc: subprocess.Popen[bytes], deadline: float | None) -> str:
+        """Wait for the child within the evaluation's limits; how it ended, in one word."""
+        limit = time.monotonic() + self.eval_timeout
+        if deadline is not None:
+            limit = min(limit, deadline)
+        status = "ok"
+        try:
+            while proc.poll() is None:
+                if time.monotonic() > limit:
+                    status = "deadline" if deadline is not None and limit == deadline else "timeout"
+                    _kill_group(proc)
+                    break
+                time.sleep(0.02)
+        except BaseException:
+            _kill_group(proc)
+            raise
+        returncode = proc.wait()
         if status == "ok" and returncode < 0:
             status = f"signal {-returncode}"
         elif status == "ok" and returncode not in (0, 1, 5):
             status = f"exit {returncode}"
-        finished: dict[str, ResultEvent] = {}
-        started_ids: list[str] = []
-        events: list[Event] = []
-        if results.exists():
-            for line in results.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    event = decode_event(line)
-                except ProtocolError:
-                    continue  # a line cut by a kill
-                events.append(event)
-                if isinstance(event, StartEvent):
-                    started_ids.append(event.nodeid)
-                elif isinstance(event, ResultEvent):
-                    finished[event.nodeid] = event
-        output = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-        return finished, started_ids, events, output, status
+        return status
+
+
+@dataclass
+class ChildRun:
+    """What one child process left behind."""
+
+    finished: dict[str, ResultEvent] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)  # in order; a last one unfinished died
+    events: list[Event] = field(default_factory=list)
+    status: str = "ok"  # ok | timeout | deadline | signal N | exit N
+    output: str = ""
+
+
+def read_events(path: Path) -> ChildRun:
+    """The child's stream, decoded by the protocol (the one reader of it)."""
+    run = ChildRun()
+    if not path.exists():
+        return run
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event = decode_event(line)
+        except ProtocolError:
+            continue  # a line cut by a kill
+        run.events.append(event)
+        if isinstance(event, StartEvent):
+            run.started.append(event.nodeid)
+        elif isinstance(event, ResultEvent):
+            run.finished[event.nodeid] = event
+    return run
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -240,23 +271,3 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         proc.kill()
-
-
-def _crash_feedback(nodeid: str, status: str, eval_timeout: float, output: str) -> str:
-    if status == "timeout":
-        return (
-            f"{nodeid}: the evaluation was killed after {eval_timeout:g} s while this test "
-            "ran: likely an infinite loop that the per-test timeout could not interrupt"
-        )
-    tail = "\n".join(output.strip().splitlines()[-5:])
-    return (
-        f"{nodeid}: the test process died during this test ({status}): the code under "
-        f"test called os._exit, crashed the interpreter or ran out of memory.\n{tail}"
-    )
-
-
-def _no_progress_reason(status: str, output: str, collect_errors: list[str]) -> str:
-    if collect_errors:
-        return "collection failed: " + collect_errors[-1].strip().splitlines()[-1][:300]
-    tail = " | ".join(output.strip().splitlines()[-3:])[:400]
-    return f"the test process ran no test ({status}): {tail}"

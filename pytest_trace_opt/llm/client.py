@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends import Backend, LiteLLMBackend, LocalBackend, Transient, unavailable
+from .budget import Budget
 from .cassette import Cassette, make_request
 from .config import LLMConfig
 from .errors import BudgetExhausted, CassetteMiss, LLMError, LLMUnavailable
@@ -50,8 +51,12 @@ class LLMClient:
         sleep: Sleep = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        budget: Budget | None = None,
     ) -> None:
         self.config = config
+        self.budget = budget or Budget(
+            config.max_calls, config.max_total_tokens, config.deadline, clock=clock
+        )
         self.stats = LLMStats()
         self.cassette = cassette
         self.model_id = model_id
@@ -133,17 +138,6 @@ class LLMClient:
 
     # ------------------------------------------------------------------ internals
 
-    def _check_budget_locked(self) -> None:
-        cfg, st = self.config, self.stats
-        if cfg.deadline is not None and self._clock() >= cfg.deadline:
-            raise BudgetExhausted("timeout")
-        if cfg.max_calls is not None and st.calls + self._inflight >= cfg.max_calls:
-            raise BudgetExhausted("llm-calls", f"{st.calls} of {cfg.max_calls} calls made")
-        if cfg.max_total_tokens is not None and st.total_tokens >= cfg.max_total_tokens:
-            raise BudgetExhausted(
-                "tokens", f"{st.total_tokens} of {cfg.max_total_tokens} tokens used"
-            )
-
     def _get_backend(self) -> Backend:
         if self._dead is not None:
             raise LLMUnavailable(self._dead.provider, self._dead.cause)
@@ -162,7 +156,7 @@ class LLMClient:
             raise LLMError("LLMClient is closed")
         request = make_request(self.model_id, messages, temp, max_tok, want_json)
         with self._lock:
-            self._check_budget_locked()
+            self.budget.check(self.stats, self._inflight)
             if self.cassette is not None:
                 hit = self.cassette.lookup(request)
                 if hit is not None:
@@ -231,7 +225,7 @@ class LLMClient:
                 delay = backoff_delay(attempt, rng=self._rng)
                 if t.retry_after is not None:
                     delay = t.retry_after
-                if cfg.deadline is not None and self._clock() + delay >= cfg.deadline:
+                if self.budget.retry_would_pass_deadline(delay):
                     raise BudgetExhausted(
                         "timeout", f"retrying after '{t.cause}' would pass the deadline"
                     ) from None
@@ -251,6 +245,7 @@ def build_llm(
     sleep: Sleep = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: Callable[[], float] = random.random,
+    budget: Budget | None = None,
 ) -> LLMClient:
     """Build the client for ``config``.
 
@@ -295,6 +290,7 @@ def build_llm(
         sleep=sleep,
         clock=clock,
         rng=rng,
+        budget=budget,
     )
     if cassette is None or not cassette.replay_only:
         client._get_backend()  # fail fast with a clear LLMUnavailable

@@ -20,8 +20,8 @@ class LLMConfig:
     base_url: str | None = None
     temperature: float = 0.0
     max_tokens: int = 1024  # per call completion limit (a caller asking for more gets this)
-    json_mode: bool = True  # False: never send response_format
-    timeout: float = 120.0  # per call, seconds
+    json_mode: bool = False  # True: ask for a JSON object (grammar-constrained locally)
+    timeout: float = 180.0  # per call, seconds
     retries: int = 3  # retries for transient errors
     cassette: str | None = None  # record/replay file
     record_mode: str = "once"  # none | once | new | all

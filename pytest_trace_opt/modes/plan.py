@@ -2,7 +2,7 @@
 
 Registered only when the flag is given. Like the controller it takes over
 ``pytest_runtestloop``: the tagged tests run twice in isolated child processes (the
-ordinary :class:`~pytest_trace_opt.evaluate.Evaluator`, no candidate), which gives their
+ordinary :class:`~pytest_trace_opt.core.evaluator.Evaluator`, no candidate), which gives their
 state, the trainables they reach, graph sizes and flakiness; :mod:`pytest_trace_opt.plan`
 turns that and the source code into the plan. Nothing is written except the JSON report
 when ``--trace-report-json`` is given.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -20,16 +19,17 @@ from typing import Any
 
 import pytest
 
-from pytest_trace_opt.evaluate import Evaluator, forwarded_args
+from pytest_trace_opt.core.evaluator import Evaluator
 from pytest_trace_opt.model import SCHEMA_VERSION, Evaluation
+from pytest_trace_opt.modes.evaluators import build_evaluator
+from pytest_trace_opt.modes.tagging import collection_error_message, deselect_all, split_tagged
 from pytest_trace_opt.plan import LoopSettings, TestInfo, build_plan, plan_lines, strict_risks
 from pytest_trace_opt.settings import Settings
-from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class Planner:
+class PlanMode:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
@@ -89,20 +89,11 @@ class Planner:
             self.reporter.write_line(line)
 
     def _evaluator(self) -> Evaluator:
-        plugin_args: list[str] = []
-        name = self.config.pluginmanager.get_name(
-            self.config.pluginmanager.get_plugin("trace_opt")
-            or __import__("pytest_trace_opt.plugin").plugin
+        # The plan runs only the user's own code, as plain pytest would: no sandbox.
+        evaluator, _ = build_evaluator(
+            self.config, self.settings, use_sandbox=False, warn=self._say
         )
-        if name != "trace_opt" or os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-            plugin_args = ["-p", "pytest_trace_opt.plugin"]
-        return Evaluator(
-            rootdir=self.config.rootpath,
-            plugin_args=plugin_args,
-            user_args=forwarded_args(self.config.invocation_params.args),
-            limits=self.settings.child_limits(),
-            eval_timeout=self.settings.eval_timeout,
-        )
+        return evaluator
 
     def _build(self, first: Evaluation | None, second: Evaluation | None) -> dict[str, Any]:
         tests: list[TestInfo] = []

@@ -1,0 +1,209 @@
+"""Every sentence the optimizer's LLM reads, written here and nowhere else.
+
+The feedback text of a round, the notes about earlier attempts, the reasons a candidate
+was rejected, the words for a crashed or stuck evaluation, and the hints added to
+OptoPrime's prompt. (One exception: a child words its own per-test timeout, because only
+it sees the frame that was running; see ``child.limits.describe_timeout``.)
+Pure functions over the data model; no opto, no pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pytest_trace_opt.text import clip
+
+if TYPE_CHECKING:
+    from pytest_trace_opt.model import Evaluation, Proposal, TestResult
+
+MAX_FEEDBACK_CHARS = 4000
+
+# OptoPrime's objective, made concrete: the feedback comes from tests.
+OBJECTIVE = (
+    "You need to change the <value> of the variables in #Variables so that the failing tests "
+    "described in #Feedback pass, and the passing ones keep passing. Fix the root cause for every "
+    "input of the kind shown; do not special-case the inputs that appear in the tests."
+)
+
+
+# -- the feedback of a round ------------------------------------------------------------
+
+
+def compose_feedback(
+    failing: Sequence[TestResult],
+    visible_total: int,
+    critiques: Sequence[str] = (),
+    scores: Sequence[float] = (),
+    notes: Sequence[str] = (),
+    *,
+    detailed: bool = True,
+) -> str:
+    """One feedback text for the whole round: failures smallest first, deduplicated.
+
+    ``detailed=False`` is the plain text a hand-written loop would pass (one pytest-style
+    ``FAILED`` line per test), kept to measure what the detail is worth.
+    """
+    if not detailed:
+        plain = [f"{len(failing)} of {visible_total} tests fail."]
+        plain += [f"FAILED {r.nodeid} - {first_error_line(r)}" for r in failing]
+        return "\n".join([*plain, *notes])
+    lines = [
+        f"{len(failing)} of {visible_total} tests fail. Change the variables so that all "
+        "tests pass for any input of the kind shown, without special-casing test inputs."
+    ]
+    seen: set[str] = set()
+    budget = MAX_FEEDBACK_CHARS
+    for result in sorted(failing, key=lambda r: len(r.feedback_text())):
+        text = result.feedback_text().strip()
+        signature = text.split("\n", 1)[-1]
+        if signature in seen:
+            continue
+        seen.add(signature)
+        if len(text) > budget:
+            lines.append(f"... and {len(failing) - len(seen) + 1} more failing tests")
+            break
+        budget -= len(text)
+        lines.append(text)
+    if critiques:
+        lines.append("Critiques: " + " | ".join(dict.fromkeys(critiques)))
+    if scores:
+        mean = sum(scores) / len(scores)
+        lines.append(f"Mean score {mean:.3g} (higher is better; 1 is the best).")
+    lines += list(notes)
+    return "\n".join(lines)
+
+
+def first_error_line(result: TestResult) -> str:
+    text = result.feedback_text()
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return clip(line[2:].strip(), 200)
+    return result.outcome
+
+
+def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> list[str]:
+    """The first error line of a few failing tests: why a candidate was rejected."""
+    lines = []
+    for result in ev.failing(nodeids)[:limit]:
+        text = result.feedback_text()
+        errors = [ln.strip()[2:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+        if errors:
+            reason = errors[0]  # "assert 6 == 5", "MemoryError", "...TestTimeout: timed out..."
+        else:  # e.g. "<nodeid>: the test process died during this test ..."
+            first = text.strip().splitlines()[0] if text.strip() else result.outcome
+            reason = first.split(": ", 1)[-1] if first.startswith(result.nodeid) else first
+        lines.append(clip(f"{result.nodeid.rsplit('::', 1)[-1]}: {reason}", 200))
+    return lines
+
+
+# -- verdicts (never naming a holdout test) -----------------------------------------------
+
+NO_TEST_LOST = "no test lost"
+HARDER_FAILURES = "it makes tests time out, crash or error instead of failing"
+
+
+def broke_holdouts(count: int) -> str:
+    return f"it broke {count} hidden check(s) that passed before"
+
+
+def fewer_pass(after: int, before: int) -> str:
+    return f"it passes fewer tests ({after} instead of {before})"
+
+
+def lower_score(after: float, before: float) -> str:
+    return f"it lowers the score ({after:.3g} < {before:.3g})"
+
+
+def more_pass(gained: int) -> str:
+    return f"{gained} more test(s) pass"
+
+
+def not_deterministic(flaky: int) -> str:
+    return (
+        f"its outcome changed on a re-run: {flaky} test(s) it passed "
+        "failed the second time (the code is not deterministic)"
+    )
+
+
+TERMINATED = "the optimizer asked to stop (TERMINATE)"
+
+
+NO_USABLE_SUGGESTION = "no usable suggestion in the reply"
+
+
+# -- notes about the previous attempt ------------------------------------------------------
+
+
+FLAKY_HINT = (
+    "; make the result independent of set or dict iteration order, randomness and the clock"
+)
+
+TIE_NOTE = (
+    "Your previous suggestion was kept, as it lost no test, but it fixed none of the failing "
+    "tests shown above: suggest a different change."
+)
+
+
+def unchanged_note(names: Sequence[str]) -> list[str]:
+    # "Reply in the required format" would be the wrong advice: the format was fine, the
+    # model found nothing to change. About a quarter of the benchmark's calls went this way.
+    return [
+        f"Your previous reply gave back {', '.join(names)} unchanged, and that code still fails "
+        "the tests above. Find the line that produces the wrong result and suggest changed code."
+    ]
+
+
+def rejection_note(proposal: Proposal | None, reason: str) -> list[str]:
+    if proposal is None:
+        return [f"Your previous reply could not be used ({reason}). Reply in the required format."]
+    shown = "\n".join(clip(str(v), 900) for v in proposal.values.values())
+    return [f"Your previous suggestion was tried and rejected because {reason}:\n{shown}\n"
+            "Suggest a different change."]  # fmt: skip
+
+
+# -- OptoPrime prompt hints --------------------------------------------------------------
+
+
+def suggestion_keys_hint(hints: Sequence[str], *, code_block: bool) -> str:
+    hint = (
+        '\nThe keys of "suggestion" must be exactly: ' + "; ".join(hints) + ". "
+        "Never suggest values for #Inputs or #Outputs."
+    )
+    if code_block:
+        hint += (
+            " If escaping the code inside JSON is hard, write the complete function "
+            "in a ```python block right after the JSON instead."
+        )
+    return hint
+
+
+def code_key_hint(name: str, function_name: str | None) -> str:
+    return f"{name} (the complete new definition of {function_name})"
+
+
+def value_key_hint(name: str, type_name: str) -> str:
+    return f"{name} (a new {type_name})"
+
+
+# -- evaluations that went wrong ---------------------------------------------------------
+
+
+def crash_feedback(nodeid: str, status: str, eval_timeout: float, output: str) -> str:
+    if status == "timeout":
+        return (
+            f"{nodeid}: the evaluation was killed after {eval_timeout:g} s while this test "
+            "ran: likely an infinite loop that the per-test timeout could not interrupt"
+        )
+    tail = "\n".join(output.strip().splitlines()[-5:])
+    return (
+        f"{nodeid}: the test process died during this test ({status}): the code under "
+        f"test called os._exit, crashed the interpreter or ran out of memory.\n{tail}"
+    )
+
+
+def no_progress_reason(status: str, output: str, collect_errors: list[str]) -> str:
+    if collect_errors:
+        return "collection failed: " + collect_errors[-1].strip().splitlines()[-1][:300]
+    tail = " | ".join(output.strip().splitlines()[-3:])[:400]
+    return f"the test process ran no test ({status}): {tail}"

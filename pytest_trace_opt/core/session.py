@@ -1,0 +1,298 @@
+"""One optimization from start to result, with no pytest in sight.
+
+:class:`OptimizationSession` runs the baseline and the rounds (or resumes them), the final
+check of every selected test against the accepted candidate, and builds the one
+:class:`~pytest_trace_opt.model.OptimizationResult` that every report reads; with
+``--trace-apply`` it writes the change into the tree, only after an honest pass. The
+pytest-facing mode (``modes.optimize``) gives it an evaluator, an LLM factory and a way to
+print, and replays the final check's reports into pytest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_trace_opt.core.acceptance import counts, improves
+from pytest_trace_opt.core.checkpoint import Checkpoint, CheckpointFile
+from pytest_trace_opt.core.evaluator import Evaluator
+from pytest_trace_opt.core.rounds import LoopState, RoundLoop
+from pytest_trace_opt.core.techniques import Techniques
+from pytest_trace_opt.model import Counts, Evaluation, OptimizationResult, RoundRecord
+from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
+from pytest_trace_opt.protocol import TargetInfo
+from pytest_trace_opt.source import read_source, sha256_text
+
+if TYPE_CHECKING:
+    from pytest_trace_opt.settings import Settings
+
+Say = Callable[[str], None]
+
+
+class NoTargets(Exception):
+    """No failing tagged test reached a trainable: there is nothing to optimize."""
+
+
+@dataclass
+class Selection:
+    """The tests of this session, by role, in collection order."""
+
+    visible: list[str]
+    holdout: list[str]
+    selected: list[str]  # every selected test, tagged or not
+
+    @property
+    def tagged(self) -> list[str]:
+        return [*self.visible, *self.holdout]
+
+
+@dataclass
+class SessionOutcome:
+    """What the loop left: its state, problems found, and whether it was interrupted."""
+
+    state: LoopState | None
+    problems: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+
+class OptimizationSession:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        evaluator: Evaluator,
+        rootdir: Path,
+        tests: Selection,
+        make_llm: Callable[[float | None], Any],
+        techniques: Techniques,
+        checkpoint_path: Path | None,
+        say: Say,
+        on_round: Callable[[RoundRecord], None],
+        stop_errors: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        self.settings = settings
+        self.evaluator = evaluator
+        self.rootdir = rootdir
+        self.tests = tests
+        self.make_llm = make_llm
+        self.techniques = techniques
+        self.checkpoints = CheckpointFile(checkpoint_path, tests.tagged)
+        self.say = say
+        self.on_round = on_round
+        self.stop_errors = stop_errors
+        self.llm: Any = None  # built when a group first needs it; has ``.stats``
+        self.start_hashes: dict[str, str] = {}  # file -> sha256 when it was first read
+        self.started = time.monotonic()
+        self.deadline = self.started + settings.timeout if settings.timeout else None
+        self.last_state: LoopState | None = None
+
+    # -- the loop ----------------------------------------------------------------------
+    def optimize(self) -> SessionOutcome:
+        """Baseline and rounds; Ctrl-C keeps the best state so far."""
+        outcome = SessionOutcome(None)
+        resume, start_round = self._resume() if self.settings.resume else (None, 1)
+        loop = RoundLoop(
+            evaluator=self.evaluator,
+            engine_factory=self._engine,
+            visible=self.tests.visible,
+            holdout=self.tests.holdout,
+            rounds=self.settings.rounds,
+            base_temperature=self.settings.llm_temperature,
+            llm_stats=lambda: self.llm.stats if self.llm is not None else None,
+            on_round=self.on_round,
+            stop_errors=self.stop_errors,
+            deadline=self.deadline,
+            checkpoint=self._checkpoint,
+            candidates=self.settings.candidates,
+            techniques=self.techniques,
+        )
+        try:
+            outcome.state = loop.run(resume, start_round)
+        except NoTargets:
+            outcome.problems.append("no trainable was reached by a failing tagged test")
+            if self.last_state is not None:
+                self.last_state.stop_reason = "nothing to optimize: " + outcome.problems[-1]
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+        finally:
+            self.close_llm()
+        outcome.state = outcome.state or self.last_state
+        if outcome.interrupted and outcome.state is not None:
+            outcome.state.stop_reason = (
+                "interrupted (Ctrl-C / SIGTERM); state saved, continue with --trace-resume"
+            )
+        return outcome
+
+    def _engine(self, baseline: Evaluation, keys: list[str]) -> Any:
+        from pytest_trace_opt.core.engine import TraceEngine
+
+        targets = {k: v for k, v in self.reached(baseline).items() if k in keys}
+        if not targets:
+            raise NoTargets()
+        for info in targets.values():
+            with suppress(OSError):
+                text = read_source(self.rootdir / info.file)
+                self.start_hashes.setdefault(info.file, sha256_text(text))
+        if self.llm is None:
+            self.llm = self.make_llm(self.deadline)
+        return TraceEngine(
+            targets,
+            self.llm,
+            optimizer=self.settings.optimizer,
+            max_tokens=self.settings.llm_max_tokens,
+            json_mode=self.settings.llm_json_mode == "on",
+            lenient_parsing=self.techniques.lenient_parsing,
+        )
+
+    def reached(self, evaluation: Evaluation) -> dict[str, TargetInfo]:
+        """Trainables that the tagged tests exercised (or named explicitly)."""
+        keys: list[str] = []
+        for result in evaluation.results(self.tests.tagged):
+            for key in result.targets:
+                if key not in keys and key in evaluation.targets:
+                    keys.append(key)
+        return {k: evaluation.targets[k] for k in keys}
+
+    def _checkpoint(self, state: LoopState) -> None:
+        self.last_state = state
+        done = state.history[-1].round if state.history else 0
+        self.checkpoints.save(Checkpoint(state.best_values, done))
+
+    def _resume(self) -> tuple[LoopState | None, int]:
+        checkpoint, why = self.checkpoints.load()
+        if checkpoint is None:
+            self.say(f"trace-opt: {why}")
+            return None, 1
+        best = self.evaluator.run(checkpoint.best_values, self.tests.tagged)
+        state = LoopState(best_values=checkpoint.best_values, best=best)
+        record = RoundRecord(0, "baseline", counts(best, self.tests.visible, self.tests.holdout))
+        state.history.append(record)
+        self.say(f"trace-opt: resuming after round {checkpoint.rounds_done}")
+        return state, checkpoint.rounds_done + 1
+
+    def close_llm(self) -> None:
+        close = getattr(self.llm, "close", None)
+        if close is not None:
+            with suppress(Exception):
+                close()
+
+    # -- the end -----------------------------------------------------------------------
+    def keep_improvements(self, state: LoopState) -> Counts:
+        """Ties are accepted to keep exploring, but only an improvement is proposed.
+        Returns the counts before any change."""
+        before = state.history[0].counts if state.history else Counts()
+        state.drop_non_improvements()
+        best_counts = counts(state.best, self.tests.visible, self.tests.holdout)
+        if state.best_values and not improves(best_counts, before):
+            state.best_values = {}
+        return before
+
+    def final_check(self, state: LoopState) -> Evaluation:
+        """Every selected test against the accepted candidate, with reports to replay."""
+        return self.evaluator.run(state.best_values, self.tests.selected, serialize_reports=True)
+
+    def broken_outside_tagged(self, state: LoopState, final: Evaluation) -> list[str]:
+        """Untagged tests that fail with the change and passed without it."""
+        tagged = set(self.tests.tagged)
+        failing = [r.nodeid for r in final.failing(self.tests.selected) if r.nodeid not in tagged]
+        if not (state.best_values and failing):
+            return []
+        original = self.evaluator.run({}, failing)
+        return [n for n in failing if original.tests.get(n) and original.tests[n].passed]
+
+    def result(
+        self,
+        state: LoopState,
+        final: Evaluation,
+        *,
+        before: Counts,
+        problems: list[str],
+        broken: list[str],
+    ) -> OptimizationResult:
+        tests = self.tests
+        target_errors = sorted(
+            {e for r in state.best.results(tests.tagged) for e in r.target_errors}
+        )
+        problems = [*problems, *target_errors, *state.best.problems]
+        after = counts(final, tests.visible, tests.holdout)
+        targets, edits = build_targets(
+            self.rootdir,
+            final.targets | state.best.targets,
+            state.best_values,
+            self.reached(state.best),
+            self.start_hashes,
+        )
+        outcome = _outcome(before, after, broken, bool(state.best_values), bool(problems))
+        result = OptimizationResult(
+            outcome=outcome,
+            stop_reason=state.stop_reason,
+            before=before,
+            after=after,
+            rounds=state.history,
+            targets=targets,
+            llm=self._llm_info(),
+            final_check={
+                "selected": len(tests.selected),
+                "passed": final.passed(tests.selected),
+                "failed": len(final.failing(tests.selected)),
+                "broken_outside_tagged": broken,
+            },
+            patch=combined_patch(edits),
+            problems=problems,
+            best_values=state.best_values,
+            seconds=round(time.monotonic() - self.started, 3),
+        )
+        if self.settings.apply:
+            self._apply(result, edits, after, broken)
+        return result
+
+    def _apply(
+        self, result: OptimizationResult, edits: Any, after: Counts, broken: list[str]
+    ) -> None:
+        """Only an honest pass is written: every tagged test, holdouts included, and no
+        untagged test broken."""
+        if not result.changed_targets:
+            result.apply_note = "nothing to apply"
+        elif after.passed != after.total or broken:
+            result.apply_note = (
+                "not applied: the accepted candidate does not pass every tagged test "
+                "(holdouts included) or breaks an untagged test"
+            )
+        else:
+            result.applied, result.apply_note = write_changes(self.rootdir, edits)
+
+    def _llm_info(self) -> dict[str, Any]:
+        s = self.settings
+        info: dict[str, Any] = {
+            "model": s.llm,
+            "optimizer": s.optimizer,
+            "candidates": s.candidates,
+            "techniques_off": self.techniques.ablated,
+        }
+        stats = getattr(self.llm, "stats", None)
+        if stats is not None:
+            info.update(
+                calls=stats.calls,
+                prompt_tokens=stats.prompt_tokens,
+                completion_tokens=stats.completion_tokens,
+                seconds=round(stats.seconds, 3),
+                cost=stats.cost,
+                replayed_calls=stats.replayed_calls,
+            )
+        return info
+
+
+def _outcome(
+    before: Counts, after: Counts, broken: list[str], changed: bool, problems: bool
+) -> str:
+    if after.passed == after.total and not broken:
+        return "fixed" if before.passed < before.total or changed else "passing"
+    if after.passed > before.passed:
+        return "improved"
+    if problems and not changed:
+        return "error"
+    return "unchanged"

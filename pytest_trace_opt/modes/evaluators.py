@@ -1,0 +1,68 @@
+"""The one place that builds an :class:`Evaluator` from pytest's configuration."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pytest_trace_opt.core.evaluator import Evaluator, forwarded_args
+from pytest_trace_opt.core.sandbox import Sandbox, SandboxTooLarge
+from pytest_trace_opt.settings import Settings
+
+_OUR_NAMES = ("trace_opt", "pytest_trace_opt.plugin", "pytest_trace_opt")
+
+
+def _loads_us(value: str) -> bool:
+    return value.strip() in _OUR_NAMES
+
+
+def plugin_args(config: pytest.Config, user_args: list[str]) -> list[str]:
+    """How a child loads this plugin: the way the user's run did (autoload, ``-p`` in the
+    forwarded arguments, ``PYTEST_PLUGINS``), and only otherwise by an explicit ``-p``;
+    loading it twice under two names fails in pytest."""
+    autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    registered = [
+        name
+        for name, plugin in config.pluginmanager.list_name_plugin()
+        if getattr(plugin, "__name__", None) == "pytest_trace_opt.plugin"
+    ]
+    if autoload and registered == ["trace_opt"]:
+        return []
+    values = [a[2:] if a.startswith("-p") and a != "-p" else "" for a in user_args]
+    values += [b for a, b in zip(user_args, user_args[1:], strict=False) if a == "-p"]
+    if any(_loads_us(v) for v in values):
+        return []
+    if any(_loads_us(v) for v in os.environ.get("PYTEST_PLUGINS", "").split(",")):
+        return []
+    return ["-p", "pytest_trace_opt.plugin"]
+
+
+def build_evaluator(
+    config: pytest.Config,
+    settings: Settings,
+    *,
+    use_sandbox: bool,
+    warn: Callable[[str], None],
+) -> tuple[Evaluator, Sandbox | None]:
+    """The evaluator of this session and the sandbox it runs in (the caller cleans it up).
+
+    A project too large to copy is evaluated in place, with a warning."""
+    sandbox = None
+    if use_sandbox and settings.sandbox == "on":
+        try:
+            sandbox = Sandbox(Path(config.rootpath))
+        except SandboxTooLarge as exc:
+            warn(f"trace-opt: evaluating in the project itself, not a private copy: {exc}")
+    user_args = forwarded_args(config.invocation_params.args)
+    evaluator = Evaluator(
+        sandbox=sandbox,
+        rootdir=Path(config.rootpath),
+        plugin_args=plugin_args(config, user_args),
+        user_args=user_args,
+        limits=settings.child_limits(),
+        eval_timeout=settings.eval_timeout,
+    )
+    return evaluator, sandbox

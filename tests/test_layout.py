@@ -1,0 +1,172 @@
+"""The package's shape: no import cycle, dependencies pointing one way (docs/design.md).
+
+Read from the source with ``ast`` (lazy imports inside functions count; imports under
+``if TYPE_CHECKING:`` do not, they never run).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pytest_trace_opt"
+
+# What each part may import from the package (itself always allowed). A part is the first
+# component under the package: a subpackage, or a top-level module's name.
+ALLOWED: dict[str, set[str]] = {
+    "protocol": set(),
+    "text": set(),
+    "model": {"protocol"},
+    "feedback": set(),
+    "local": set(),
+    "llm": {"local", "text"},
+    "settings": {"protocol", "llm"},
+    "decorator": {"protocol", "child"},
+    "child": {"protocol", "model", "text", "feedback"},
+    "replies": set(),
+    "proposals": set(),
+    "source": set(),
+    "patching": {"model", "protocol", "source"},
+    "plan": {"model", "protocol", "settings", "source"},
+    "report": {"model"},
+    "ci_reports": {"model", "report", "settings", "source"},
+    "core": {"model", "protocol", "text", "llm", "replies", "proposals", "patching", "source"},
+    "modes": {
+        "core", "model", "protocol", "settings", "llm", "plan", "report", "ci_reports",
+        "patching", "source", "text",
+    },  # fmt: skip
+    "hookspecs": {"model", "settings"},
+    "plugin": {"hookspecs", "protocol", "feedback", "settings", "child", "modes"},
+    "__init__": {"decorator"},
+}
+PYTEST_FREE = ("protocol", "model", "text", "core", "llm", "replies", "source", "patching")
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Absolute names of the modules a file imports at run time."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    package = _module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.add(module)
+            # "from pkg import sub" may name a submodule
+            found |= {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@functools.cache
+def _graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        # every submodule import runs the package's __init__: not an edge of its own
+        imports = _runtime_imports(path) - {"pytest_trace_opt"}
+        graph[name] = {m for m in imports if m in files and m != name}
+    return graph
+
+
+def _part(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_part_of_the_package_has_a_rule() -> None:
+    assert {_part(m) for m in _graph()} <= set(ALLOWED)
+
+
+def test_no_import_cycle() -> None:
+    graph = _graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    # a package importing its own submodules (and they it) is not a layering cycle
+    real = [c for c in cycles if not all(_part(m) == _part(c[0]) for m in c)]
+    assert real == []
+
+
+@pytest.mark.parametrize("part", sorted(ALLOWED))
+def test_dependencies_point_one_way(part: str) -> None:
+    wrong = sorted(
+        f"{module} -> {target}"
+        for module, targets in _graph().items()
+        if _part(module) == part
+        for target in targets
+        if _part(target) != part and _part(target) not in ALLOWED[part]
+    )
+    assert wrong == []
+
+
+def test_child_imports_nothing_from_the_controller_side() -> None:
+    controller_side = {"core", "modes", "llm", "plugin", "settings", "plan", "ci_reports"}
+    wrong = sorted(
+        f"{module} -> {target}"
+        for module, targets in _graph().items()
+        if _part(module) == "child"
+        for target in targets
+        if _part(target) in controller_side
+    )
+    assert wrong == []
+
+
+@pytest.mark.parametrize("part", PYTEST_FREE)
+def test_engines_do_not_import_pytest(part: str) -> None:
+    files = [p for p in PACKAGE.rglob("*.py") if _part(_module_name(p)) == part]
+    assert files
+    wrong = [
+        _module_name(p)
+        for p in files
+        if {"pytest", "_pytest"} & {m.split(".")[0] for m in _runtime_imports(p)}
+    ]
+    assert wrong == []
