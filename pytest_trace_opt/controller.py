@@ -26,12 +26,17 @@ from pytest_trace_opt.ablation import techniques_from_env
 from pytest_trace_opt.evaluate import Evaluator, forwarded_args
 from pytest_trace_opt.model import Counts, Evaluation, OptimizationResult, RoundRecord
 from pytest_trace_opt.optimize import LoopState, counts, improves, run_rounds
-from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
+from pytest_trace_opt.patch import (
+    build_targets,
+    combined_patch,
+    read_source,
+    sha256_text,
+    write_changes,
+)
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.report import summary_lines
 from pytest_trace_opt.sandbox import Sandbox, SandboxTooLarge
 from pytest_trace_opt.settings import Settings
-from pytest_trace_opt.source import read_source, sha256_text
 from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_trace_opt.patch import NotALiteralError, SourceError, locate_node_literal
 from pytest_trace_opt.settings import MAX_CALLS_PER_TEST as MAX_SHOWN_CALLS
-from pytest_trace_opt.source import NotALiteralError, SourceError, locate_node_literal
 
 WIDTH = 100
 MAX_CODE_LINES = 40  # a trainable function longer than this is too broad a surface

@@ -7,29 +7,27 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from test_patch_paths import git, git_init
 
 from pytest_trace_opt.ci_reports import (
     escape_data,
     escape_property,
-    first_changed_line,
-    git_toplevel,
     html_report,
     passed_plot_svg,
     patch_file_name,
-    repo_prefix,
-    reprefix_patch,
     summary_markdown,
     workflow_command,
 )
 from pytest_trace_opt.model import Counts, OptimizationResult, RoundRecord, TargetResult
-from pytest_trace_opt.source import unified_diff
+from pytest_trace_opt.patch import (
+    unified_diff,
+)
 
 SCHEMA_PATH = Path(__file__).parents[1] / "pytest_trace_opt" / "report.schema.json"
 GITHUB_VARS = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "CI")
@@ -180,17 +178,6 @@ def run_optimize(
     return pytester.runpytest_subprocess(
         "--trace-optimize", "--trace-rounds", str(rounds), "--trace-test-timeout", "10", *args
     )
-
-
-def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-
-
-def git_init(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    done = git(root, "init", "-q", ".")
-    assert done.returncode == 0, done.stderr
-    return root
 
 
 def validate_report(path: Path) -> dict[str, Any]:
@@ -377,16 +364,6 @@ def test_workflow_command_values_are_escaped() -> None:
     assert workflow_command("notice", "plain") == "::notice::plain"
 
 
-def test_first_changed_line_is_in_the_original_file() -> None:
-    old = "".join(f"line {i}\n" for i in range(1, 21))
-    assert first_changed_line(unified_diff(old, old.replace("line 9\n", "nine\n"), "f.py")) == 9
-    assert first_changed_line(unified_diff(old, old.replace("line 1\n", ""), "f.py")) == 1
-    insert = old.replace("line 12\n", "line 12\nnew\n")
-    assert first_changed_line(unified_diff(old, insert, "f.py")) == 13
-    assert first_changed_line(unified_diff("", "new\n", "f.py")) == 1
-    assert first_changed_line("") is None
-
-
 def test_patch_file_names_are_safe_and_unique() -> None:
     taken: set[str] = set()
     assert patch_file_name("pkg/mod.py::Klass.method", taken) == "pkg_mod.py_Klass.method.patch"
@@ -437,78 +414,6 @@ def test_job_summary_escapes_cells_and_outgrows_backtick_fences() -> None:
     assert "git apply t.patch" in md
     empty = summary_markdown(_result([], outcome="unchanged"))
     assert "No change was proposed." in empty
-
-
-# ----------------------------------------------------------------------------- git paths
-
-HEADER_LOOKALIKE_OLD = "-- a/m.py\n++ b/m.py\nkeep\n"
-HEADER_LOOKALIKE_NEW = "keep\n"
-
-
-def test_reprefix_patch_rewrites_headers_only() -> None:
-    patch = unified_diff(HEADER_LOOKALIKE_OLD, HEADER_LOOKALIKE_NEW, "m.py")
-    patch += unified_diff("a\n", "b\n", "pkg/n.py")
-    out = reprefix_patch(patch, "sub/dir")
-    assert out.splitlines() == [
-        "diff --git a/sub/dir/m.py b/sub/dir/m.py",
-        "--- a/sub/dir/m.py",
-        "+++ b/sub/dir/m.py",
-        "@@ -1,3 +1 @@",
-        "--- a/m.py",  # removed lines that look like headers stay as they are
-        "-++ b/m.py",
-        " keep",
-        "diff --git a/sub/dir/pkg/n.py b/sub/dir/pkg/n.py",
-        "--- a/sub/dir/pkg/n.py",
-        "+++ b/sub/dir/pkg/n.py",
-        "@@ -1 +1 @@",
-        "-a",
-        "+b",
-    ]
-    assert reprefix_patch(patch, "") == patch
-    assert reprefix_patch(patch, "/") == patch
-    assert reprefix_patch("", "sub") == ""
-    new_file = (
-        "diff --git a/x b/x\nnew file mode 100644\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+x\n"
-    )
-    assert reprefix_patch(new_file, "s/").splitlines()[2:4] == ["--- /dev/null", "+++ b/s/x"]
-
-
-@pytest.mark.usefixtures("needs_git")
-@pytest.mark.parametrize(
-    ("prefix", "name"),
-    [
-        ("sub", "plain.py"),
-        ("my app", "with space.py"),
-        ("sub", 'quo"te.py'),
-        ("dir\twith tab", "x.py"),
-        ("ünï", "çödé.py"),
-    ],
-)
-def test_reprefixed_patches_apply_from_the_git_root(tmp_path: Path, prefix: str, name: str) -> None:
-    repo = git_init(tmp_path / "repo")
-    old, new = HEADER_LOOKALIKE_OLD, HEADER_LOOKALIKE_NEW
-    (repo / prefix).mkdir(parents=True)
-    (repo / prefix / name).write_text(old, encoding="utf-8")
-    patch = tmp_path / "p.patch"
-    patch.write_text(reprefix_patch(unified_diff(old, new, name), prefix), encoding="utf-8")
-    done = git(repo, "apply", str(patch))
-    assert done.returncode == 0, (patch.read_text("utf-8"), done.stderr)
-    assert (repo / prefix / name).read_text(encoding="utf-8") == new
-
-
-@pytest.mark.usefixtures("needs_git")
-def test_repo_prefix_of_a_rootdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    repo = git_init(tmp_path / "repo")
-    sub = repo / "a" / "b"
-    sub.mkdir(parents=True)
-    top = git_toplevel(sub)
-    assert top is not None and top.resolve() == repo.resolve()
-    assert repo_prefix(sub, top) == "a/b/"
-    assert repo_prefix(repo, top) == ""
-    assert git_toplevel(tmp_path) is None
-    assert repo_prefix(tmp_path, None) == ""
-    assert repo_prefix(tmp_path, repo) == ""  # outside the repository: no prefix
 
 
 # ----------------------------------------------------------------------------- HTML pieces
