@@ -18,15 +18,17 @@ from typing import Any
 
 from pytest_trace_opt.feedback import clip
 from pytest_trace_opt.model import Proposal, TestResult
-from pytest_trace_opt.proposals import (
+from pytest_trace_opt.protocol import TargetInfo
+from pytest_trace_opt.replies import (
     UNCHANGED,
+    ParsedReply,
+    VariableSpec,
     check_code,
     check_value,
     keep_docstring,
+    parse_reply,
     strip_trailing_strings,
 )
-from pytest_trace_opt.protocol import TargetInfo
-from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
 from pytest_trace_opt.settings import MAX_CALLS_PER_TEST
 
 MAX_FEEDBACK_CHARS = 4000

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from pytest_trace_opt.model import Proposal
-from pytest_trace_opt.model import Evaluation, TestResult
+from pytest_trace_opt.model import Evaluation, Proposal, RoundRecord, TestResult
 from pytest_trace_opt.optimize import counts, judge, run_rounds, temperature_for
-from pytest_trace_opt.model import RoundRecord
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
 HOLDOUT = ["t.py::h"]
@@ -425,7 +423,7 @@ def test_only_groups_that_improved_keep_their_changes() -> None:
 
 
 def test_strip_trailing_strings_removes_reply_leftovers() -> None:
-    from pytest_trace_opt.proposals import strip_trailing_strings
+    from pytest_trace_opt.replies import strip_trailing_strings
 
     code = (
         "def decide(text):\n    if 'hola' in text:\n        return 'es'\n    return 'en'\n"

