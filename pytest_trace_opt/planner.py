@@ -14,7 +14,6 @@ import inspect
 import json
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 from pytest_trace_opt.evaluate import Evaluator, forwarded_args
 from pytest_trace_opt.model import SCHEMA_VERSION, Evaluation
 from pytest_trace_opt.plan import LoopSettings, TestInfo, build_plan, plan_lines, strict_risks
+from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.settings import Settings
 from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
@@ -106,15 +106,15 @@ class Planner:
 
     def _build(self, first: Evaluation | None, second: Evaluation | None) -> dict[str, Any]:
         tests: list[TestInfo] = []
-        targets: dict[str, dict[str, Any]] = {}
+        targets: dict[str, TargetInfo] = {}
         target_errors: list[str] = []
         collect_errors = list(self.collect_errors)
         problems: list[str] = []
         if first is not None:
-            targets = {k: asdict(v) for k, v in first.targets.items()}
+            targets = dict(first.targets)
             if second is not None:
                 for key, info in second.targets.items():
-                    targets.setdefault(key, asdict(info))
+                    targets.setdefault(key, info)
             for error in first.collect_errors:
                 last = next((ln for ln in reversed(error.splitlines()) if ln.strip()), "")
                 last = last.strip().removeprefix("E").strip()
@@ -171,10 +171,10 @@ class Planner:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def _project_files(self, targets: dict[str, dict[str, Any]]) -> list[str]:
+    def _project_files(self, targets: dict[str, TargetInfo]) -> list[str]:
         """Project files loaded by collection (where unreached trainables may be declared)."""
         root = self.config.rootpath.resolve()
-        files: list[str] = [str(info["file"]) for info in targets.values() if info.get("file")]
+        files: list[str] = [info.file for info in targets.values() if info.file]
         for module in list(sys.modules.values()):
             filename = getattr(module, "__file__", None)
             if not filename or not filename.endswith(".py"):

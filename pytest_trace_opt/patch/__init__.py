@@ -19,6 +19,7 @@ from pytest_trace_opt.patch.literals import replace_literal
 from pytest_trace_opt.patch.locate import (
     FunctionLocation,
     LiteralLocation,
+    child_bodies,
     locate_function,
     locate_function_at,
     locate_node_literal,
@@ -35,6 +36,7 @@ __all__ = [
     "SourceError",
     "atomic_write",
     "build_targets",
+    "child_bodies",
     "combined_patch",
     "first_changed_line",
     "free_backup_path",

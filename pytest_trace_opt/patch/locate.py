@@ -52,7 +52,8 @@ class LiteralLocation:
     target_name: str | None
 
 
-def _child_bodies(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+def child_bodies(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested in a compound statement (branches, handlers, cases)."""
     for field in ("body", "orelse", "finalbody"):
         value = getattr(stmt, field, None)
         if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
@@ -75,7 +76,7 @@ def _iter_defs(
         elif isinstance(stmt, ast.ClassDef):
             yield from _iter_defs(stmt.body, prefix + stmt.name + ".", True)
         else:
-            for child in _child_bodies(stmt):
+            for child in child_bodies(stmt):
                 yield from _iter_defs(child, prefix, in_class)
 
 
