@@ -11,7 +11,6 @@ when ``--trace-report-json`` is given.
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import sys
 from pathlib import Path
@@ -20,9 +19,10 @@ from typing import Any
 import pytest
 
 from pytest_trace_opt.evaluate import Evaluator, forwarded_args
-from pytest_trace_opt.model import SCHEMA_VERSION, Evaluation
+from pytest_trace_opt.model import Evaluation
 from pytest_trace_opt.plan import LoopSettings, TestInfo, build_plan, plan_lines, strict_risks
 from pytest_trace_opt.protocol import TargetInfo
+from pytest_trace_opt.reports import write_plan_report
 from pytest_trace_opt.settings import Settings
 from pytest_trace_opt.tagging import collection_error_message, deselect_all, split_tagged
 
@@ -192,9 +192,7 @@ class Planner:
         path = self.settings.report_json
         if path is None or self.plan is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"schema_version": SCHEMA_VERSION, "mode": "plan", "plan": self.plan}
-        path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        write_plan_report(path, self.plan)
 
     # -- terminal and exit status -------------------------------------------------------
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -1,13 +1,12 @@
-"""CI outputs (pytest_trace_opt.ci_reports): patches from the git root, GitHub Actions job summary
-and annotations, the fail-on-proposal gate, the JSON report schema. The HTML report and its
-browser test live in test_html_report.py."""
+"""CI outputs of real runs: patches from the git root, the GitHub Actions job summary and
+annotations, the fail-on-proposal gate, JSON reports that match the schema. The pieces are
+unit-tested in test_reports_*.py; the HTML report of a real run in test_html_report.py."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +14,8 @@ import jsonschema
 import pytest
 from test_patch_paths import git, git_init
 
-from pytest_trace_opt.ci_reports import (
-    escape_data,
-    escape_property,
-    html_report,
-    passed_plot_svg,
-    patch_file_name,
-    summary_markdown,
-    workflow_command,
-)
-from pytest_trace_opt.model import Counts, OptimizationResult, RoundRecord, TargetResult
-from pytest_trace_opt.patch import (
-    unified_diff,
-)
+from pytest_trace_opt.reports import SCHEMA_PATH
 
-SCHEMA_PATH = Path(__file__).parents[1] / "pytest_trace_opt" / "report.schema.json"
 GITHUB_VARS = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "CI")
 
 # ----------------------------------------------------------------------------- the project
@@ -240,7 +226,6 @@ def test_github_actions_run_from_a_subdirectory_of_the_git_repo(
     # the terminal summary names the files and ends with the command to apply
     result.stdout.fnmatch_lines(
         [
-            "apply it with: git apply *trace.patch   (or re-run with --trace-apply)",
             "trace-opt patch per target (git apply from the repository root): *calc.py_add.patch*",
             "trace-opt GitHub job summary: appended to $GITHUB_STEP_SUMMARY",
             "apply it with: git apply *trace.patch   (or re-run with --trace-apply)",
@@ -249,6 +234,7 @@ def test_github_actions_run_from_a_subdirectory_of_the_git_repo(
         consecutive=False,
     )
     assert result.outlines[-2].startswith("apply it with: git apply ")
+    assert result.stdout.str().count("apply it with") == 1  # said once, at the end
 
     # the job summary: appended, outcome, rounds table, collapsible diffs, how to apply
     md = summary.read_text(encoding="utf-8")
@@ -350,124 +336,3 @@ def test_github_option_is_validated(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--trace-github", "maybe")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--trace-github: invalid value 'maybe'; expected one of on, off"])
-
-
-# ----------------------------------------------------------------------------- GitHub pieces
-
-
-def test_workflow_command_values_are_escaped() -> None:
-    assert escape_data("100%\r\ndone") == "100%25%0D%0Adone"
-    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
-    assert escape_data("a:b,c") == "a:b,c"  # ':' and ',' only matter in properties
-    line = workflow_command("notice", "x: 1,\n2", file="src/a,b.py", line=3, title="t: 1", col=None)
-    assert line == "::notice file=src/a%2Cb.py,line=3,title=t%3A 1::x: 1,%0A2"
-    assert workflow_command("notice", "plain") == "::notice::plain"
-
-
-def test_patch_file_names_are_safe_and_unique() -> None:
-    taken: set[str] = set()
-    assert patch_file_name("pkg/mod.py::Klass.method", taken) == "pkg_mod.py_Klass.method.patch"
-    assert patch_file_name("pkg/mod.py::Klass.method", taken) == "pkg_mod.py_Klass.method-2.patch"
-    assert patch_file_name("../..::", taken) == "target.patch"
-
-
-def _result(targets: list[TargetResult], **fields: Any) -> OptimizationResult:
-    rounds = [
-        RoundRecord(0, "baseline", Counts(0, 2, 1, 1)),
-        RoundRecord(1, "rejected", Counts(2, 2, 0, 1), reason="it broke | a holdout",
-                    llm_calls=1, prompt_tokens=50, completion_tokens=9,
-                    feedback="test_x failed", response="{}"),
-        RoundRecord(2, "accepted", Counts(2, 2, 1, 1), llm_calls=1, prompt_tokens=60,
-                    completion_tokens=10),
-    ]  # fmt: skip
-    values: dict[str, Any] = {
-        "outcome": "fixed",
-        "stop_reason": "all tagged tests pass",
-        "before": Counts(0, 2, 1, 1),
-        "after": Counts(2, 2, 1, 1),
-        "rounds": rounds,
-        "targets": targets,
-        "llm": {"model": "double", "optimizer": "OptoPrime", "calls": 2},
-        "final_check": {"selected": 3, "passed": 3, "failed": 0, "broken_outside_tagged": []},
-    }
-    values.update(fields)
-    return OptimizationResult(**values)
-
-
-def _target(old: str, new: str, file: str = "m.py", name: str = "f") -> TargetResult:
-    return TargetResult(
-        key=f"{file}::{name}", kind="code", origin="trainable", name=name, file=file, line=1,
-        status="changed", original=old, final=new, patch=unified_diff(old, new, file),
-    )  # fmt: skip
-
-
-def test_job_summary_escapes_cells_and_outgrows_backtick_fences() -> None:
-    old = 'def f():\n    return "x"\n'
-    new = 'def f():\n    return """\n```\n"""\n'
-    target = _target(old, new)
-    md = summary_markdown(_result([target], patch=target.patch), "sub/", "git apply t.patch")
-    assert "| 1 | rejected | 2/2 | 0/1 |" in md  # holdout column when there are holdouts
-    assert "it broke \\| a holdout" in md
-    assert "<details open>" in md  # a single target is shown expanded
-    assert "````diff\ndiff --git a/sub/m.py b/sub/m.py\n" in md
-    assert md.count("\n````\n") == 1  # the closing fence
-    assert "git apply t.patch" in md
-    empty = summary_markdown(_result([], outcome="unchanged"))
-    assert "No change was proposed." in empty
-
-
-# ----------------------------------------------------------------------------- HTML pieces
-
-
-def test_html_report_escapes_and_bounds_the_exchanges() -> None:
-    target = _target("def f():\n    return 1\n", "def f():\n    return '<b>'\n")
-    long_reply = "<script>alert(1)</script>" + "x" * 20000
-    result = _result([target], patch=target.patch)
-    result.rounds[1].response = long_reply
-    result.rounds[1].feedback = "assert f() == '<b>'"
-    page = html_report(result, "sub/")
-    assert "<script" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "(16025 more characters not shown)" in page
-    assert "assert f() == &#x27;&lt;b&gt;&#x27;" in page
-    assert '<span class="line add">+    <span class="k">return</span> ' in page
-    assert "diff --git a/sub/m.py b/sub/m.py" in page
-    for external in ("src=", "href=", "url(", "@import", "<link", "http:", "https:"):
-        assert external not in page
-
-
-def test_plot_is_well_formed_svg_with_a_point_per_round() -> None:
-    result = _result([])
-    svg = ET.fromstring(passed_plot_svg(result.rounds))
-    circles = svg.findall("circle")
-    assert len(circles) == 3
-    assert [c.get("class") for c in circles] == [
-        "round baseline",
-        "round rejected",
-        "round accepted",
-    ]
-    ys = [float(c.get("cy", 0)) for c in circles]
-    assert ys[0] > ys[1] > ys[2]  # 1, 2 and 3 tests passed: higher is more
-    assert svg.find("polyline") is not None
-    assert ET.fromstring(passed_plot_svg([])).tag == "svg"
-
-
-# ----------------------------------------------------------------------------- schema
-
-
-def test_schema_is_a_valid_draft_2020_12_schema_and_catches_drift() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    target = _target("a\n", "b\n")
-    data = _result([target], patch=target.patch).to_json()
-    validator.validate(json.loads(json.dumps(data, default=str)))
-    assert not list(validator.iter_errors(data))
-    for broken in (
-        {**data, "surprise": 1},
-        {**data, "outcome": "great"},
-        {**data, "schema_version": 2},
-        {**data, "rounds": [{**data["rounds"][0], "status": "maybe"}]},
-    ):
-        assert list(validator.iter_errors(broken))
