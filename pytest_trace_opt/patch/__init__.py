@@ -10,7 +10,6 @@ from pytest_trace_opt.patch.diff import first_changed_line, unified_diff
 from pytest_trace_opt.patch.edits import FileEdit, build_targets, combined_patch, write_changes
 from pytest_trace_opt.patch.files import (
     atomic_write,
-    free_backup_path,
     read_source,
     sha256_file,
     sha256_text,
@@ -39,7 +38,6 @@ __all__ = [
     "child_bodies",
     "combined_patch",
     "first_changed_line",
-    "free_backup_path",
     "git_toplevel",
     "locate_function",
     "locate_function_at",
