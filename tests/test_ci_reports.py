@@ -1,37 +1,21 @@
-"""CI outputs (pytest_trace_opt.ci_reports): patches from the git root, GitHub Actions job summary
-and annotations, the fail-on-proposal gate, the JSON report schema. The HTML report and its
-browser test live in test_html_report.py."""
+"""CI outputs of real runs: patches from the git root, the GitHub Actions job summary and
+annotations, the fail-on-proposal gate, JSON reports that match the schema. The pieces are
+unit-tested in test_reports_*.py; the HTML report of a real run in test_html_report.py."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
-import subprocess
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from test_patch_paths import git, git_init
 
-from pytest_trace_opt.ci_reports import (
-    escape_data,
-    escape_property,
-    first_changed_line,
-    git_toplevel,
-    html_report,
-    passed_plot_svg,
-    patch_file_name,
-    repo_prefix,
-    reprefix_patch,
-    summary_markdown,
-    workflow_command,
-)
-from pytest_trace_opt.model import Counts, OptimizationResult, RoundRecord, TargetResult
-from pytest_trace_opt.source import unified_diff
+from pytest_trace_opt.reports import SCHEMA_PATH
 
-SCHEMA_PATH = Path(__file__).parents[1] / "pytest_trace_opt" / "report.schema.json"
 GITHUB_VARS = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "CI")
 
 # ----------------------------------------------------------------------------- the project
@@ -182,17 +166,6 @@ def run_optimize(
     )
 
 
-def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-
-
-def git_init(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    done = git(root, "init", "-q", ".")
-    assert done.returncode == 0, done.stderr
-    return root
-
-
 def validate_report(path: Path) -> dict[str, Any]:
     """Every JSON report the tests produce must match the package's schema."""
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -253,7 +226,6 @@ def test_github_actions_run_from_a_subdirectory_of_the_git_repo(
     # the terminal summary names the files and ends with the command to apply
     result.stdout.fnmatch_lines(
         [
-            "apply it with: git apply *trace.patch   (or re-run with --trace-apply)",
             "trace-opt patch per target (git apply from the repository root): *calc.py_add.patch*",
             "trace-opt GitHub job summary: appended to $GITHUB_STEP_SUMMARY",
             "apply it with: git apply *trace.patch   (or re-run with --trace-apply)",
@@ -262,6 +234,7 @@ def test_github_actions_run_from_a_subdirectory_of_the_git_repo(
         consecutive=False,
     )
     assert result.outlines[-2].startswith("apply it with: git apply ")
+    assert result.stdout.str().count("apply it with") == 1  # said once, at the end
 
     # the job summary: appended, outcome, rounds table, collapsible diffs, how to apply
     md = summary.read_text(encoding="utf-8")
@@ -363,206 +336,3 @@ def test_github_option_is_validated(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--trace-github", "maybe")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--trace-github: invalid value 'maybe'; expected one of on, off"])
-
-
-# ----------------------------------------------------------------------------- GitHub pieces
-
-
-def test_workflow_command_values_are_escaped() -> None:
-    assert escape_data("100%\r\ndone") == "100%25%0D%0Adone"
-    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
-    assert escape_data("a:b,c") == "a:b,c"  # ':' and ',' only matter in properties
-    line = workflow_command("notice", "x: 1,\n2", file="src/a,b.py", line=3, title="t: 1", col=None)
-    assert line == "::notice file=src/a%2Cb.py,line=3,title=t%3A 1::x: 1,%0A2"
-    assert workflow_command("notice", "plain") == "::notice::plain"
-
-
-def test_first_changed_line_is_in_the_original_file() -> None:
-    old = "".join(f"line {i}\n" for i in range(1, 21))
-    assert first_changed_line(unified_diff(old, old.replace("line 9\n", "nine\n"), "f.py")) == 9
-    assert first_changed_line(unified_diff(old, old.replace("line 1\n", ""), "f.py")) == 1
-    insert = old.replace("line 12\n", "line 12\nnew\n")
-    assert first_changed_line(unified_diff(old, insert, "f.py")) == 13
-    assert first_changed_line(unified_diff("", "new\n", "f.py")) == 1
-    assert first_changed_line("") is None
-
-
-def test_patch_file_names_are_safe_and_unique() -> None:
-    taken: set[str] = set()
-    assert patch_file_name("pkg/mod.py::Klass.method", taken) == "pkg_mod.py_Klass.method.patch"
-    assert patch_file_name("pkg/mod.py::Klass.method", taken) == "pkg_mod.py_Klass.method-2.patch"
-    assert patch_file_name("../..::", taken) == "target.patch"
-
-
-def _result(targets: list[TargetResult], **fields: Any) -> OptimizationResult:
-    rounds = [
-        RoundRecord(0, "baseline", Counts(0, 2, 1, 1)),
-        RoundRecord(1, "rejected", Counts(2, 2, 0, 1), reason="it broke | a holdout",
-                    llm_calls=1, prompt_tokens=50, completion_tokens=9,
-                    feedback="test_x failed", response="{}"),
-        RoundRecord(2, "accepted", Counts(2, 2, 1, 1), llm_calls=1, prompt_tokens=60,
-                    completion_tokens=10),
-    ]  # fmt: skip
-    values: dict[str, Any] = {
-        "outcome": "fixed",
-        "stop_reason": "all tagged tests pass",
-        "before": Counts(0, 2, 1, 1),
-        "after": Counts(2, 2, 1, 1),
-        "rounds": rounds,
-        "targets": targets,
-        "llm": {"model": "double", "optimizer": "OptoPrime", "calls": 2},
-        "final_check": {"selected": 3, "passed": 3, "failed": 0, "broken_outside_tagged": []},
-    }
-    values.update(fields)
-    return OptimizationResult(**values)
-
-
-def _target(old: str, new: str, file: str = "m.py", name: str = "f") -> TargetResult:
-    return TargetResult(
-        key=f"{file}::{name}", kind="code", origin="trainable", name=name, file=file, line=1,
-        status="changed", original=old, final=new, patch=unified_diff(old, new, file),
-    )  # fmt: skip
-
-
-def test_job_summary_escapes_cells_and_outgrows_backtick_fences() -> None:
-    old = 'def f():\n    return "x"\n'
-    new = 'def f():\n    return """\n```\n"""\n'
-    target = _target(old, new)
-    md = summary_markdown(_result([target], patch=target.patch), "sub/", "git apply t.patch")
-    assert "| 1 | rejected | 2/2 | 0/1 |" in md  # holdout column when there are holdouts
-    assert "it broke \\| a holdout" in md
-    assert "<details open>" in md  # a single target is shown expanded
-    assert "````diff\ndiff --git a/sub/m.py b/sub/m.py\n" in md
-    assert md.count("\n````\n") == 1  # the closing fence
-    assert "git apply t.patch" in md
-    empty = summary_markdown(_result([], outcome="unchanged"))
-    assert "No change was proposed." in empty
-
-
-# ----------------------------------------------------------------------------- git paths
-
-HEADER_LOOKALIKE_OLD = "-- a/m.py\n++ b/m.py\nkeep\n"
-HEADER_LOOKALIKE_NEW = "keep\n"
-
-
-def test_reprefix_patch_rewrites_headers_only() -> None:
-    patch = unified_diff(HEADER_LOOKALIKE_OLD, HEADER_LOOKALIKE_NEW, "m.py")
-    patch += unified_diff("a\n", "b\n", "pkg/n.py")
-    out = reprefix_patch(patch, "sub/dir")
-    assert out.splitlines() == [
-        "diff --git a/sub/dir/m.py b/sub/dir/m.py",
-        "--- a/sub/dir/m.py",
-        "+++ b/sub/dir/m.py",
-        "@@ -1,3 +1 @@",
-        "--- a/m.py",  # removed lines that look like headers stay as they are
-        "-++ b/m.py",
-        " keep",
-        "diff --git a/sub/dir/pkg/n.py b/sub/dir/pkg/n.py",
-        "--- a/sub/dir/pkg/n.py",
-        "+++ b/sub/dir/pkg/n.py",
-        "@@ -1 +1 @@",
-        "-a",
-        "+b",
-    ]
-    assert reprefix_patch(patch, "") == patch
-    assert reprefix_patch(patch, "/") == patch
-    assert reprefix_patch("", "sub") == ""
-    new_file = (
-        "diff --git a/x b/x\nnew file mode 100644\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+x\n"
-    )
-    assert reprefix_patch(new_file, "s/").splitlines()[2:4] == ["--- /dev/null", "+++ b/s/x"]
-
-
-@pytest.mark.usefixtures("needs_git")
-@pytest.mark.parametrize(
-    ("prefix", "name"),
-    [
-        ("sub", "plain.py"),
-        ("my app", "with space.py"),
-        ("sub", 'quo"te.py'),
-        ("dir\twith tab", "x.py"),
-        ("ünï", "çödé.py"),
-    ],
-)
-def test_reprefixed_patches_apply_from_the_git_root(tmp_path: Path, prefix: str, name: str) -> None:
-    repo = git_init(tmp_path / "repo")
-    old, new = HEADER_LOOKALIKE_OLD, HEADER_LOOKALIKE_NEW
-    (repo / prefix).mkdir(parents=True)
-    (repo / prefix / name).write_text(old, encoding="utf-8")
-    patch = tmp_path / "p.patch"
-    patch.write_text(reprefix_patch(unified_diff(old, new, name), prefix), encoding="utf-8")
-    done = git(repo, "apply", str(patch))
-    assert done.returncode == 0, (patch.read_text("utf-8"), done.stderr)
-    assert (repo / prefix / name).read_text(encoding="utf-8") == new
-
-
-@pytest.mark.usefixtures("needs_git")
-def test_repo_prefix_of_a_rootdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    repo = git_init(tmp_path / "repo")
-    sub = repo / "a" / "b"
-    sub.mkdir(parents=True)
-    top = git_toplevel(sub)
-    assert top is not None and top.resolve() == repo.resolve()
-    assert repo_prefix(sub, top) == "a/b/"
-    assert repo_prefix(repo, top) == ""
-    assert git_toplevel(tmp_path) is None
-    assert repo_prefix(tmp_path, None) == ""
-    assert repo_prefix(tmp_path, repo) == ""  # outside the repository: no prefix
-
-
-# ----------------------------------------------------------------------------- HTML pieces
-
-
-def test_html_report_escapes_and_bounds_the_exchanges() -> None:
-    target = _target("def f():\n    return 1\n", "def f():\n    return '<b>'\n")
-    long_reply = "<script>alert(1)</script>" + "x" * 20000
-    result = _result([target], patch=target.patch)
-    result.rounds[1].response = long_reply
-    result.rounds[1].feedback = "assert f() == '<b>'"
-    page = html_report(result, "sub/")
-    assert "<script" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "(16025 more characters not shown)" in page
-    assert "assert f() == &#x27;&lt;b&gt;&#x27;" in page
-    assert '<span class="line add">+    <span class="k">return</span> ' in page
-    assert "diff --git a/sub/m.py b/sub/m.py" in page
-    for external in ("src=", "href=", "url(", "@import", "<link", "http:", "https:"):
-        assert external not in page
-
-
-def test_plot_is_well_formed_svg_with_a_point_per_round() -> None:
-    result = _result([])
-    svg = ET.fromstring(passed_plot_svg(result.rounds))
-    circles = svg.findall("circle")
-    assert len(circles) == 3
-    assert [c.get("class") for c in circles] == [
-        "round baseline",
-        "round rejected",
-        "round accepted",
-    ]
-    ys = [float(c.get("cy", 0)) for c in circles]
-    assert ys[0] > ys[1] > ys[2]  # 1, 2 and 3 tests passed: higher is more
-    assert svg.find("polyline") is not None
-    assert ET.fromstring(passed_plot_svg([])).tag == "svg"
-
-
-# ----------------------------------------------------------------------------- schema
-
-
-def test_schema_is_a_valid_draft_2020_12_schema_and_catches_drift() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    target = _target("a\n", "b\n")
-    data = _result([target], patch=target.patch).to_json()
-    validator.validate(json.loads(json.dumps(data, default=str)))
-    assert not list(validator.iter_errors(data))
-    for broken in (
-        {**data, "surprise": 1},
-        {**data, "outcome": "great"},
-        {**data, "schema_version": 2},
-        {**data, "rounds": [{**data["rounds"][0], "status": "maybe"}]},
-    ):
-        assert list(validator.iter_errors(broken))

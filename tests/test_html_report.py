@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_ci_reports import GITHUB_VARS, make_project, validate_report
 
-# Colours the report's CSS and SVG use (pytest_trace_opt/ci_reports.py).
+# Colours the report's CSS and SVG use (pytest_trace_opt/reports/html.py).
 ADDED_LINE = (0xDA, 0xFB, 0xE1)  # .add background
 REMOVED_LINE = (0xFF, 0xEB, 0xE9)  # .del background
 ACCEPTED = (0x1A, 0x7F, 0x37)  # accepted dots and the best-so-far line of the plot
@@ -55,8 +55,15 @@ def test_a_real_run_writes_a_self_contained_report(html_report: Path) -> None:
     # per target, the coloured diff
     for name in ("add", "mul", "shout"):
         assert f"<h3>{name} <span" in page
-    assert '<span class="line del">-    <span class="k">return</span> a - b\n</span>' in page
-    assert '<span class="line add">+    <span class="k">return</span> a + b\n</span>' in page
+    a_op_b = '<span class="n">a</span> <span class="o">{}</span> <span class="n">b</span>'
+    assert (
+        f'<span class="line del">-    <span class="k">return</span> {a_op_b.format("-")}\n</span>'
+        in page
+    )
+    assert (
+        f'<span class="line add">+    <span class="k">return</span> {a_op_b.format("+")}\n</span>'
+        in page
+    )
     # the plot: one dot per round, coloured by status
     assert '<svg id="passed-plot"' in page
     assert page.count('<circle class="round ') == 4
@@ -141,7 +148,7 @@ def test_chromium_renders_the_diff_and_the_plot(html_report: Path, tmp_path: Pat
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<svg id="passed-plot"' in dom.stdout
     assert dom.stdout.count("<circle ") == 4
-    assert 'class="line add"' in dom.stdout and "return a + b" in dom.stdout
+    assert 'class="line add"' in dom.stdout and '<span class="k">return</span>' in dom.stdout
 
     shot = tmp_path / "report.png"
     done = _run_chromium(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,22 +29,22 @@ ALLOWED: dict[str, set[str]] = {
     "decorator": {"protocol", "child"},
     "child": {"protocol", "model", "text", "feedback"},
     "replies": set(),
-    "proposals": set(),
-    "source": set(),
-    "patching": {"model", "protocol", "source"},
-    "plan": {"model", "protocol", "settings", "source"},
-    "report": {"model"},
-    "ci_reports": {"model", "report", "settings", "source"},
-    "core": {"model", "protocol", "text", "llm", "replies", "proposals", "patching", "source"},
+    "patch": {"model", "protocol"},
+    "plan": {"model", "protocol", "settings", "patch"},
+    "reports": {"model", "protocol", "settings", "patch"},
+    "core": {"model", "protocol", "text", "llm", "replies", "patch"},
     "modes": {
-        "core", "model", "protocol", "settings", "llm", "plan", "report", "ci_reports",
-        "patching", "source", "text",
+        "core", "model", "protocol", "settings", "llm", "plan", "reports", "patch", "text",
     },  # fmt: skip
     "hookspecs": {"model", "settings"},
     "plugin": {"hookspecs", "protocol", "feedback", "settings", "child", "modes"},
     "__init__": {"decorator"},
 }
-PYTEST_FREE = ("protocol", "model", "text", "core", "llm", "replies", "source", "patching")
+PYTEST_FREE = ("protocol", "model", "text", "core", "llm", "replies", "patch", "plan", "reports")
+STDLIB_ONLY = ("protocol", "text", "replies", "patch")
+PACKAGES = ("child", "core", "llm", "modes", "patch", "plan", "replies", "reports")
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
 
 
 def _module_name(path: Path) -> str:
@@ -149,7 +151,7 @@ def test_dependencies_point_one_way(part: str) -> None:
 
 
 def test_child_imports_nothing_from_the_controller_side() -> None:
-    controller_side = {"core", "modes", "llm", "plugin", "settings", "plan", "ci_reports"}
+    controller_side = {"core", "modes", "llm", "plugin", "settings", "plan", "reports", "patch"}
     wrong = sorted(
         f"{module} -> {target}"
         for module, targets in _graph().items()
@@ -170,3 +172,51 @@ def test_engines_do_not_import_pytest(part: str) -> None:
         if {"pytest", "_pytest"} & {m.split(".")[0] for m in _runtime_imports(p)}
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize("part", STDLIB_ONLY)
+def test_pure_parts_use_only_the_standard_library(part: str) -> None:
+    files = [p for p in PACKAGE.rglob("*.py") if _part(_module_name(p)) == part]
+    wrong = []
+    for path in files:
+        top_level = set(ast.parse(path.read_text(encoding="utf-8")).body)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            for name in names:
+                root = name.split(".")[0]
+                if root == "black":  # optional formatting, imported lazily
+                    ok = not any(node is n for n in top_level)
+                else:
+                    ok = root in sys.stdlib_module_names or root in ("__future__", PACKAGE.name)
+                if not ok:
+                    wrong.append(f"{_module_name(path)}: {name}")
+    assert wrong == []
+
+
+def test_modules_and_functions_stay_small() -> None:
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            too_long.append(f"{_module_name(path)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{_module_name(path)}.{node.name}: {length} lines")
+    assert too_long == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_package_names_its_public_surface(package: str) -> None:
+    module = importlib.import_module(f"pytest_trace_opt.{package}")
+    exported = getattr(module, "__all__", None)
+    if exported is None:  # a package of modules, each imported by its full name
+        return
+    assert sorted(exported) == sorted(set(exported))
+    for name in exported:
+        assert getattr(module, name, None) is not None, name

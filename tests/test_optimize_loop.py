@@ -425,7 +425,7 @@ def test_only_groups_that_improved_keep_their_changes() -> None:
 
 
 def test_strip_trailing_strings_removes_reply_leftovers() -> None:
-    from pytest_trace_opt.proposals import strip_trailing_strings
+    from pytest_trace_opt.replies import strip_trailing_strings
 
     code = (
         "def decide(text):\n    if 'hola' in text:\n        return 'es'\n    return 'en'\n"

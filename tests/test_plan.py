@@ -9,16 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import tree_hashes
 
-from pytest_trace_opt.plan import (
-    WIDTH,
-    LoopSettings,
-    TestInfo,
-    build_plan,
-    infrastructure_problem,
-    plan_lines,
-    signal_kinds,
-    strict_risks,
-)
+from pytest_trace_opt.plan import WIDTH
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PLAN = ("--trace-plan", "-p", "no:cacheprovider", "--trace-test-timeout", "5")
@@ -662,59 +653,3 @@ def test_usage_errors(pytester: pytest.Pytester, args: list[str], message: str) 
     result = pytester.runpytest_subprocess(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}*"])
-
-
-# --------------------------------------------------------------------------- pure functions
-
-
-def test_signal_kinds_from_test_source() -> None:
-    assert signal_kinds("def t():\n    assert f(1) == 2\n") == {"assertions"}
-    assert signal_kinds("def t():\n    with pytest.raises(E):\n        f()\n") == {"assertions"}
-    assert signal_kinds("def t(fb):\n    fb.score(0.5)\n    fb.critique('x')\n") == {
-        "scores",
-        "critiques",
-    }
-    assert signal_kinds("def t():\n    f()\n") == set()
-    assert signal_kinds(None) == set()
-
-
-def test_infrastructure_problem_recognizes_setup_and_import_errors() -> None:
-    setup = TestInfo("t.py::a", False, "error", feedback="E       fixture 'db' not found")
-    assert infrastructure_problem(setup) == "setup error: fixture 'db' not found"
-    imp = TestInfo("t.py::b", False, "failed", feedback="E   ImportError: cannot import name x")
-    assert infrastructure_problem(imp).startswith("import error: ImportError")
-    behaviour = TestInfo("t.py::c", False, "failed", feedback="E   assert 1 == 2")
-    assert infrastructure_problem(behaviour) == ""
-
-
-def test_build_plan_from_data_star_import_and_inner_closure() -> None:
-    sources = {
-        "m.py": (
-            "from helpers import *\n\n\n"
-            "def trainable(f):\n    return f\n\n\n"
-            "@trainable\n"
-            "def f(xs):\n"
-            "    total = 0\n"
-            "    def add(v):\n"
-            "        return v + total\n"
-            "    return [add(x) for x in xs] + [MISSING]\n"
-        )
-    }
-    target = {"key": "m.py::f", "kind": "code", "origin": "trainable", "name": "f",
-              "file": "m.py", "line": 9, "function_name": "f", "original": ""}  # fmt: skip
-    tests = [TestInfo("t.py::a", False, "failed", "failed", ["m.py::f"], ["m.py::f"], calls=1,
-                      source="def test_a():\n    assert f([1]) == [1]\n")]  # fmt: skip
-    plan = build_plan(
-        targets={"m.py::f": target}, tests=tests, read=sources.get, loop=LoopSettings(rounds=2)
-    )
-    [block] = plan["targets"]
-    texts = [r["text"] for r in block["risks"]]
-    # total is a local of f seen by a nested function: not a hidden dependency.
-    assert len(texts) == 1, texts
-    assert "reads MISSING, which the module does not define" in texts[0]
-    assert "from helpers import *" in texts[0]
-    assert block["risks"][0]["evidence"] == "m.py:13"
-    assert strict_risks(plan) == block["risks"]
-    lines = list(plan_lines(plan))
-    check_width(lines)
-    assert any("after 2 rounds" in line for line in lines)

@@ -67,43 +67,53 @@ def _creation_site() -> FrameType | None:
 
 def _patch() -> None:
     from opto.trace.bundle import FunModule
-    from opto.trace.errors import ExecutionError
-    from opto.trace.nodes import Node, ParameterNode
 
     if getattr(FunModule, "_trace_opt_patched", False):
         return
     FunModule._trace_opt_patched = True  # type: ignore[attr-defined]
     runtime = _runtime
     assert runtime is not None
+    _patch_parameters(runtime)
+    _patch_bundles(runtime)
+
+
+def _value_target(runtime: Runtime, value: Any, name: Any, description: Any) -> TargetInfo | None:
+    """The target of a ``node(..., trainable=True)`` being created, keyed by its call site."""
+    frame = _creation_site()
+    if frame is None:
+        return None
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    match = _ASSIGN.match(linecache.getline(filename, line))
+    label = name or (match.group(1) if match else "node")
+    relpath = runtime.relpath(filename)
+    return runtime.register(
+        TargetInfo(
+            key=f"{relpath}::{label}@{line}",
+            kind="value",
+            name=label,
+            file=relpath,
+            line=line,
+            original=value,
+            description=description or "",
+            origin="node",
+        )
+    )
+
+
+def _patch_parameters(runtime: Runtime) -> None:
+    """Trainable nodes get a key and the candidate value; reads of ``.data`` are recorded."""
+    from opto.trace.nodes import Node, ParameterNode
 
     original_init = ParameterNode.__init__
 
     def parameter_init(self: Any, value: Any, *args: Any, **kwargs: Any) -> None:
         name = kwargs.get("name")
         if name != "__code" and kwargs.get("trainable", True):
-            frame = _creation_site()
-            if frame is not None:
-                filename, line = frame.f_code.co_filename, frame.f_lineno
-                text = linecache.getline(filename, line)
-                match = _ASSIGN.match(text)
-                label = name or (match.group(1) if match else "node")
-                relpath = runtime.relpath(filename)
-                key = f"{relpath}::{label}@{line}"
-                runtime.register(
-                    TargetInfo(
-                        key=key,
-                        kind="value",
-                        name=label,
-                        file=relpath,
-                        line=line,
-                        original=value,
-                        description=kwargs.get("description") or "",
-                        origin="node",
-                    )
-                )
-                if key in runtime.candidate:
-                    value = runtime.candidate[key]
-                self.__dict__["_trace_opt_key"] = key
+            info = _value_target(runtime, value, name, kwargs.get("description"))
+            if info is not None:
+                if info.key in runtime.candidate:
+                    value = runtime.candidate[info.key]
+                self.__dict__["_trace_opt_key"] = info.key
         original_init(self, value, *args, **kwargs)
         _parameters.add(self)
 
@@ -118,6 +128,13 @@ def _patch() -> None:
         return base_data.fget(self)  # type: ignore[misc]
 
     ParameterNode.data = property(parameter_data)  # type: ignore[assignment,method-assign]
+
+
+def _patch_bundles(runtime: Runtime) -> None:
+    """Trainable bundles run the candidate code, see live globals, and record their calls."""
+    from opto.trace.bundle import FunModule
+    from opto.trace.errors import ExecutionError
+    from opto.trace.nodes import Node
 
     original_forward = FunModule.forward
 

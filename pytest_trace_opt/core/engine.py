@@ -15,15 +15,15 @@ from typing import Any
 
 from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.model import Proposal, TestResult
-from pytest_trace_opt.proposals import (
+from pytest_trace_opt.protocol import TargetInfo
+from pytest_trace_opt.replies import (
     UNCHANGED,
+    VariableSpec,
     check_code,
     check_value,
     keep_docstring,
     strip_trailing_strings,
 )
-from pytest_trace_opt.protocol import TargetInfo
-from pytest_trace_opt.replies import VariableSpec
 
 MAX_FEEDBACK_CHARS = 4000
 MAX_TESTS_IN_GRAPH = 4

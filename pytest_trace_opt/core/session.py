@@ -23,9 +23,14 @@ from pytest_trace_opt.core.evaluator import Evaluator
 from pytest_trace_opt.core.rounds import LoopState, RoundLoop
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.model import Counts, Evaluation, OptimizationResult, RoundRecord
-from pytest_trace_opt.patching import build_targets, combined_patch, write_changes
+from pytest_trace_opt.patch import (
+    build_targets,
+    combined_patch,
+    read_source,
+    sha256_text,
+    write_changes,
+)
 from pytest_trace_opt.protocol import TargetInfo
-from pytest_trace_opt.source import read_source, sha256_text
 
 if TYPE_CHECKING:
     from pytest_trace_opt.settings import Settings

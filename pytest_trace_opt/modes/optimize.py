@@ -9,7 +9,6 @@ normal pytest run.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Iterator
@@ -26,7 +25,12 @@ from pytest_trace_opt.core.techniques import Techniques, techniques_from_env
 from pytest_trace_opt.model import Evaluation, OptimizationResult, RoundRecord
 from pytest_trace_opt.modes.evaluators import build_evaluator
 from pytest_trace_opt.modes.tagging import collection_error_message, deselect_all, split_tagged
-from pytest_trace_opt.report import summary_lines
+from pytest_trace_opt.reports import (
+    add_suite_properties,
+    summary_lines,
+    tagged_test_properties,
+    write_outputs,
+)
 from pytest_trace_opt.settings import Settings
 
 
@@ -44,10 +48,11 @@ class OptimizeMode:
             self.techniques: Techniques = techniques_from_env(os.environ)
         except ValueError as e:
             raise pytest.UsageError(str(e)) from None
-        # CI outputs (patch dir, GitHub summary/annotations, HTML, exit gate) read the result.
-        from pytest_trace_opt.ci_reports import CIReports
+        # Terminal lines about the outputs written, and the exit gate.
+        from pytest_trace_opt.modes.ci import CIMode
 
-        config.pluginmanager.register(CIReports(config, settings), "trace-opt-ci-reports")
+        self.ci = CIMode(config, settings)
+        config.pluginmanager.register(self.ci, "trace-opt-ci")
 
     # -- collection -------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -196,12 +201,7 @@ class OptimizeMode:
             final.targets[k].name if k in final.targets else k
             for k in (result.targets if result else [])
         ]
-        since = self.passing_since.get(nodeid)
-        return [
-            ("trace_opt.role", role),
-            ("trace_opt.targets", ", ".join(names)),
-            ("trace_opt.passing_since_round", "never" if since is None else str(since)),
-        ]
+        return tagged_test_properties(role, names, self.passing_since.get(nodeid))
 
     def _replay(self, session: pytest.Session, final: Evaluation) -> None:
         hook = self.config.hook
@@ -228,29 +228,10 @@ class OptimizeMode:
 
     # -- outputs ----------------------------------------------------------------------
     def _outputs(self, result: OptimizationResult) -> None:
-        s = self.settings
-        self._junit_suite_properties(result)
-        if s.patch is not None and result.patch:
-            s.patch.parent.mkdir(parents=True, exist_ok=True)
-            s.patch.write_text(result.patch, encoding="utf-8")
-            result.patch_file = str(s.patch)
-        if s.report_json is not None:
-            s.report_json.parent.mkdir(parents=True, exist_ok=True)
-            s.report_json.write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+        add_suite_properties(self.config.pluginmanager.get_plugins(), result)
+        cwd = self.config.invocation_params.dir
+        self.ci.record(result, write_outputs(result, self.settings, self.config.rootpath, cwd))
         self.config.hook.pytest_trace_opt_result(config=self.config, result=result)
-
-    def _junit_suite_properties(self, result: OptimizationResult) -> None:
-        # pytest offers no public handle on the junitxml plugin outside fixtures: find it
-        # among the registered plugins by its method.
-        for plugin in self.config.pluginmanager.get_plugins():
-            add = getattr(plugin, "add_global_property", None)
-            if add is None:
-                continue
-            add("trace_opt.outcome", result.outcome)
-            add("trace_opt.stop_reason", result.stop_reason)
-            add("trace_opt.tagged_before", f"{result.before.passed}/{result.before.total}")
-            add("trace_opt.tagged_after", f"{result.after.passed}/{result.after.total}")
-            add("trace_opt.changed_targets", ", ".join(t.name for t in result.changed_targets))
 
     def _state_path(self) -> Path | None:
         cache = getattr(self.config, "cache", None)
@@ -270,7 +251,7 @@ class OptimizeMode:
         if self.result is None:
             return
         terminalreporter.write_sep("=", "trace-opt summary", bold=True)
-        for line in summary_lines(self.result, self.config.invocation_params.dir):
+        for line in summary_lines(self.result):
             terminalreporter.write_line(line)
 
 

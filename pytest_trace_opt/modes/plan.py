@@ -11,19 +11,19 @@ when ``--trace-report-json`` is given.
 from __future__ import annotations
 
 import inspect
-import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_trace_opt.core.evaluator import Evaluator
-from pytest_trace_opt.model import SCHEMA_VERSION, Evaluation
+from pytest_trace_opt.model import Evaluation
 from pytest_trace_opt.modes.evaluators import build_evaluator
 from pytest_trace_opt.modes.tagging import collection_error_message, deselect_all, split_tagged
 from pytest_trace_opt.plan import LoopSettings, TestInfo, build_plan, plan_lines, strict_risks
+from pytest_trace_opt.protocol import TargetInfo
+from pytest_trace_opt.reports import write_plan_report
 from pytest_trace_opt.settings import Settings
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -97,15 +97,15 @@ class PlanMode:
 
     def _build(self, first: Evaluation | None, second: Evaluation | None) -> dict[str, Any]:
         tests: list[TestInfo] = []
-        targets: dict[str, dict[str, Any]] = {}
+        targets: dict[str, TargetInfo] = {}
         target_errors: list[str] = []
         collect_errors = list(self.collect_errors)
         problems: list[str] = []
         if first is not None:
-            targets = {k: asdict(v) for k, v in first.targets.items()}
+            targets = dict(first.targets)
             if second is not None:
                 for key, info in second.targets.items():
-                    targets.setdefault(key, asdict(info))
+                    targets.setdefault(key, info)
             for error in first.collect_errors:
                 last = next((ln for ln in reversed(error.splitlines()) if ln.strip()), "")
                 last = last.strip().removeprefix("E").strip()
@@ -162,10 +162,10 @@ class PlanMode:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def _project_files(self, targets: dict[str, dict[str, Any]]) -> list[str]:
+    def _project_files(self, targets: dict[str, TargetInfo]) -> list[str]:
         """Project files loaded by collection (where unreached trainables may be declared)."""
         root = self.config.rootpath.resolve()
-        files: list[str] = [str(info["file"]) for info in targets.values() if info.get("file")]
+        files: list[str] = [info.file for info in targets.values() if info.file]
         for module in list(sys.modules.values()):
             filename = getattr(module, "__file__", None)
             if not filename or not filename.endswith(".py"):
@@ -183,9 +183,7 @@ class PlanMode:
         path = self.settings.report_json
         if path is None or self.plan is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"schema_version": SCHEMA_VERSION, "mode": "plan", "plan": self.plan}
-        path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        write_plan_report(path, self.plan)
 
     # -- terminal and exit status -------------------------------------------------------
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

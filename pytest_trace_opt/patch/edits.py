@@ -8,18 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_trace_opt.model import TargetResult
+from pytest_trace_opt.patch._text import SourceError
+from pytest_trace_opt.patch.diff import unified_diff
+from pytest_trace_opt.patch.files import atomic_write, read_source, sha256_text
+from pytest_trace_opt.patch.literals import replace_literal
+from pytest_trace_opt.patch.locate import locate_function_at, locate_node_literal
+from pytest_trace_opt.patch.splice import splice_function
 from pytest_trace_opt.protocol import TargetInfo
-from pytest_trace_opt.source import (
-    SourceError,
-    atomic_write,
-    locate_function_at,
-    locate_node_literal,
-    read_source,
-    replace_literal,
-    sha256_text,
-    splice_function,
-    unified_diff,
-)
 
 
 def _edit(text: str, path: Path, info: TargetInfo, value: Any) -> str:
@@ -69,9 +64,9 @@ def build_targets(
         path = Path(relpath) if Path(relpath).is_absolute() else rootdir / relpath
         try:
             original = read_source(path)
-        except OSError as exc:
+        except SourceError as exc:  # deleted or made undecodable since the run began
             for _, result in entries:
-                result.status, result.note = "not-patchable", f"cannot read {relpath}: {exc}"
+                result.status, result.note = "not-patchable", str(exc)
             continue
         text = original
         # Bottom-up, so that each edit leaves the line numbers above it valid.

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_trace_opt import proposals
-from pytest_trace_opt.proposals import Check, check_code, check_value
+from pytest_trace_opt.replies import Check, check_code, check_value, checks
 
 CURRENT = '''def slugify(text, sep="-"):
     """Turn text into a URL slug."""
@@ -168,7 +167,7 @@ def test_without_black_the_dedented_text_is_kept(monkeypatch: pytest.MonkeyPatch
             raise ImportError("no black here")
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    proposals._black_formatter.cache_clear()
+    checks._black_formatter.cache_clear()
     monkeypatch.setattr(builtins, "__import__", no_black)
     try:
         result = ok_code("    def slugify(text,sep='-'):\n        return sep.join(text.split())")
@@ -176,7 +175,7 @@ def test_without_black_the_dedented_text_is_kept(monkeypatch: pytest.MonkeyPatch
         assert reason_of(CURRENT) == "unchanged from the current value"
     finally:
         monkeypatch.undo()
-        proposals._black_formatter.cache_clear()
+        checks._black_formatter.cache_clear()
 
 
 @pytest.fixture
@@ -184,8 +183,8 @@ def black_rejects_everything(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def failing(code: str) -> str:
         raise ValueError("cannot format")
 
-    proposals._black_formatter.cache_clear()
-    monkeypatch.setattr(proposals, "_black_formatter", lambda: failing)
+    checks._black_formatter.cache_clear()
+    monkeypatch.setattr(checks, "_black_formatter", lambda: failing)
     yield
 
 
@@ -513,7 +512,7 @@ def test_other_types_are_converted_with_their_constructor() -> None:
 
 
 def test_keep_docstring_puts_the_original_back() -> None:
-    from pytest_trace_opt.proposals import keep_docstring
+    from pytest_trace_opt.replies import keep_docstring
 
     original = 'def median(values):\n    """The median.\n\n    Even: mean.\n    """\n    return 1\n'
     candidate = "def median(values):\n    if not values:\n        raise ValueError\n    return 2\n"

@@ -4,6 +4,7 @@
 parse, define the right function with a compatible signature, run nothing at import, and differ
 from the current code. :func:`check_value` coerces a suggested value to the current value's type.
 Both return a :class:`Check` whose ``reason`` is one line meant to be shown back to the model.
+:func:`keep_docstring` and :func:`strip_trailing_strings` tidy accepted code.
 
 Pure and stdlib-only (``black`` is used for normalisation when importable). Never imports ``opto``
 and never executes the candidate.
@@ -19,9 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-__all__ = ["UNCHANGED", "Check", "check_code", "check_value"]
+from pytest_trace_opt.replies.code_rules import (
+    is_docstring,
+    runs_at_import,
+    short,
+    signature_problem,
+    statement_shown,
+)
 
-_MAX_SHOWN = 60
 UNCHANGED = "unchanged from the current value"  # the reason when a suggestion changes nothing
 
 
@@ -38,13 +44,8 @@ def _fail(value: object, reason: str) -> Check:
     return Check(False, value, reason)
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
 def _shown(value: object) -> str:
-    return _short(repr(value))
+    return short(repr(value))
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,7 +86,7 @@ def _parse(code: str) -> tuple[ast.Module | None, str]:
         where = f" at line {err.lineno}" if err.lineno else ""
         return None, f"syntax error{where}: {err.msg}"
     except (ValueError, RecursionError, MemoryError) as err:
-        return None, f"syntax error: {_short(str(err)) or type(err).__name__}"
+        return None, f"syntax error: {short(str(err)) or type(err).__name__}"
 
 
 def _strip_decorators(code: str, node: _FunctionNode) -> str:
@@ -123,166 +124,8 @@ def _is_main_guard(node: ast.stmt) -> bool:
     )
 
 
-def _is_literal(node: ast.AST | None) -> bool:
-    if node is None:
-        return True
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    )
-
-
-# decorators that only wrap a helper when it is defined (they call nothing of the model's)
-_SAFE_DECORATORS = frozenset(
-    {
-        "cache",
-        "cached_property",
-        "classmethod",
-        "dataclass",
-        "lru_cache",
-        "overload",
-        "property",
-        "staticmethod",
-        "total_ordering",
-    }
-)
-
-
-def _no_call(node: ast.AST | None) -> bool:
-    """An expression evaluated at definition time that calls nothing (names, literals, ...)."""
-    return node is None or not any(isinstance(n, ast.Call) for n in ast.walk(node))
-
-
-def _safe_decorator(node: ast.expr) -> bool:
-    target = node.func if isinstance(node, ast.Call) else node
-    if isinstance(target, ast.Name):
-        name = target.id
-    elif isinstance(target, ast.Attribute) and _no_call(target.value):
-        name = target.attr
-    else:
-        return False
-    if name not in _SAFE_DECORATORS:
-        return False
-    if isinstance(node, ast.Call):
-        return all(_is_literal(a) for a in node.args) and all(
-            _is_literal(k.value) for k in node.keywords
-        )
-    return True
-
-
-def _definition_time_code(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether defining this helper runs code: decorators, defaults and annotations."""
-    args = node.args
-    evaluated: list[ast.expr | None] = [*args.defaults, *args.kw_defaults, node.returns]
-    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-        if arg is not None:
-            evaluated.append(arg.annotation)
-    return not (
-        all(_safe_decorator(d) for d in node.decorator_list) and all(_no_call(e) for e in evaluated)
-    )
-
-
-def _statement_shown(node: ast.stmt) -> str:
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-        return f"{_short(ast.unparse(node.value.func))}(...)"
-    try:
-        text = ast.unparse(node)
-    except Exception:  # pragma: no cover - unparse handles every parsed node
-        return type(node).__name__
-    first = text.split("\n", 1)[0]
-    return _short(first + (" ..." if "\n" in text else ""))
-
-
-def _runs_at_import(node: ast.stmt) -> bool:
-    """True when a module-level statement (other than the target def) executes code."""
-    if isinstance(node, ast.Import | ast.ImportFrom) or _is_docstring(node):
-        return False
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return _definition_time_code(node)
-    if isinstance(node, ast.ClassDef):
-        evaluated = [*node.bases, *(k.value for k in node.keywords)]
-        if not all(_no_call(e) for e in evaluated):
-            return True
-        if not all(_safe_decorator(d) for d in node.decorator_list):
-            return True
-        return any(_runs_at_import(stmt) for stmt in node.body)
-    if isinstance(node, ast.Assign):
-        return not (
-            _is_literal(node.value)
-            and all(isinstance(t, ast.Name | ast.Tuple) for t in node.targets)
-        )
-    if isinstance(node, ast.AnnAssign):
-        return not (
-            isinstance(node.target, ast.Name)
-            and _is_literal(node.value)
-            and _no_call(node.annotation)
-        )
-    return not isinstance(node, ast.Pass)
-
-
 def _kind_word(node: _FunctionNode) -> str:
     return "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-
-
-def _signature_problem(cand: ast.arguments, cur: ast.arguments, is_method: bool) -> str:
-    """Why ``cand`` cannot be called the way ``cur`` is, or "" when compatible."""
-    cur_pos = [*cur.posonlyargs, *cur.args]
-    cand_pos = [*cand.posonlyargs, *cand.args]
-    cur_names = [a.arg for a in cur_pos]
-    cand_names = [a.arg for a in cand_pos]
-    cand_kwonly = [a.arg for a in cand.kwonlyargs]
-    if is_method and cur_names and (not cand_names or cand_names[0] != cur_names[0]):
-        return f"'{cur_names[0]}' must stay the first parameter"
-
-    def has_default(args: ast.arguments, index: int) -> bool:
-        n_pos = len(args.posonlyargs) + len(args.args)
-        return index >= n_pos - len(args.defaults)
-
-    for i, name in enumerate(cur_names):
-        if i >= len(cand_names) or cand_names[i] != name:
-            if name in cand_kwonly:
-                return f"signature changed: parameter '{name}' became keyword-only"
-            if name in cand_names:
-                return f"signature changed: parameter '{name}' moved"
-            if i < len(cand_names) and cand_names[i] not in cur_names:
-                return f"signature changed: parameter '{name}' renamed to '{cand_names[i]}'"
-            return f"signature changed: parameter '{name}' removed"
-        cur_posonly = i < len(cur.posonlyargs)
-        cand_posonly = i < len(cand.posonlyargs)
-        if cur_posonly != cand_posonly:
-            kind = "positional-only" if cand_posonly else "positional-or-keyword"
-            return f"signature changed: parameter '{name}' became {kind}"
-        if has_default(cur, i) and not has_default(cand, i):
-            return f"signature changed: parameter '{name}' lost its default"
-    for i in range(len(cur_names), len(cand_names)):
-        if not has_default(cand, i):
-            return f"signature changed: new parameter '{cand_names[i]}' needs a default"
-    if cur.vararg is not None and cand.vararg is None:
-        return f"signature changed: parameter '*{cur.vararg.arg}' removed"
-    if cur.kwarg is not None and cand.kwarg is None:
-        return f"signature changed: parameter '**{cur.kwarg.arg}' removed"
-    cur_kw = {a.arg: d for a, d in zip(cur.kwonlyargs, cur.kw_defaults, strict=True)}
-    cand_kw = {a.arg: d for a, d in zip(cand.kwonlyargs, cand.kw_defaults, strict=True)}
-    for name, default in cur_kw.items():
-        if name not in cand_kw:
-            if name in cand_names:
-                continue  # keyword-only -> positional-or-keyword still accepts name=...
-            return f"signature changed: parameter '{name}' removed"
-        if default is not None and cand_kw[name] is None:
-            return f"signature changed: parameter '{name}' lost its default"
-    for name, default in cand_kw.items():
-        if name not in cur_kw and default is None:
-            return f"signature changed: new parameter '{name}' needs a default"
-    return ""
 
 
 def _top_level_defs(tree: ast.Module, name: str) -> list[_FunctionNode]:
@@ -300,6 +143,30 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
     code = textwrap.dedent(candidate.replace("\r\n", "\n")).strip("\n")
     if not code.strip():
         return _fail(candidate, "empty code")
+    found = _target_definition(code, function_name)
+    if isinstance(found, Check):
+        return found
+    code, tree, target = found
+    current_code, current_tree, current_def = _current_definition(current, function_name)
+    problem = _interface_problem(target, current_def, function_name, is_method)
+    problem = problem or _load_problem(tree, target, function_name, is_method)
+    if problem:
+        return _fail(code, problem)
+    normalised = _normalise(code)
+    if current_tree is not None:
+        unchanged = normalised == _normalise(current_code) or ast.dump(tree) == ast.dump(
+            current_tree
+        )
+        if unchanged:
+            return _fail(normalised, UNCHANGED)
+    return Check(True, normalised, "")
+
+
+def _target_definition(
+    code: str, function_name: str
+) -> Check | tuple[str, ast.Module, _FunctionNode]:
+    """The code without ``__main__`` guards and decorators, its tree and the one definition of
+    ``function_name`` in it; or the failed :class:`Check` saying why there is none."""
     tree, error = _parse(code)
     if tree is None:
         return _fail(code, error)
@@ -324,15 +191,18 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
         return _fail(code, f"does not define {function_name}(){where}")
     if len(targets) > 1:
         return _fail(code, f"defines {function_name}() {len(targets)} times")
-    target = targets[0]
 
-    code = _strip_decorators(code, target)
+    code = _strip_decorators(code, targets[0])
     tree, error = _parse(code)
     if tree is None:  # pragma: no cover - removing decorator lines keeps the code valid
         return _fail(code, error)
-    target = _top_level_defs(tree, function_name)[0]
+    return code, tree, _top_level_defs(tree, function_name)[0]
 
-    # the current definition: kind and signature to keep
+
+def _current_definition(
+    current: str, function_name: str
+) -> tuple[str, ast.Module | None, _FunctionNode | None]:
+    """The current code without decorators, its tree, and its definition: what to keep."""
     current_code = textwrap.dedent(str(current).replace("\r\n", "\n")).strip("\n")
     current_tree, _ = _parse(current_code)
     current_def = None
@@ -342,42 +212,39 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
             current_def = current_defs[-1]
             current_code = _strip_decorators(current_code, current_def)
             current_tree, _ = _parse(current_code)
-    if current_def is not None:
-        if isinstance(current_def, ast.AsyncFunctionDef) != isinstance(
-            target, ast.AsyncFunctionDef
-        ):
-            return _fail(
-                code,
-                f"{function_name}() must stay '{_kind_word(current_def)}', "
-                f"not '{_kind_word(target)}'",
-            )
-        problem = _signature_problem(target.args, current_def.args, is_method)
-        if problem:
-            return _fail(code, problem)
+    return current_code, current_tree, current_def
 
-    # nothing else may run when the code is loaded
+
+def _interface_problem(
+    target: _FunctionNode, current_def: _FunctionNode | None, function_name: str, is_method: bool
+) -> str:
+    """Why the new definition cannot be called as the current one is ("" when it can)."""
+    if current_def is None:
+        return ""
+    if isinstance(current_def, ast.AsyncFunctionDef) != isinstance(target, ast.AsyncFunctionDef):
+        return (
+            f"{function_name}() must stay '{_kind_word(current_def)}', not '{_kind_word(target)}'"
+        )
+    return signature_problem(target.args, current_def.args, is_method)
+
+
+def _load_problem(
+    tree: ast.Module, target: _FunctionNode, function_name: str, is_method: bool
+) -> str:
+    """What else the code would do when loaded ("" when nothing): nothing else may run."""
     for node in tree.body:
         if node is target:
             continue
         if is_method:
-            if _is_docstring(node):
+            if is_docstring(node):
                 continue
-            return _fail(
-                code,
+            return (
                 f"only the method {function_name}() may be defined; "
-                f"found top-level {_statement_shown(node)}",
+                f"found top-level {statement_shown(node)}"
             )
-        if _runs_at_import(node):
-            return _fail(code, f"top-level statement would run at import: {_statement_shown(node)}")
-
-    normalised = _normalise(code)
-    if current_tree is not None:
-        unchanged = normalised == _normalise(current_code) or ast.dump(tree) == ast.dump(
-            current_tree
-        )
-        if unchanged:
-            return _fail(normalised, UNCHANGED)
-    return Check(True, normalised, "")
+        if runs_at_import(node):
+            return f"top-level statement would run at import: {statement_shown(node)}"
+    return ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from pytest_trace_opt.model import OptimizationResult
 
@@ -18,7 +16,21 @@ OUTCOME_TEXT = {
 }
 
 
-def summary_lines(result: OptimizationResult, cwd: Path | None = None) -> Iterator[str]:
+def llm_use(llm: dict[str, Any], escape: Callable[[object], str] = str) -> str:
+    """The LLM use of a run as the reports show it: model, optimizer, calls, tokens, seconds."""
+    return (
+        f"{escape(llm.get('model'))} via {escape(llm.get('optimizer'))}: "
+        f"{escape(llm.get('calls', 0))} call(s), {escape(llm.get('prompt_tokens', 0))} + "
+        f"{escape(llm.get('completion_tokens', 0))} tokens, {float(llm.get('seconds') or 0):.1f} s"
+    )
+
+
+def summary_lines(result: OptimizationResult) -> Iterator[str]:
+    """Outcome, counts, LLM use, problems and one diff per changed target.
+
+    How to apply a pending proposal is the last line of the run (see :mod:`.apply`), printed
+    after the lines that name the files written.
+    """
     yield f"outcome: {OUTCOME_TEXT.get(result.outcome, result.outcome)}"
     yield f"stopped: {result.stop_reason}"
     yield f"tagged tests: before {result.before.text()}; after {result.after.text()}"
@@ -48,13 +60,3 @@ def summary_lines(result: OptimizationResult, cwd: Path | None = None) -> Iterat
         yield f"applied: {result.apply_note}"
     elif result.apply_note:
         yield f"--trace-apply: {result.apply_note}"
-    if result.patch:
-        if result.patch_file:
-            shown = result.patch_file
-            if cwd is not None:
-                with contextlib.suppress(ValueError):
-                    shown = os.path.relpath(result.patch_file, cwd)
-            if not result.applied:
-                yield f"apply it with: git apply {shown}   (or re-run with --trace-apply)"
-        elif not result.applied:
-            yield "write it with --trace-patch FILE, or re-run with --trace-apply"

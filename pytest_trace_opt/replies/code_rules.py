@@ -1,0 +1,173 @@
+"""What a suggested function must keep and may not do: its interface, and nothing run at import.
+
+Pure and stdlib-only; reads the syntax tree, never runs the code.
+"""
+
+from __future__ import annotations
+
+import ast
+
+MAX_SHOWN = 60  # characters of code quoted in a reason
+
+
+def short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+def _is_literal(node: ast.AST | None) -> bool:
+    if node is None:
+        return True
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
+
+
+# decorators that only wrap a helper when it is defined (they call nothing of the model's)
+_SAFE_DECORATORS = frozenset(
+    {
+        "cache",
+        "cached_property",
+        "classmethod",
+        "dataclass",
+        "lru_cache",
+        "overload",
+        "property",
+        "staticmethod",
+        "total_ordering",
+    }
+)
+
+
+def _no_call(node: ast.AST | None) -> bool:
+    """An expression evaluated at definition time that calls nothing (names, literals, ...)."""
+    return node is None or not any(isinstance(n, ast.Call) for n in ast.walk(node))
+
+
+def _safe_decorator(node: ast.expr) -> bool:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Name):
+        name = target.id
+    elif isinstance(target, ast.Attribute) and _no_call(target.value):
+        name = target.attr
+    else:
+        return False
+    if name not in _SAFE_DECORATORS:
+        return False
+    if isinstance(node, ast.Call):
+        return all(_is_literal(a) for a in node.args) and all(
+            _is_literal(k.value) for k in node.keywords
+        )
+    return True
+
+
+def _definition_time_code(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether defining this helper runs code: decorators, defaults and annotations."""
+    args = node.args
+    evaluated: list[ast.expr | None] = [*args.defaults, *args.kw_defaults, node.returns]
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            evaluated.append(arg.annotation)
+    return not (
+        all(_safe_decorator(d) for d in node.decorator_list) and all(_no_call(e) for e in evaluated)
+    )
+
+
+def statement_shown(node: ast.stmt) -> str:
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        return f"{short(ast.unparse(node.value.func))}(...)"
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed node
+        return type(node).__name__
+    first = text.split("\n", 1)[0]
+    return short(first + (" ..." if "\n" in text else ""))
+
+
+def runs_at_import(node: ast.stmt) -> bool:
+    """True when a module-level statement (other than the target def) executes code."""
+    if isinstance(node, ast.Import | ast.ImportFrom) or is_docstring(node):
+        return False
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return _definition_time_code(node)
+    if isinstance(node, ast.ClassDef):
+        evaluated = [*node.bases, *(k.value for k in node.keywords)]
+        if not all(_no_call(e) for e in evaluated):
+            return True
+        if not all(_safe_decorator(d) for d in node.decorator_list):
+            return True
+        return any(runs_at_import(stmt) for stmt in node.body)
+    if isinstance(node, ast.Assign):
+        return not (
+            _is_literal(node.value)
+            and all(isinstance(t, ast.Name | ast.Tuple) for t in node.targets)
+        )
+    if isinstance(node, ast.AnnAssign):
+        return not (
+            isinstance(node.target, ast.Name)
+            and _is_literal(node.value)
+            and _no_call(node.annotation)
+        )
+    return not isinstance(node, ast.Pass)
+
+
+def signature_problem(cand: ast.arguments, cur: ast.arguments, is_method: bool) -> str:
+    """Why ``cand`` cannot be called the way ``cur`` is, or "" when compatible."""
+    cur_pos = [*cur.posonlyargs, *cur.args]
+    cand_pos = [*cand.posonlyargs, *cand.args]
+    cur_names = [a.arg for a in cur_pos]
+    cand_names = [a.arg for a in cand_pos]
+    cand_kwonly = [a.arg for a in cand.kwonlyargs]
+    if is_method and cur_names and (not cand_names or cand_names[0] != cur_names[0]):
+        return f"'{cur_names[0]}' must stay the first parameter"
+
+    def has_default(args: ast.arguments, index: int) -> bool:
+        n_pos = len(args.posonlyargs) + len(args.args)
+        return index >= n_pos - len(args.defaults)
+
+    for i, name in enumerate(cur_names):
+        if i >= len(cand_names) or cand_names[i] != name:
+            if name in cand_kwonly:
+                return f"signature changed: parameter '{name}' became keyword-only"
+            if name in cand_names:
+                return f"signature changed: parameter '{name}' moved"
+            if i < len(cand_names) and cand_names[i] not in cur_names:
+                return f"signature changed: parameter '{name}' renamed to '{cand_names[i]}'"
+            return f"signature changed: parameter '{name}' removed"
+        cur_posonly = i < len(cur.posonlyargs)
+        cand_posonly = i < len(cand.posonlyargs)
+        if cur_posonly != cand_posonly:
+            kind = "positional-only" if cand_posonly else "positional-or-keyword"
+            return f"signature changed: parameter '{name}' became {kind}"
+        if has_default(cur, i) and not has_default(cand, i):
+            return f"signature changed: parameter '{name}' lost its default"
+    for i in range(len(cur_names), len(cand_names)):
+        if not has_default(cand, i):
+            return f"signature changed: new parameter '{cand_names[i]}' needs a default"
+    if cur.vararg is not None and cand.vararg is None:
+        return f"signature changed: parameter '*{cur.vararg.arg}' removed"
+    if cur.kwarg is not None and cand.kwarg is None:
+        return f"signature changed: parameter '**{cur.kwarg.arg}' removed"
+    cur_kw = {a.arg: d for a, d in zip(cur.kwonlyargs, cur.kw_defaults, strict=True)}
+    cand_kw = {a.arg: d for a, d in zip(cand.kwonlyargs, cand.kw_defaults, strict=True)}
+    for name, default in cur_kw.items():
+        if name not in cand_kw:
+            if name in cand_names:
+                continue  # keyword-only -> positional-or-keyword still accepts name=...
+            return f"signature changed: parameter '{name}' removed"
+        if default is not None and cand_kw[name] is None:
+            return f"signature changed: parameter '{name}' lost its default"
+    for name, default in cand_kw.items():
+        if name not in cur_kw and default is None:
+            return f"signature changed: new parameter '{name}' needs a default"
+    return ""
