@@ -14,8 +14,11 @@ from pytest_trace_opt.protocol import CallRecord, ResultEvent, TargetInfo
 
 SCHEMA_VERSION = 1
 
-PASSING = ("passed", "xfailed")
+# Only a real pass counts: an xfailed test did not pass.
+PASSING = ("passed",)
 NEUTRAL = ("skipped",)
+# What a candidate may not turn a test that ran into (see core.acceptance.only_real_passes).
+DODGES = ("skipped", "xfailed")
 
 
 @dataclass
@@ -32,6 +35,10 @@ class TestResult:
     explicit: list[str] = field(default_factory=list)
     target_errors: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    lines: dict[str, list[int]] = field(default_factory=dict)  # target key -> file lines run
+    arguments: dict[str, str] = field(default_factory=dict)  # parametrize / plain fixtures
+    test_source: str = ""
+    test_line: int = 0
 
     __test__ = False  # not a pytest test class
 
@@ -51,6 +58,10 @@ class TestResult:
             explicit=list(record.explicit) if record else [],
             target_errors=list(record.target_errors) if record else [],
             reports=list(event.reports),
+            lines=dict(record.lines) if record else {},
+            arguments=dict(record.arguments) if record else {},
+            test_source=record.test_source if record else "",
+            test_line=record.test_line if record else 0,
         )
 
     @property
@@ -78,6 +89,11 @@ class Evaluation:
     collect_errors: list[str]
     problems: list[str]
     seconds: float
+    # tests that ran at baseline and that this candidate skipped or xfailed: counted failed
+    dodged: list[str] = field(default_factory=list)
+    # protected files (source, tests, configuration) the candidate changed on disk
+    tampered: list[str] = field(default_factory=list)
+    forged: int = 0  # lines on the result channel that did not verify (candidate-written)
 
     def results(self, nodeids: Sequence[str]) -> list[TestResult]:
         return [self.tests[n] for n in nodeids if n in self.tests]
@@ -90,6 +106,18 @@ class Evaluation:
 
     def failing(self, nodeids: Sequence[str]) -> list[TestResult]:
         return [r for r in self.results(nodeids) if r.counted and not r.passed]
+
+
+@dataclass
+class ProposalRequest:
+    """What the round loop asks an engine for: changes to ``current`` that fix ``failing``."""
+
+    current: dict[str, Any]  # target key -> value of the best candidate so far
+    failing: Sequence[TestResult]
+    feedback: str
+    temperature: float | None
+    passing: Sequence[TestResult] = ()
+    samples: int = 1  # how many candidates to draw from this one request
 
 
 @dataclass
@@ -135,6 +163,7 @@ class RoundRecord:
     changed: list[str] = field(default_factory=list)  # target keys the candidate changed
     notes: list[str] = field(default_factory=list)
     llm_calls: int = 0
+    samples: int = 0  # completions received (several per call when drawn together)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     llm_seconds: float = 0.0
@@ -157,6 +186,8 @@ class TargetResult:
     final: Any
     patch: str = ""
     note: str = ""
+    # lines of the original code the failing visible tests pointed at (fault localization)
+    suspicious: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pytest
 from pytest_trace_opt import hookspecs
 from pytest_trace_opt.feedback import TraceFeedback, feedback_key
 from pytest_trace_opt.protocol import CHILD_ENV
+from pytest_trace_opt.secrets import parse_passthrough, secret_names
 from pytest_trace_opt.settings import Settings, add_options, read_settings
 
 settings_key = pytest.StashKey[Settings]()
@@ -81,6 +82,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         "trace-opt: only tests tagged @pytest.mark.trainable run while optimizing; "
         "every selected test runs once more against the accepted candidate",
     ]
+    withheld = secret_names(os.environ, keep=parse_passthrough(settings.env_passthrough))
+    if withheld:
+        lines.append(
+            f"trace-opt: {len(withheld)} credential variable(s) withheld from test processes"
+            " and masked in everything written (keep one with --trace-env-passthrough)"
+        )
     return lines
 
 

@@ -1,21 +1,28 @@
 """What crosses between the controller and its evaluation children, typed in one place.
 
 The controller writes a :class:`ChildSpec` to a file named by ``PYTEST_TRACE_OPT_CHILD``;
-the child streams :data:`Event` records back as JSON lines, one per line. Both sides
-encode and decode here and nowhere else: :func:`decode_event` is the only reader of the
-stream and rejects what it does not know, as pytest-xdist's worker manager does.
+the child streams :data:`Event` records back as JSON lines, one per line, through a pipe
+the controller owns, each line signed with a key only the plugin's side of the child
+holds (:func:`sign_line`). Both sides encode and decode here and nowhere else:
+:func:`decode_event` is the only reader of the stream and rejects what it does not know,
+as pytest-xdist's worker manager does.
 
 This module imports nothing of the package, so either side (and a test) can use it alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeAlias
 
 # Set only in the environment of evaluation children; holds the path of the spec file.
 CHILD_ENV = "PYTEST_TRACE_OPT_CHILD"
+# Names a file holding this evaluation's signing key; the child reads it, deletes it and
+# drops the variable before any test code runs, so candidate code never sees the key.
+KEY_ENV = "PYTEST_TRACE_OPT_KEY"
 PROTOCOL_VERSION = 2
 
 # Outcomes of one test as the child reports them.
@@ -63,10 +70,9 @@ class ChildLimits:
 class ChildSpec:
     rootdir: str  # where the tests run (the sandbox copy, or the project itself)
     candidate: dict[str, Any]  # target key -> candidate value (code text or literal)
-    results: str  # path of the JSON-lines file the child appends events to
+    results_fd: int  # the pipe the child writes its signed event lines to (the controller's)
     limits: ChildLimits
     serialize_reports: bool = False  # final check: send pytest's reports for replay
-    real_rootdir: str = ""  # files imported from the real tree map to the same relpath
     version: int = PROTOCOL_VERSION
 
     def to_json(self) -> str:
@@ -125,6 +131,8 @@ class CallRecord:
     output: str | None = None
     exception: str | None = None
     values: dict[str, str] = field(default_factory=dict)  # trainable values read by the call
+    depth: int = 1  # how deep it recursed into itself
+    recursion: list[dict[str, str]] = field(default_factory=list)  # args of the first inner calls
 
     @classmethod
     def from_dict(cls, data: Any) -> CallRecord:
@@ -142,6 +150,12 @@ class TestRecord:
     targets: list[TargetInfo] = field(default_factory=list)
     explicit: list[str] = field(default_factory=list)  # targets named in the marker
     target_errors: list[str] = field(default_factory=list)
+    # file lines of each target's code that the test ran (the localization spectrum)
+    lines: dict[str, list[int]] = field(default_factory=dict)
+    # evidence of a failing test: its arguments (parametrize values, plain fixtures) and source
+    arguments: dict[str, str] = field(default_factory=dict)
+    test_source: str = ""
+    test_line: int = 0  # file line of the test's first source line
 
     __test__ = False  # not a pytest test class
 
@@ -242,6 +256,9 @@ def decode_event(line: str) -> Event:
 
 __all__ = [
     "CHILD_ENV",
+    "KEY_ENV",
+    "sign_line",
+    "verify_line",
     "OUTCOMES",
     "PROTOCOL_VERSION",
     "CallRecord",
@@ -260,3 +277,27 @@ __all__ = [
     "encode_event",
     "to_plain",
 ]
+
+
+# -- the signed channel -------------------------------------------------------------------------
+# Each event line is "<mac> <json>", the mac over the line's sequence number and its text,
+# keyed per evaluation: a line written by anyone without the key, or replayed, or out of
+# order, does not verify.
+_MAC_CHARS = 32
+
+
+def _mac(key: bytes, seq: int, text: str) -> str:
+    digest = hmac.new(key, f"{seq}\n{text}".encode(), hashlib.sha256).hexdigest()
+    return digest[:_MAC_CHARS]
+
+
+def sign_line(key: bytes, seq: int, text: str) -> str:
+    return f"{_mac(key, seq, text)} {text}"
+
+
+def verify_line(key: bytes, seq: int, line: str) -> str | None:
+    """The event text of a line signed as number ``seq``, or None when it does not verify."""
+    mac, _, text = line.partition(" ")
+    if len(mac) != _MAC_CHARS or not hmac.compare_digest(mac, _mac(key, seq, text)):
+        return None
+    return text

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 _LLM = LLMConfig()  # the LLM defaults
 
-OPTIMIZERS = ("OptoPrime", "OPRO", "TextGrad", "OptoPrimeMulti")
+OPTIMIZERS = ("Repair", "OptoPrime", "OPRO", "TextGrad", "OptoPrimeMulti")
 # Bounds on what a child records per test; the optimizer's graph and the plan read them.
 MAX_REPR = 300  # characters of one argument or output repr
 MAX_CALLS_PER_TEST = 6  # calls to trainables recorded per test
@@ -101,7 +101,8 @@ OPTIONS: tuple[Option, ...] = (
         "candidates",
         "candidates",
         "int",
-        "candidates asked per round (each at a higher temperature), all evaluated, best kept",
+        "candidates asked per round once the first attempt missed (each warmer), all evaluated,"
+        " best kept",
         minimum=1,
     ),
     Option(
@@ -189,6 +190,13 @@ OPTIONS: tuple[Option, ...] = (
         " project's files through relative paths",
         choices=ON_OFF,
     ),
+    Option(
+        "env-passthrough",
+        "env_passthrough",
+        "str",
+        "credential variables (names like *_API_KEY, *_TOKEN, *_SECRET) that test processes"
+        " may still see, separated by commas",
+    ),
     Option("patch", "patch", "path", "write the proposed change as a patch file"),
     Option("report-json", "report_json", "path", "write the JSON report"),
     Option("seed", "seed", "int", "seed for the LLM and the order of retries", minimum=0),
@@ -252,6 +260,7 @@ class Settings:
     memory_limit: int = 4096
     cpu_limit: int = 600
     sandbox: str = "on"
+    env_passthrough: str = ""
     patch: Path | None = None
     report_json: Path | None = None
     seed: int = _LLM.seed

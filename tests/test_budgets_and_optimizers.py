@@ -24,8 +24,9 @@ def test_llm_call_budget_stops_with_the_best_so_far(
     result.stdout.fnmatch_lines(["stopped: LLM call budget spent (--trace-max-llm-calls=2)"])
     report = json.loads((pytester.path / "report.json").read_text())
     assert report["llm"]["calls"] == 2
-    # a tie is accepted to keep exploring; the same answer again is not a new proposal
-    assert [r["status"] for r in report["rounds"]] == ["baseline", "accepted", "no-proposal"]
+    # a tie does not replace the base; the same answer again is not evaluated again
+    assert [r["status"] for r in report["rounds"]] == ["baseline", "rejected", "no-proposal"]
+    assert "already tried" in report["rounds"][2]["reason"]
 
 
 def test_token_budget(pytester: pytest.Pytester, buggy_project: Callable[..., Path]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import CORRECT_ADD, code_reply, read_prompts
 
-HOOKS = '''
+HOOKS = """
 
 def pytest_trace_opt_feedback(report, item):
     if item.name == "test_small":
@@ -26,7 +26,7 @@ def pytest_trace_opt_result(config, result):
     with open("result.json", "w") as out:
         json.dump({"outcome": result.outcome,
                    "targets": [(t.name, t.status) for t in result.targets]}, out)
-'''
+"""
 
 
 def test_feedback_round_and_result_hooks(
@@ -41,7 +41,8 @@ def test_feedback_round_and_result_hooks(
     assert len(prompts) == 1
     assert "CUSTOM FEEDBACK: add must return the arithmetic sum" in prompts[0]
     # the other failing test falls through to the default feedback
-    assert "test_zero failed" in prompts[0]
+    assert "FAILED test_calc.py::test_zero" in prompts[0]
+    assert "assert -4 == 4" in prompts[0]
     rounds = (root / "rounds.txt").read_text().splitlines()
     assert rounds == ["0 baseline 0/2 visible", "1 accepted 2/2 visible"]
     data = json.loads((root / "result.json").read_text())

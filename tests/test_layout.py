@@ -21,27 +21,48 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pytest_trace_opt"
 ALLOWED: dict[str, set[str]] = {
     "protocol": set(),
     "text": set(),
+    "secrets": set(),
     "model": {"protocol"},
     "feedback": set(),
     "local": set(),
-    "llm": {"local", "text"},
+    "llm": {"local", "text", "secrets"},
     "settings": {"protocol", "llm"},
     "decorator": {"protocol", "child"},
     "child": {"protocol", "model", "text", "feedback"},
     "replies": set(),
     "patch": {"model", "protocol"},
     "plan": {"model", "protocol", "settings", "patch"},
-    "reports": {"model", "protocol", "settings", "patch"},
-    "core": {"model", "protocol", "text", "llm", "replies", "patch"},
+    "reports": {"model", "protocol", "settings", "patch", "secrets"},
+    "core": {"model", "protocol", "text", "llm", "replies", "patch", "secrets"},
     "modes": {
-        "core", "model", "protocol", "settings", "llm", "plan", "reports", "patch", "text",
+        "core",
+        "model",
+        "protocol",
+        "settings",
+        "llm",
+        "plan",
+        "reports",
+        "patch",
+        "text",
+        "secrets",
     },  # fmt: skip
     "hookspecs": {"model", "settings"},
-    "plugin": {"hookspecs", "protocol", "feedback", "settings", "child", "modes"},
+    "plugin": {"hookspecs", "protocol", "feedback", "settings", "secrets", "child", "modes"},
     "__init__": {"decorator"},
 }
-PYTEST_FREE = ("protocol", "model", "text", "core", "llm", "replies", "patch", "plan", "reports")
-STDLIB_ONLY = ("protocol", "text", "replies", "patch")
+PYTEST_FREE = (
+    "protocol",
+    "model",
+    "text",
+    "secrets",
+    "core",
+    "llm",
+    "replies",
+    "patch",
+    "plan",
+    "reports",
+)
+STDLIB_ONLY = ("protocol", "text", "replies", "patch", "secrets")
 PACKAGES = ("child", "core", "llm", "modes", "patch", "plan", "replies", "reports")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80

@@ -210,22 +210,26 @@ def test_no_tagged_tests_says_so_and_exits_5(
 def test_candidates_are_all_evaluated_and_the_best_is_kept(
     pytester: pytest.Pytester, buggy_project: Callable[..., Path], out_dir: Path
 ) -> None:
+    # Round 1 is one sample at the base temperature; after its miss round 2 draws two.
     wrong = code_reply("def add(a, b):\n    return a * b\n")
-    buggy_project([wrong, code_reply(CORRECT_ADD)])
+    buggy_project([wrong, wrong, code_reply(CORRECT_ADD)])
     report = out_dir / "report.json"
     result = pytester.runpytest_subprocess(
-        *ROUND1, "--trace-candidates", "2", "--trace-report-json", str(report)
-    )
+        "--trace-optimize", "--trace-rounds", "2", "--trace-test-timeout", "2",
+        "--trace-candidates", "2", "--trace-report-json", str(report),
+    )  # fmt: skip
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
-        ["trace-opt round 1: 2/2 visible passed; accepted (2 more test(s) pass (best of 2 "
+        ["trace-opt round 1: 0/2 visible passed; rejected*1 call(s)*",
+         "trace-opt round 2: 2/2 visible passed; accepted (2 more test(s) pass (best of 2 "
          "candidates))*2 call(s)*"]
     )  # fmt: skip
     data = json.loads(report.read_text("utf-8"))
-    assert data["llm"]["candidates"] == 2 and data["llm"]["calls"] == 2
+    assert data["llm"]["candidates"] == 2 and data["llm"]["calls"] == 3
     assert data["llm"]["techniques_off"] == []
-    # the second sample was asked warmer than the first
-    assert data["rounds"][1]["temperature"] == pytest.approx(0.3)
+    # the samples after a miss are asked warmer than the first attempt
+    assert data["rounds"][1]["temperature"] == pytest.approx(0.0)
+    assert data["rounds"][2]["temperature"] > 0.0
 
 
 def test_stock_parsing_switch_drops_what_the_lenient_parser_recovers(

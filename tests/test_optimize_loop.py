@@ -9,7 +9,7 @@ import pytest
 
 from pytest_trace_opt.core.acceptance import counts, judge
 from pytest_trace_opt.core.rounds import run_rounds, temperature_for
-from pytest_trace_opt.model import Evaluation, Proposal, RoundRecord, TestResult
+from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
 HOLDOUT = ["t.py::h"]
@@ -76,10 +76,10 @@ def test_judge_rejects_lower_score_at_equal_count() -> None:
     assert "lowers the score" in reason
 
 
-def test_skipped_tests_are_not_counted() -> None:
+def test_skipped_tests_are_not_counted_and_an_xfail_is_no_pass() -> None:
     ev = evaluation({"t.py::a": "passed", "t.py::b": "skipped", "t.py::c": "xfailed"})
     c = counts(ev, VISIBLE, [])
-    assert (c.visible_passed, c.visible_total) == (2, 2)
+    assert (c.visible_passed, c.visible_total) == (1, 2)
 
 
 # -- temperature_for --------------------------------------------------------------------
@@ -124,18 +124,13 @@ class FakeEngine:
         self.proposals = list(proposals)
         self.calls: list[tuple[dict[str, Any], list[str], str, float | None]] = []
 
-    def propose(
-        self,
-        current: dict[str, Any],
-        failing: Sequence[Any],
-        feedback: str,
-        temperature: float | None,
-    ) -> Proposal:
-        self.calls.append((dict(current), [r.nodeid for r in failing], feedback, temperature))
+    def propose(self, request: ProposalRequest) -> list[Proposal]:
+        failing = [r.nodeid for r in request.failing]
+        self.calls.append((dict(request.current), failing, request.feedback, request.temperature))
         item = self.proposals[min(len(self.calls), len(self.proposals)) - 1]
         if isinstance(item, Exception):
             raise item
-        return item
+        return [item]
 
 
 class StopError(Exception):
@@ -192,8 +187,9 @@ def test_run_rounds_does_not_call_the_engine_when_everything_passes() -> None:
 
 
 def test_run_rounds_stops_at_the_round_limit() -> None:
-    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"]})
-    engine = FakeEngine([Proposal(values={"k": "bad"})])
+    bad = ["t.py::h"]
+    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "b1": bad, "b2": bad, "b3": bad})
+    engine = FakeEngine([Proposal(values={"k": f"b{i}"}) for i in (1, 2, 3)])
     state, _ = loop(evaluator, engine, rounds=3)
     assert state.stop_reason == "round limit (3) reached"
     assert [r.status for r in state.history] == ["baseline"] + ["rejected"] * 3
@@ -202,6 +198,18 @@ def test_run_rounds_stops_at_the_round_limit() -> None:
     # retries raise the temperature; the rejection is fed back to the next prompt
     assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6])
     assert "rejected because it passes fewer tests" in engine.calls[1][2]
+
+
+def test_a_candidate_already_rejected_is_not_evaluated_again() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"]})
+    engine = FakeEngine([Proposal(values={"k": "bad"})])
+    state, _ = loop(evaluator, engine, rounds=3)
+    assert [r.status for r in state.history] == ["baseline", "rejected"] + ["no-proposal"] * 2
+    assert [run.get("k") for run in evaluator.runs] == [None, "bad"]
+    assert "already tried" in state.history[2].reason
+    # the model is told, with the code, and asked warmer
+    assert "already tried and rejected" in engine.calls[2][2]
+    assert engine.calls[2][3] > engine.calls[1][3]
 
 
 def test_run_rounds_keeps_the_best_when_a_later_candidate_is_worse() -> None:
@@ -298,8 +306,10 @@ def test_the_re_run_is_of_the_same_tests_in_the_same_order() -> None:
 def test_a_candidate_that_gains_nothing_is_not_run_again() -> None:
     evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "same": ["t.py::a", "t.py::h"]})
     state, _ = loop(evaluator, FakeEngine([Proposal(values={"k": "same"})]), rounds=1)
-    assert state.history[-1].status == "accepted"  # a tie
+    assert state.history[-1].status == "rejected"  # a tie does not replace the base
+    assert "no test gained" in state.history[-1].reason
     assert [run.get("k") for run in evaluator.runs] == [None, "same"]
+    assert state.best_values == {}
 
 
 def test_run_rounds_stops_on_a_stop_error() -> None:
@@ -323,34 +333,38 @@ def test_several_candidates_per_round_keep_the_best_one() -> None:
     evaluator = FakeEvaluator(
         {
             None: ["t.py::h"],
+            "bad": [],
             "one": ["t.py::a", "t.py::h"],
             "all": ALL,
             "overfit": VISIBLE,
         }
     )
     engine = FakeEngine(
-        [Proposal(values={"k": "one"}), Proposal(values={"k": "overfit"}),
-         Proposal(values={"k": "all"})]
+        [Proposal(values={"k": "bad"}), Proposal(values={"k": "one"}),
+         Proposal(values={"k": "overfit"}), Proposal(values={"k": "all"})]
     )  # fmt: skip
-    state, _ = loop(evaluator, engine, rounds=1, candidates=3)
-    # three samples of the same prompt, warmer each, all evaluated in one round
-    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6])
-    assert len({c[2] for c in engine.calls}) == 1
+    state, _ = loop(evaluator, engine, rounds=2, candidates=3)
+    # the first attempt is one sample at the base temperature; after the miss, three
+    # samples of the same prompt, warmer each, all evaluated in one round
+    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6, 0.9])
+    assert len({c[2] for c in engine.calls[1:]}) == 1
     # the kept one is run once more on the tests it newly passes
-    assert [run.get("k") for run in evaluator.runs] == [None, "one", "overfit", "all", "all"]
-    record = state.history[1]
+    runs = [run.get("k") for run in evaluator.runs]
+    assert runs == [None, "bad", "one", "overfit", "all", "all"]
+    record = state.history[2]
     assert record.status == "accepted" and "best of 3 candidates" in record.reason
     assert state.best_values == {"k": "all"}
-    assert state.stop_reason == "round limit (1) reached"
+    assert state.stop_reason == "round limit (2) reached"
     assert counts(state.best, VISIBLE, HOLDOUT).passed == 4
 
 
 def test_identical_candidates_are_evaluated_once() -> None:
-    evaluator = FakeEvaluator({None: ["t.py::h"], "same": ["t.py::a", "t.py::h"]})
-    engine = FakeEngine([Proposal(values={"k": "same"})])
-    state, _ = loop(evaluator, engine, rounds=1, candidates=3)
-    assert len(engine.calls) == 3
-    assert [run.get("k") for run in evaluator.runs] == [None, "same", "same"]  # + the re-run
+    evaluator = FakeEvaluator({None: ["t.py::h"], "bad": [], "same": ["t.py::a", "t.py::h"]})
+    engine = FakeEngine([Proposal(values={"k": "bad"}), Proposal(values={"k": "same"})])
+    state, _ = loop(evaluator, engine, rounds=2, candidates=3)
+    assert len(engine.calls) == 1 + 3
+    runs = [run.get("k") for run in evaluator.runs]
+    assert runs == [None, "bad", "same", "same"]  # + the re-run
     assert state.best_values == {"k": "same"}
 
 
@@ -366,8 +380,9 @@ def test_a_budget_stop_between_candidates_still_evaluates_the_earlier_ones() -> 
 def test_rejected_candidates_raise_the_next_rounds_temperature_past_all_samples() -> None:
     evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"], "b2": []})
     engine = FakeEngine([Proposal(values={"k": "bad"}), Proposal(values={"k": "b2"})])
-    loop(evaluator, engine, rounds=2, candidates=2)
-    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6, 0.9])
+    loop(evaluator, engine, rounds=3, candidates=2)
+    # one sample first, then two per round, each round warmer than the last sample
+    assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6, 0.9, 1.0])
 
 
 def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
@@ -438,13 +453,15 @@ def test_strip_trailing_strings_removes_reply_leftovers() -> None:
     assert strip_trailing_strings(only_doc, "f") == only_doc
 
 
-def test_a_kept_candidate_that_fixes_nothing_does_not_reset_the_temperature() -> None:
-    """A tie is kept, but the next prompt says it fixed nothing and is asked warmer."""
+def test_a_tie_is_shown_as_an_attempt_and_the_next_prompt_starts_from_the_best() -> None:
+    """A tie does not become the base: the next prompt shows it as tried, warmer."""
     evaluator = FakeEvaluator({None: ["t.py::h"], "tie": ["t.py::h"], "fix": ALL})
     engine = FakeEngine([Proposal(values={"k": "tie"}), Proposal(values={"k": "fix"})])
     state, _ = loop(evaluator, engine, rounds=2)
-    assert [r.status for r in state.history[1:]] == ["accepted", "accepted"]
+    assert [r.status for r in state.history[1:]] == ["rejected", "accepted"]
     assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3])
+    assert engine.calls[1][0] == {}  # started from the original, not from the tie
     assert "fixed none of the failing tests" in engine.calls[1][2]
+    assert "tie" in engine.calls[1][2]  # the attempt is shown
     assert "fixed none" not in engine.calls[0][2]
     assert state.best_values == {"k": "fix"}

@@ -39,7 +39,7 @@ def test_help_lists_the_ini_mirrors(pytester: pytest.Pytester) -> None:
         (["--trace-rounds", "two"], "--trace-rounds: invalid value 'two'; expected an integer"),
         (
             ["--trace-optimizer", "Foo"],
-            "--trace-optimizer: invalid value 'Foo'; expected one of OptoPrime, OPRO, "
+            "--trace-optimizer: invalid value 'Foo'; expected one of Repair, OptoPrime, OPRO, "
             "TextGrad, OptoPrimeMulti",
         ),
         (

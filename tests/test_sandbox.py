@@ -29,8 +29,8 @@ def test_candidate_deleting_files_leaves_the_tree_unchanged(
     (root / "data.txt").write_text("keep me\n")
     before = tree_hashes(root)
     result = pytester.runpytest_subprocess("--trace-optimize", "--trace-rounds=1")
-    # The vandal returns the right sums, so it is accepted: the patch shows what it does.
-    result.stdout.fnmatch_lines(["*os.remove(name)*"])
+    # The vandal returns the right sums, but it changed the project's files: rejected, named.
+    result.stdout.fnmatch_lines(["*round 1:*rejected*(*calc.py*)*"])
     assert tree_hashes(root) == before
     assert not (root / "junk.txt").exists()
 

@@ -35,14 +35,15 @@ def _traceback_text(longrepr: Any) -> str:
         return str(longrepr)
     parts: list[str] = []
     for reprtraceback, reprcrash, description in chain:
-        entries = []
+        frames: list[tuple[str, str]] = []
         for entry in getattr(reprtraceback, "reprentries", []):
             loc = getattr(entry, "reprfileloc", None)
             if loc is not None and _INTERNAL_PATH.search(str(loc.path)):
                 continue
             lines = [line for line in getattr(entry, "lines", []) if line.strip()]
             where = f"{loc.path}:{loc.lineno}" if loc is not None else ""
-            entries.append((where + ("\n" if where else "") + "\n".join(lines)).rstrip())
+            frames.append((where, (where + ("\n" if where else "") + "\n".join(lines)).rstrip()))
+        entries = collapse_repeats(frames)
         if reprcrash is not None and not any("\nE   " in "\n" + e for e in entries[-1:]):
             # The raising frame was internal (e.g. a timeout handler): keep its message.
             entries.append("E   " + reprcrash.message.replace("\n", "\nE   "))
@@ -50,6 +51,33 @@ def _traceback_text(longrepr: Any) -> str:
         if description:
             parts.append(description.strip())
     return "\n".join(p for p in parts if p)
+
+
+def collapse_repeats(frames: list[tuple[str, str]]) -> list[str]:
+    """Frames as text, a recursion shown once: a frame (or a pair of frames calling each
+    other) repeated at the same place is followed by how many times it repeated."""
+    out: list[str] = []
+    i = 0
+    while i < len(frames):
+        for width in (1, 2):
+            block = [where for where, _ in frames[i : i + width]]
+            if len(block) < width or not all(block):
+                continue
+            repeats = 1
+            while [w for w, _ in frames[i + repeats * width : i + (repeats + 1) * width]] == block:
+                repeats += 1
+            if repeats >= 3:
+                out += [text for _, text in frames[i : i + width]]
+                places = " and ".join(block)
+                out.append(
+                    f"... the call at {places} repeated {repeats - 1} more time(s) (recursion)"
+                )
+                i += repeats * width
+                break
+        else:
+            out.append(frames[i][1])
+            i += 1
+    return out
 
 
 def default_feedback(report: pytest.TestReport) -> str:

@@ -1,24 +1,33 @@
 """The plugin side of an evaluation child: per-test limits, records, streamed results.
 
 The controller starts ``python -m pytest`` with the environment variable
-``PYTEST_TRACE_OPT_CHILD`` naming a spec file. Results are appended to a JSON-lines
-file as each test finishes, so a child that dies (``os._exit``, a segfault, a kill
-after a hang) still leaves every finished test behind and names the test it died in.
-With pytest-xdist the same plugin runs in the workers (limits, records) and in the
-xdist controller (the results file); records travel inside the reports.
+``PYTEST_TRACE_OPT_CHILD`` naming a spec file. Results are written, signed, to a pipe
+the controller reads as each test finishes, so a child that dies (``os._exit``, a
+segfault, a kill after a hang) still leaves every finished test behind and names the
+test it died in, and a results file forged by candidate code is never read. With
+pytest-xdist the same plugin runs in the workers (limits, records) and in the xdist
+controller (the pipe); records travel inside the reports.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
 import pytest
+from _pytest.outcomes import OutcomeException
 
+from pytest_trace_opt.child.evidence import arguments_of, source_of
+from pytest_trace_opt.child.integrity import Integrity, tampered_note
 from pytest_trace_opt.child.limits import (
     CandidateInterrupted,
     TestTimeout,
@@ -29,6 +38,7 @@ from pytest_trace_opt.child.runtime import get_runtime
 from pytest_trace_opt.child.targets import explicit_targets
 from pytest_trace_opt.feedback import CRITIQUE_PROPERTY, SCORE_PROPERTY, feedback_key
 from pytest_trace_opt.protocol import (
+    KEY_ENV,
     CollectErrorEvent,
     Event,
     FinishEvent,
@@ -36,12 +46,49 @@ from pytest_trace_opt.protocol import (
     StartEvent,
     TestRecord,
     encode_event,
+    sign_line,
     to_plain,
 )
+
+
+def take_key() -> bytes:
+    """This evaluation's signing key: read once, its file deleted and its variable dropped
+    before any test code runs."""
+    path = os.environ.pop(KEY_ENV, "")
+    if not path:
+        return b""
+    try:
+        key = Path(path).read_bytes()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    return key
+
+
+def signed_writer(fd: int, key: bytes) -> Callable[[str], None]:
+    """Writes each event text as one signed line to ``fd``; the key lives in this closure."""
+    seq = itertools.count()
+
+    def send(text: str) -> None:
+        data = (sign_line(key, next(seq), text) + "\n").encode("utf-8", "replace")
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(fd, view)
+            except InterruptedError:
+                continue
+            except OSError:
+                return  # the controller is gone: nobody to tell
+            view = view[written:]
+
+    return send
+
 
 RECORD_PROPERTY = "trace_opt.record"
 FEEDBACK_PROPERTY = "trace_opt.feedback"
 INTERNAL_PROPERTIES = (RECORD_PROPERTY, FEEDBACK_PROPERTY)
+_failed_key = pytest.StashKey[bool]()
+_raised_key = pytest.StashKey[str]()
 
 
 class ChildRecorder:
@@ -53,19 +100,19 @@ class ChildRecorder:
         self.serialize_reports = spec.serialize_reports
         self.is_worker = hasattr(config, "workerinput")
         self.tests: dict[str, ResultEvent] = {}
-        self.out: IO[str] | None = None
+        self._send: Callable[[str], None] | None = None
         apply_limits(spec.limits.memory_limit_mb, spec.limits.cpu_limit_s)
-        if not self.is_worker and spec.results:
-            self.out = open(spec.results, "a", encoding="utf-8")  # noqa: SIM115
+        if not self.is_worker and spec.results_fd >= 0:
+            self._send = signed_writer(spec.results_fd, take_key())
         from pytest_trace_opt.child import trace_patch
 
         trace_patch.install(self.runtime)
+        self.integrity = Integrity(self)
 
     # -- stream ---------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
-        if self.out is not None:
-            self.out.write(encode_event(event) + "\n")
-            self.out.flush()
+        if self._send is not None:
+            self._send(encode_event(event))
 
     # -- in the process that runs the test -------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -100,12 +147,24 @@ class ChildRecorder:
         try:
             return (yield)
         except KeyboardInterrupt:
+            item.stash[_raised_key] = "KeyboardInterrupt"
             raise CandidateInterrupted("the code under test raised KeyboardInterrupt") from None
+        except BaseException as exc:
+            # Seen here, outside pytest's reporting: a report that says "passed" after this
+            # was forged (a patched TestReport or CallInfo).
+            if not isinstance(exc, OutcomeException):
+                item.stash[_raised_key] = type(exc).__name__
+            raise
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report: pytest.TestReport = yield
+        raised = item.stash.get(_raised_key, None)
+        if call.when == "call" and raised and not report.failed:
+            report.outcome = "failed"
+            report.longrepr = f"{item.nodeid}: the test raised {raised}, yet its report said passed"
         if report.failed:
+            item.stash[_failed_key] = True
             text = item.config.hook.pytest_trace_opt_feedback(report=report, item=item)
             if text:
                 report.user_properties.append((FEEDBACK_PROPERTY, str(text)))
@@ -121,6 +180,9 @@ class ChildRecorder:
             record = recorder.to_record() if recorder is not None else TestRecord()
             record.targets = self.runtime.target_infos(record.used)
             record.explicit, record.target_errors = explicit_targets(item)
+            if item.stash.get(_failed_key, False):
+                record.arguments = arguments_of(item)
+                record.test_source, record.test_line = source_of(item)
             # A report property, so that it travels from xdist workers inside the report.
             report.user_properties.append(
                 (RECORD_PROPERTY, json.dumps(to_plain(record), default=str))
@@ -157,6 +219,10 @@ class ChildRecorder:
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         state = self.tests.pop(nodeid, None)
         if state is not None:
+            changed = self.integrity.changed()
+            if changed:
+                state.outcome = "failed"
+                state.feedback = [f"{nodeid}: {tampered_note(changed)}"]
             self.emit(state)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -165,6 +231,4 @@ class ChildRecorder:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.emit(FinishEvent(int(exitstatus)))
-        if self.out is not None:
-            self.out.close()
-            self.out = None
+        self._send = None

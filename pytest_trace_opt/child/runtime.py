@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_trace_opt.child.coverage import LineRecorder
 from pytest_trace_opt.protocol import (
     CHILD_ENV,
     CallRecord,
@@ -43,6 +44,8 @@ class TestRecorder:
         self.used: list[str] = []
         self.dropped_calls = 0
         self.depth = 0
+        self.outer: CallRecord | None = None  # the depth-1 call now running
+        self.lines: dict[str, set[int]] = {}
 
     def use(self, key: str) -> None:
         if key not in self.used:
@@ -50,7 +53,10 @@ class TestRecorder:
 
     def to_record(self) -> TestRecord:
         return TestRecord(
-            calls=list(self.calls), used=list(self.used), dropped_calls=self.dropped_calls
+            calls=list(self.calls),
+            used=list(self.used),
+            dropped_calls=self.dropped_calls,
+            lines={key: sorted(lines) for key, lines in self.lines.items()},
         )
 
 
@@ -74,23 +80,33 @@ class Runtime:
         self.spec = spec
         self.limits = spec.limits
         self.rootdir = Path(spec.rootdir or os.getcwd())
-        # With a sandbox, files imported from the real tree (editable installs) get the
-        # same relative path as their sandbox copies.
-        self.real_rootdir = Path(spec.real_rootdir or self.rootdir)
         self.candidate: dict[str, Any] = dict(spec.candidate)
         self.max_repr = spec.limits.max_repr
         self.max_calls = spec.limits.max_calls_per_test
         self.targets: dict[str, TargetInfo] = {}
         self.current: TestRecorder | None = None
+        self.lines = LineRecorder(self._line_ran)
+
+    def _line_ran(self, key: str, line: int) -> None:
+        if self.current is not None:
+            self.current.lines.setdefault(key, set()).add(line)
 
     # -- targets -----------------------------------------------------------------------
     def relpath(self, filename: str) -> str:
+        """The path relative to the rootdir. A file imported from outside it (an editable
+        install of the real tree, when the child runs in a sandbox copy) gets the relative
+        path of the copy with the same content; the child is never told the real tree."""
         path = Path(filename).resolve()
-        for root in (self.rootdir, self.real_rootdir):
-            try:
-                return path.relative_to(root.resolve()).as_posix()
-            except ValueError:
-                continue
+        root = self.rootdir.resolve()
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+        parts = path.parts
+        for start in range(1, len(parts)):
+            copy = root.joinpath(*parts[start:])
+            if copy.is_file() and _same_content(copy, path):
+                return Path(*parts[start:]).as_posix()
         return path.as_posix()
 
     def register(self, info: TargetInfo) -> TargetInfo:
@@ -101,6 +117,7 @@ class Runtime:
 
     def begin_test(self) -> TestRecorder:
         self.current = TestRecorder(self.max_calls)
+        self.lines.begin_test()
         return self.current
 
     def end_test(self) -> TestRecorder | None:
@@ -117,6 +134,7 @@ class Runtime:
         recorder.use(target.key)
         recorder.depth += 1
         if recorder.depth > 1:  # inner (recursive) calls: the outer call tells the story
+            self._note_recursion(recorder, target, bind)
             return None
         if len(recorder.calls) >= recorder.max_calls:
             recorder.dropped_calls += 1
@@ -129,13 +147,32 @@ class Runtime:
         types_ = {name: type(v).__name__ for name, v in bound.items()}
         record = CallRecord(key=target.key, function=target.name, args=args, types=types_)
         recorder.calls.append(record)
+        recorder.outer = record
         return record
+
+    def _note_recursion(
+        self, recorder: TestRecorder, target: TargetInfo, bind: Callable[[], dict[str, Any]]
+    ) -> None:
+        """A call of the outer trainable to itself: how deep, and the first arguments, so
+        that the feedback can say when they stop changing."""
+        outer = recorder.outer
+        if outer is None or outer.key != target.key:
+            return
+        outer.depth = max(outer.depth, recorder.depth)
+        if len(outer.recursion) < 3:
+            try:
+                bound = bind()
+            except Exception:
+                return
+            outer.recursion.append({n: bounded_repr(v, 80) for n, v in bound.items()})
 
     def end_call(
         self, record: CallRecord | None, *, result: Any = None, exc: BaseException | None = None
     ) -> None:
         if self.current is not None:
             self.current.depth = max(0, self.current.depth - 1)
+            if self.current.depth == 0:
+                self.current.outer = None
         if record is None:
             return
         if exc is not None:
@@ -217,6 +254,7 @@ class CodeSlot:
         self._compiled_for: str | None = None
         self._impl: Callable[..., Any] | None = None
         self._owner: type | None = None
+        runtime.lines.watch(fn.__code__, self.info.key)
 
     def implementation(self, args: tuple[Any, ...]) -> Callable[..., Any]:
         code = get_runtime().candidate.get(self.info.key)
@@ -242,10 +280,14 @@ class CodeSlot:
         filename = f"<trace-opt candidate {self.fn.__qualname__}>"
         owner = self._defining_class(args)
         source = code
+        first_line = self.info.line  # line k of the candidate stands for file line first+k-1
         if owner is not None:
             # Compile inside a class of the same name so that self.__x mangles as in the
             # original; the __class__ cell is pointed at the real class for super().
             source = f"class {owner.__name__}:\n" + textwrap.indent(code, "    ")
+            first_line -= 1
+        # Tracebacks, timeouts and recorded lines then speak of the real file's lines.
+        source = "\n" * max(0, first_line - 1) + source
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         namespace = _ModuleChain(self.fn.__globals__)
         try:
@@ -269,6 +311,9 @@ class CodeSlot:
             raise CandidateDefinitionError(
                 f"the candidate for {self.fn.__qualname__} does not define {name}()"
             )
+        code_object = getattr(impl, "__code__", None)
+        if isinstance(code_object, types.CodeType):
+            get_runtime().lines.watch(code_object, self.info.key)
         return impl  # type: ignore[no-any-return]
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], dict[str, Any]]:
@@ -277,6 +322,49 @@ class CodeSlot:
             return {k: v for k, v in arguments.items() if k not in ("self", "cls")}
 
         return bound
+
+
+class _Stranger:
+    """Equal to nothing but itself: what an honest value compares unequal to."""
+
+    __hash__ = object.__hash__
+
+
+def forged_equality(value: Any, depth: int = 2) -> str | None:
+    """The type name of an object in ``value`` that claims to equal anything (its ``__eq__``
+    says True to a fresh object it cannot know), looking into containers a little; None
+    when every value is honest. A comparison that raises or is not a bool is not forged."""
+    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+        return None
+    try:
+        claims = (value == _Stranger()) is True
+    except Exception:
+        claims = False
+    if claims:
+        return type(value).__qualname__
+    if depth <= 0:
+        return None
+    items: Any = ()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)[:64]
+    elif isinstance(value, dict):
+        items = list(value.values())[:64]
+    for item in items:
+        found = forged_equality(item, depth - 1)
+        if found:
+            return found
+    return None
+
+
+def _check_equality(fn: Callable[..., Any], impl: Callable[..., Any], result: Any) -> None:
+    if impl is fn:
+        return  # the user's own code is trusted as it is
+    forged = forged_equality(result)
+    if forged:
+        raise AssertionError(
+            f"the candidate returned a {forged} object that compares equal to anything:"
+            " a result must be an honest value"
+        )
 
 
 def candidate_function(fn: types.FunctionType, description: str | None) -> Callable[..., Any]:
@@ -290,12 +378,16 @@ def candidate_function(fn: types.FunctionType, description: str | None) -> Calla
         async def trainable_async_call(*args: Any, **kwargs: Any) -> Any:
             impl = slot.implementation(args)
             record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
+            runtime.lines.enter()
             try:
                 result = await impl(*args, **kwargs)
             except BaseException as exc:
                 runtime.end_call(record, exc=exc)
                 raise
+            finally:
+                runtime.lines.exit()
             runtime.end_call(record, result=result)
+            _check_equality(fn, impl, result)
             return result
 
         trainable_async_call.__trace_opt_target__ = slot.info  # type: ignore[attr-defined]
@@ -305,13 +397,24 @@ def candidate_function(fn: types.FunctionType, description: str | None) -> Calla
     def trainable_call(*args: Any, **kwargs: Any) -> Any:
         impl = slot.implementation(args)
         record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
+        runtime.lines.enter()
         try:
             result = impl(*args, **kwargs)
         except BaseException as exc:
             runtime.end_call(record, exc=exc)
             raise
+        finally:
+            runtime.lines.exit()
         runtime.end_call(record, result=result)
+        _check_equality(fn, impl, result)
         return result
 
     trainable_call.__trace_opt_target__ = slot.info  # type: ignore[attr-defined]
     return trainable_call
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False

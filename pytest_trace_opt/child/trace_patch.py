@@ -159,6 +159,9 @@ def _patch_bundles(runtime: Runtime) -> None:
             return {k: v for k, v in bound.items() if k not in ("self", "cls")}
 
         record = runtime.begin_call(info, bind)
+        # Trace exec's the source on every call: its code is watched by file and name.
+        runtime.lines.watch_by_name("<string>", info.function_name or "", info.key, info.line - 1)
+        runtime.lines.enter()
         try:
             output = original_forward(self, *args, **kwargs)
         except ExecutionError as exc:
@@ -168,6 +171,8 @@ def _patch_bundles(runtime: Runtime) -> None:
         except BaseException as exc:
             runtime.end_call(record, exc=exc)
             raise
+        finally:
+            runtime.lines.exit()
         runtime.end_call(record, result=output.data if isinstance(output, Node) else output)
         return output
 

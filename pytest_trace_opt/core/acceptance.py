@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_trace_opt.core import prompts
-from pytest_trace_opt.model import Counts, Evaluation
+from pytest_trace_opt.model import DODGES, Counts, Evaluation, TestResult
 
 HARD_OUTCOMES = ("timeout", "crashed", "error")
 
@@ -24,6 +24,27 @@ def counts(ev: Evaluation, visible: Sequence[str], holdout: Sequence[str]) -> Co
         holdout_total=ev.counted(holdout),
         score=(sum(scores) / len(scores)) if scores else None,
     )
+
+
+def only_real_passes(
+    candidate: Evaluation, baseline: Evaluation, nodeids: Sequence[str]
+) -> Evaluation:
+    """``candidate`` with every test that ran at baseline and was skipped or xfailed now
+    counted as failed (``pytest.skip``/``pytest.xfail`` called by candidate code), so that
+    no candidate gains by not running a test. Returns the same object, changed."""
+    for nodeid in nodeids:
+        before, now = baseline.tests.get(nodeid), candidate.tests.get(nodeid)
+        if before is None or now is None or before.outcome in DODGES:
+            continue
+        if now.outcome in DODGES:
+            why = prompts.dodged_test(nodeid, now.outcome)
+            candidate.tests[nodeid] = TestResult(
+                nodeid, "failed", duration=now.duration, feedback=[why], calls=now.calls,
+                used=now.used, explicit=now.explicit, lines=now.lines,
+            )  # fmt: skip
+            if nodeid not in candidate.dodged:
+                candidate.dodged.append(nodeid)
+    return candidate
 
 
 def improves(after: Counts, before: Counts) -> bool:
@@ -45,6 +66,12 @@ def judge(
     best: Evaluation, candidate: Evaluation, visible: Sequence[str], holdout: Sequence[str]
 ) -> tuple[bool, str]:
     """Accept a candidate only if it keeps every passing holdout and does not lower the score."""
+    if candidate.forged:
+        return False, prompts.FORGED_RESULTS
+    if candidate.tampered:
+        return False, prompts.tampered(candidate.tampered)
+    if candidate.dodged:
+        return False, prompts.dodged_tests(len(candidate.dodged))
     broken = [
         n for n in holdout
         if n in best.tests and best.tests[n].passed

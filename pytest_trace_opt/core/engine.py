@@ -10,11 +10,14 @@ picture as if the calls had been traced in this process, without running them he
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from pytest_trace_opt.core.context import code_context
+from pytest_trace_opt.core.localize import suspicious_lines
 from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
-from pytest_trace_opt.model import Proposal, TestResult
+from pytest_trace_opt.core.prompts.repair import CodeShown
+from pytest_trace_opt.model import Proposal, ProposalRequest, TestResult
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies import (
     UNCHANGED,
@@ -78,8 +81,11 @@ class TraceEngine:
         max_tokens: int = 1024,
         json_mode: bool = False,
         lenient_parsing: bool = True,
+        read_source: Callable[[str], str | None] | None = None,
     ) -> None:
         import_optimizers()
+        self.read_source = read_source  # module text by relpath, for Repair's context
+        self._contexts: dict[str, str] = {}
         from opto.trace.nodes import ParameterNode
 
         self.targets = targets
@@ -136,35 +142,50 @@ class TraceEngine:
             GRAPH.register(param)
         self.optimizer.variable_specs = self._specs()
 
-    def propose(
-        self,
-        current: dict[str, Any],
-        failing: Sequence[TestResult],
-        feedback: str,
-        temperature: float | None,
-    ) -> Proposal:
+    @property
+    def batch_samples(self) -> bool:
+        """Several samples of one prompt come from one request (Repair)."""
+        return hasattr(self.optimizer, "propose_samples")
+
+    def propose(self, request: ProposalRequest) -> list[Proposal]:
+        """Proposals for ``request``: one per sample drawn (one unless the optimizer
+        draws several from one request)."""
         self._reset_graph()
         for key, param in self.params.items():
-            param._data = current.get(key, self.targets[key].original)
-        outputs = self._rebuild(failing)
+            param._data = request.current.get(key, self.targets[key].original)
+        outputs = self._rebuild(request.failing)
         self.optimizer.zero_feedback()
         for output in outputs:
-            self.optimizer.backward(output, feedback, retain_graph=True)
-        self.optimizer.temperature = temperature
-        update = self.optimizer.propose()
-        proposal = Proposal(
-            response=getattr(self.optimizer, "last_response", ""),
-            prompt=getattr(self.optimizer, "last_prompt", ""),
-        )
-        parsed = getattr(self.optimizer, "last_parsed", None)
-        if parsed is not None:
-            proposal.notes += list(parsed.problems)
-            proposal.terminated = parsed.terminated
+            self.optimizer.backward(output, request.feedback, retain_graph=True)
+        self.optimizer.temperature = request.temperature
+        if self.batch_samples:
+            self.optimizer.shown = self._shown(request)
+            self.optimizer.samples = request.samples
+            updates = self.optimizer.propose_samples()
+            replies = getattr(self.optimizer, "last_samples", [])
+        else:
+            updates = [self.optimizer.propose()]
+            response = getattr(self.optimizer, "last_response", "")
+            replies = [(response, getattr(self.optimizer, "last_parsed", None))]
+        prompt = getattr(self.optimizer, "last_prompt", "")
+        if not updates:
+            return [Proposal(notes=["no trainable received feedback"], prompt=prompt)]
+        proposals = []
+        for update, (response, parsed) in zip(updates, replies, strict=False):
+            proposal = Proposal(response=response, prompt=prompt)
+            if parsed is not None:
+                proposal.notes += list(parsed.problems)
+                proposal.terminated = parsed.terminated
+            self._check(update, request.current, proposal)
+            proposals.append(proposal)
+        return proposals
+
+    def _check(self, update: dict[Any, Any], current: dict[str, Any], proposal: Proposal) -> None:
+        """Keep the suggested values that pass the checks; say why the others do not."""
         for param, raw in update.items():
-            found = self.key_of(param.py_name)
-            if found is None:
+            key = self.key_of(param.py_name)
+            if key is None:
                 continue
-            key = found
             info = self.targets[key]
             if len(str(raw)) > MAX_SUGGESTION_CHARS:
                 proposal.notes.append(
@@ -178,21 +199,46 @@ class TraceEngine:
                 check = check_code(str(raw), now, function_name, is_method=info.is_method)
             else:
                 check = check_value(raw, now)
-            if check.ok:
-                value = check.value
-                if info.kind == "code":
-                    value = strip_trailing_strings(str(value), function_name)
-                    value = keep_docstring(value, info.original, function_name)
-                    if value.strip() == str(now).strip():
-                        proposal.notes.append(f"{info.name}: {UNCHANGED}")
-                        proposal.unchanged.append(info.name)
-                        continue
-                proposal.values[key] = value
-            else:
+            if not check.ok:
                 proposal.notes.append(f"{info.name}: {check.reason}")
                 if check.reason == UNCHANGED:
                     proposal.unchanged.append(info.name)
-        return proposal
+                continue
+            value = check.value
+            if info.kind == "code":
+                value = strip_trailing_strings(str(value), function_name)
+                value = keep_docstring(value, info.original, function_name)
+                if value.strip() == str(now).strip():
+                    proposal.notes.append(f"{info.name}: {UNCHANGED}")
+                    proposal.unchanged.append(info.name)
+                    continue
+            proposal.values[key] = value
+
+    def _shown(self, request: ProposalRequest) -> dict[str, CodeShown]:
+        """How Repair shows each parameter this round: current text, context, suspicion."""
+        shown: dict[str, CodeShown] = {}
+        group_keys = frozenset(self.targets[k].name.rsplit(".", 1)[-1] for k in self.targets)
+        for key, param in self.params.items():
+            info = self.targets[key]
+            text = request.current.get(key, info.original)
+            if key not in self._contexts:
+                module = self.read_source(info.file) if self.read_source else None
+                self._contexts[key] = (
+                    code_context(module, info.name, info.line, exclude=group_keys)
+                    if module and info.kind == "code"
+                    else ""
+                )
+            marks = suspicious_lines(key, request.failing, request.passing)
+            shown[param.py_name] = CodeShown(
+                name=info.name,
+                function_name=info.function_name if info.kind == "code" else None,
+                file=info.file,
+                line=info.line,
+                text=str(text) if info.kind == "code" else repr(text),
+                context=self._contexts[key],
+                suspicious=tuple((m.line, m.failing, m.failing_total, m.passing) for m in marks),
+            )
+        return shown
 
     def _rebuild(self, failing: Sequence[TestResult]) -> list[Any]:
         from opto.trace.nodes import MessageNode, node

@@ -8,6 +8,7 @@ failure with the reason) and the remaining tests run in a fresh child.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -20,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from pytest_trace_opt.core import prompts
-from pytest_trace_opt.core.sandbox import Sandbox
+from pytest_trace_opt.core.sandbox import Sandbox, is_protected
 from pytest_trace_opt.model import Evaluation, TestResult
 from pytest_trace_opt.protocol import (
     CHILD_ENV,
+    KEY_ENV,
     ChildLimits,
     ChildSpec,
     CollectErrorEvent,
@@ -32,7 +34,9 @@ from pytest_trace_opt.protocol import (
     ResultEvent,
     StartEvent,
     decode_event,
+    verify_line,
 )
+from pytest_trace_opt.secrets import scrubbed
 
 # Options of the user's command line that shape how tests run; forwarded to children.
 _FORWARD_WITH_VALUE = {
@@ -95,6 +99,8 @@ class Evaluator:
     extra_env: dict[str, str] = field(default_factory=dict)
     sandbox: Sandbox | None = None  # run children in this private copy of the rootdir
     runs: int = 0
+    changed_by_original: set[str] = field(default_factory=set)  # protected files
+    env_passthrough: frozenset[str] = frozenset()  # credentials the user lets children see
 
     @property
     def workdir(self) -> Path:
@@ -120,9 +126,12 @@ class Evaluator:
                 attempt += 1
                 if self.sandbox is not None:
                     self.sandbox.refresh()
-                run = self._run_child(
-                    workdir / f"run{attempt}", candidate, remaining, serialize_reports, deadline
-                )
+                try:
+                    run = self._run_child(
+                        workdir / f"run{attempt}", candidate, remaining, serialize_reports, deadline
+                    )
+                finally:
+                    self._note_changes(evaluation, candidate)
                 progress = self._absorb(evaluation, run)
                 remaining = [n for n in remaining if n not in evaluation.tests]
                 if remaining and not progress:
@@ -136,8 +145,23 @@ class Evaluator:
         evaluation.seconds = time.monotonic() - started
         return evaluation
 
+    def _note_changes(self, evaluation: Evaluation, candidate: dict[str, Any]) -> None:
+        """Restore the sandbox now and name the protected files the run changed. What the
+        original code's own tests change (a test that writes a module) is never held
+        against a candidate."""
+        if self.sandbox is None:
+            return
+        changed = [p for p in self.sandbox.refresh() if is_protected(p)]
+        if not candidate:
+            self.changed_by_original.update(changed)
+            return
+        for path in changed:
+            if path not in self.changed_by_original and path not in evaluation.tampered:
+                evaluation.tampered.append(path)
+
     def _absorb(self, evaluation: Evaluation, run: ChildRun) -> bool:
         """Take the child's results into ``evaluation``; False when it finished no test."""
+        evaluation.forged += run.forged
         for event in run.events:
             if isinstance(event, CollectErrorEvent):
                 evaluation.collect_errors.append(event.text)
@@ -148,8 +172,10 @@ class Evaluator:
                     evaluation.targets.setdefault(info.key, info)
         crashed = [n for n in run.started if n not in run.finished]
         for nodeid in crashed:
-            feedback = prompts.crash_feedback(nodeid, run.status, self.eval_timeout, run.output)
-            outcome = "timeout" if run.status == "timeout" else "crashed"
+            feedback = prompts.crash_feedback(
+                nodeid, run.status, self.eval_timeout, self.limits.test_timeout, run.output
+            )
+            outcome = "timeout" if run.status in ("timeout", "test timeout") else "crashed"
             evaluation.tests[nodeid] = TestResult(nodeid, outcome, feedback=[feedback])
         return bool(run.finished) or bool(crashed)
 
@@ -167,7 +193,7 @@ class Evaluator:
         ]  # fmt: skip
 
     def _environment(self, spec_path: Path) -> dict[str, str]:
-        env = dict(os.environ)
+        env = scrubbed(os.environ, keep=self.env_passthrough)
         env.update(self.extra_env)
         env[CHILD_ENV] = str(spec_path)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -183,12 +209,15 @@ class Evaluator:
         deadline: float | None,
     ) -> ChildRun:
         workdir.mkdir(parents=True)
-        results = workdir / "results.jsonl"
+        key = os.urandom(32)
+        key_path = workdir / "key"
+        key_path.touch(mode=0o600)
+        key_path.write_bytes(key)
+        read_fd, write_fd = os.pipe()
         spec = ChildSpec(
             rootdir=str(self.workdir),
-            real_rootdir=str(self.rootdir),
             candidate=candidate,
-            results=str(results),
+            results_fd=write_fd,
             limits=self.limits,
             serialize_reports=serialize_reports,
         )
@@ -197,44 +226,71 @@ class Evaluator:
         args_file = workdir / "nodeids.txt"
         args_file.write_text("\n".join(nodeids) + "\n", encoding="utf-8")
         log_path = workdir / "output.txt"
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                self._command(args_file),
-                cwd=self.workdir,
-                env=self._environment(spec_path),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches the controller only
-            )
-            status = self._wait(proc, deadline)
-        run = read_events(results)
+        env = self._environment(spec_path)
+        env[KEY_ENV] = str(key_path)
+        channel = Channel(read_fd, key, set(nodeids))
+        try:
+            with open(log_path, "wb") as log:
+                proc = subprocess.Popen(
+                    self._command(args_file),
+                    cwd=self.workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(write_fd,),
+                    start_new_session=True,  # Ctrl-C reaches the controller only
+                )
+                os.close(write_fd)
+                write_fd = -1
+                status = self._wait(proc, deadline, channel)
+        finally:
+            if write_fd >= 0:
+                os.close(write_fd)
+            channel.close()
+        run = channel.run
         run.status = status
         run.output = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
         return run
 
-    def _wait(self, proc: subprocess.Popen[bytes], deadline: float | None) -> str:
-        """Wait for the child within the evaluation's limits; how it ended, in one word."""
+    def _wait(self, proc: subprocess.Popen[bytes], deadline: float | None, channel: Channel) -> str:
+        """Wait for the child within the evaluation's limits, reading its events as they
+        come; how it ended, in one word. The per-test limit is enforced from here as well:
+        a test that outlives it (its alarm blocked or never reached) costs a kill."""
         limit = time.monotonic() + self.eval_timeout
         if deadline is not None:
             limit = min(limit, deadline)
+        per_test = self.limits.test_timeout
+        grace = max(2.0, per_test * 0.5)
         status = "ok"
         try:
             while proc.poll() is None:
-                if time.monotonic() > limit:
+                channel.read(timeout=0.05)
+                now = time.monotonic()
+                if now > limit:
                     status = "deadline" if deadline is not None and limit == deadline else "timeout"
-                    _kill_group(proc)
                     break
-                time.sleep(0.02)
+                running = channel.running_since()
+                if per_test > 0 and running is not None and now - running > per_test + grace:
+                    status = "test timeout"
+                    break
+            channel.read(timeout=0)  # what the child wrote before it ended
         except BaseException:
             _kill_group(proc)
             raise
+        # Always: what the candidate started in the background ends with the evaluation.
+        _kill_group(proc)
         returncode = proc.wait()
-        if status == "ok" and returncode < 0:
+        if status == "ok" and channel.run.forged:
+            status = "forged"
+        elif status == "ok" and returncode < 0:
             status = f"signal {-returncode}"
         elif status == "ok" and returncode not in (0, 1, 5):
             status = f"exit {returncode}"
         return status
+
+
+MAX_LINE_BYTES = 64 << 20  # one result line, serialized reports included
 
 
 @dataclass
@@ -244,26 +300,75 @@ class ChildRun:
     finished: dict[str, ResultEvent] = field(default_factory=dict)
     started: list[str] = field(default_factory=list)  # in order; a last one unfinished died
     events: list[Event] = field(default_factory=list)
-    status: str = "ok"  # ok | timeout | deadline | signal N | exit N
+    status: str = "ok"  # ok | timeout | test timeout | deadline | forged | signal N | exit N
     output: str = ""
+    forged: int = 0  # lines that did not verify: written by candidate code
 
 
-def read_events(path: Path) -> ChildRun:
-    """The child's stream, decoded by the protocol (the one reader of it)."""
-    run = ChildRun()
-    if not path.exists():
-        return run
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+class Channel:
+    """The controller's end of a child's pipe: signed lines in, events out. A line that
+    does not verify, or a result for a test that was not asked for, counts as forged."""
+
+    def __init__(self, fd: int, key: bytes, asked: set[str]) -> None:
+        self.fd = fd
+        self.key = key
+        self.asked = asked
+        self.seq = 0
+        self.buffer = b""
+        self.run = ChildRun()
+        self._started_at: dict[str, float] = {}
+
+    def read(self, timeout: float) -> None:
+        while self.fd >= 0:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                return
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                self.close()
+                return
+            self.buffer += chunk
+            *lines, self.buffer = self.buffer.split(b"\n")
+            if len(self.buffer) > MAX_LINE_BYTES:  # no signed line is that long: junk
+                self.run.forged += 1
+                self.buffer = b""
+            for line in lines:
+                self._line(line.decode("utf-8", "replace"))
+            timeout = 0
+
+    def _line(self, line: str) -> None:
+        text = verify_line(self.key, self.seq, line)
+        if text is None:
+            self.run.forged += 1
+            return
+        self.seq += 1
         try:
-            event = decode_event(line)
+            event = decode_event(text)
         except ProtocolError:
-            continue  # a line cut by a kill
+            self.run.forged += 1
+            return
+        run = self.run
         run.events.append(event)
         if isinstance(event, StartEvent):
             run.started.append(event.nodeid)
+            self._started_at[event.nodeid] = time.monotonic()
         elif isinstance(event, ResultEvent):
+            if event.nodeid not in self.asked:
+                run.forged += 1
+                return
             run.finished[event.nodeid] = event
-    return run
+
+    def running_since(self) -> float | None:
+        """When the test now running started (None between tests)."""
+        for nodeid in reversed(self.run.started):
+            if nodeid not in self.run.finished:
+                return self._started_at.get(nodeid)
+        return None
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -24,6 +24,7 @@ class Group:
     engine: Any = None
     attempt: int = 0
     last_rejection: list[str] = field(default_factory=list)
+    tried: list[dict[str, Any]] = field(default_factory=list)  # values judged and rejected
 
     @property
     def label(self) -> str:

@@ -115,6 +115,10 @@ class LenientSteps:
 
 def make_optimizer(name: str, parameters: list[Any], llm: Any, max_tokens: int) -> Any:
     optimizers = import_optimizers()
+    if name == "Repair":
+        from pytest_trace_opt.core.repair import Repair
+
+        return Repair(parameters, llm, max_tokens=max_tokens)
     if name == "TextGrad":
         return optimizers.TextGrad(parameters, llm=llm, max_tokens=max_tokens)
     base = {"OptoPrime": optimizers.OptoPrime, "OPRO": optimizers.OPRO}.get(name)

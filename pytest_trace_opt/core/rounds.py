@@ -1,8 +1,7 @@
 """The round loop: evaluate, propose, re-evaluate, accept only what does not lower the score.
 
-Plain Python over two interfaces (an evaluator and an engine) so that it is tested
-without pytest subprocesses or an LLM. One method per phase of a round: should it stop,
-ask each group for candidates, evaluate them, judge each group's best one.
+Plain Python over an evaluator and an engine, tested without subprocesses or an LLM. One
+method per phase of a round: stop?, ask each group, evaluate, judge each group's best.
 """
 
 from __future__ import annotations
@@ -13,11 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pytest_trace_opt.core import prompts
-from pytest_trace_opt.core.acceptance import counts, improves, judge, merge, passing, rank_key
+from pytest_trace_opt.core.acceptance import (
+    counts,
+    improves,
+    judge,
+    merge,
+    only_real_passes,
+    passing,
+    rank_key,
+)
 from pytest_trace_opt.core.evaluator import EvaluationAborted
 from pytest_trace_opt.core.groups import Group, learnable_failures, partition
 from pytest_trace_opt.core.techniques import Techniques
-from pytest_trace_opt.model import Evaluation, Proposal, RoundRecord
+from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
 
 class EvaluatorLike(Protocol):
@@ -32,14 +39,12 @@ class EvaluatorLike(Protocol):
 
 
 class EngineLike(Protocol):
-    def propose(
-        self, current: dict[str, Any], failing: Sequence[Any], feedback: str,
-        temperature: float | None,
-    ) -> Proposal: ...  # fmt: skip
+    def propose(self, request: ProposalRequest) -> list[Proposal]: ...
 
 
 class LLMStatsLike(Protocol):
     calls: int
+    samples: int
     prompt_tokens: int
     completion_tokens: int
     seconds: float
@@ -87,6 +92,9 @@ class LoopState:
                 self.passing_since.setdefault(result.nodeid, round_number)
             else:
                 self.passing_since.pop(result.nodeid, None)
+
+
+WARM_TEMPERATURE = 0.8  # samples drawn together need it to differ
 
 
 def temperature_for(attempt: int, base: float) -> float:
@@ -238,7 +246,7 @@ class RoundLoop:
             if found:
                 proposals[index] = found
             else:
-                group.attempt += self.candidates  # retry warmer
+                group.attempt += self.samples_for(group)  # retry warmer
         return proposals, False
 
     def _ask_group(
@@ -255,38 +263,85 @@ class RoundLoop:
         failing = learnable_failures(state.best, group.visible)
         results = state.best.results(group.visible)
         memory = group.last_rejection if self.techniques.rejection_memory else []
+        passing = [r for r in results if r.passed]
         feedback = prompts.compose_feedback(
             failing,
             len(group.visible),
             [c for r in results for c in r.critiques],
             [s for r in results for s in r.scores],
             memory,
+            passing=passing,
             detailed=self.techniques.detailed_feedback,
         )
         record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
-        for sample in range(self.candidates):
-            temperature = temperature_for(group.attempt + sample, self.base_temperature)
-            proposal = group.engine.propose(state.best_values, failing, feedback, temperature)
-            record.temperature = temperature
-            record.notes += [prefix + note for note in proposal.notes]
-            record.response += proposal.response
-            if proposal.values:
-                if proposal.values not in [p.values for p in found]:
-                    found.append(proposal)
-                continue
-            reason = (
-                prompts.TERMINATED
-                if proposal.terminated
-                else "; ".join(proposal.notes[-2:]) or prompts.NO_USABLE_SUGGESTION
+        for request in self._requests(group, state, failing, passing, feedback):
+            record.temperature = request.temperature
+            for proposal in group.engine.propose(request):
+                self._take(record, group, proposal, prefix, found)
+
+    def samples_for(self, group: Group) -> int:
+        """A group's first attempt is one sample at the base temperature (the model's best
+        guess, often right and the cheapest); after a miss, ``candidates`` are drawn."""
+        return 1 if group.attempt == 0 else self.candidates
+
+    def _requests(
+        self,
+        group: Group,
+        state: LoopState,
+        failing: list[TestResult],
+        passing: list[TestResult],
+        feedback: str,
+    ) -> list[ProposalRequest]:
+        n = self.samples_for(group)
+        current = state.best_values
+        if getattr(group.engine, "batch_samples", False):
+            # One request, n samples: the prompt is evaluated once; warm so that they differ.
+            temperature = temperature_for(group.attempt, self.base_temperature)
+            if n > 1:
+                temperature = max(temperature, WARM_TEMPERATURE)
+            return [ProposalRequest(current, failing, feedback, temperature, passing, samples=n)]
+        return [
+            ProposalRequest(
+                current,
+                failing,
+                feedback,
+                temperature_for(group.attempt + i, self.base_temperature),
+                passing,
             )
-            record.reason = "; ".join(filter(None, [record.reason, prefix + reason]))
-            record.status = "terminated" if proposal.terminated else "no-proposal"
-            if not found:
-                group.last_rejection = (
-                    prompts.unchanged_note(proposal.unchanged)
-                    if proposal.unchanged and not proposal.terminated
-                    else prompts.rejection_note(None, reason)
-                )
+            for i in range(n)
+        ]
+
+    def _take(
+        self,
+        record: RoundRecord,
+        group: Group,
+        proposal: Proposal,
+        prefix: str,
+        found: list[Proposal],
+    ) -> None:
+        """Keep a usable, new proposal; remember why another one was not."""
+        record.notes += [prefix + note for note in proposal.notes]
+        record.response += proposal.response
+        repeated = bool(proposal.values) and proposal.values in group.tried
+        if proposal.values and not repeated:
+            if proposal.values not in [p.values for p in found]:
+                found.append(proposal)
+            return
+        if repeated:
+            reason = prompts.ALREADY_TRIED  # judged before: another evaluation would tell nothing
+        elif proposal.terminated:
+            reason = prompts.TERMINATED
+        else:
+            reason = "; ".join(proposal.notes[-2:]) or prompts.NO_USABLE_SUGGESTION
+        record.reason = "; ".join(filter(None, [record.reason, prefix + reason]))
+        record.status = "terminated" if proposal.terminated else "no-proposal"
+        if not found:
+            if repeated:
+                group.last_rejection = prompts.rejection_note(proposal, reason)
+            elif proposal.unchanged and not proposal.terminated:
+                group.last_rejection = prompts.unchanged_note(proposal.unchanged)
+            else:
+                group.last_rejection = prompts.rejection_note(None, reason)
 
     # -- phase 2: evaluate the candidates --------------------------------------------------
     def _evaluate(self, state: LoopState, batch: _Batch) -> None:
@@ -297,12 +352,16 @@ class RoundLoop:
                     values.update(found[i].values)
             batch.value_sets.append(values)
             try:
-                batch.evaluations.append(
-                    self.evaluator.run(values, self.tagged, deadline=self.deadline)
-                )
+                batch.evaluations.append(self._run(state, values))
             except EvaluationAborted as exc:
                 batch.aborted = str(exc)
                 return
+
+    def _run(self, state: LoopState, values: dict[str, Any]) -> Evaluation:
+        evaluation = self.evaluator.run(values, self.tagged, deadline=self.deadline)
+        if state.baseline is not None:
+            only_real_passes(evaluation, state.baseline, self.tagged)
+        return evaluation
 
     # -- phase 3: judge each group's best candidate ----------------------------------------
     def _decide(
@@ -360,6 +419,7 @@ class RoundLoop:
         """The group's best candidate, whether it is accepted, and why; updates the group's
         memory of what was tried."""
         evaluations = batch.evaluations
+        asked = self.samples_for(group)
         guarded = group.holdout if self.techniques.holdout_guard else []
         ranked = sorted(
             range(min(len(found), len(evaluations))),
@@ -372,20 +432,20 @@ class RoundLoop:
             ok, reason = False, prompts.not_deterministic(len(flaky))
         if len(found) > 1:
             reason += f" (best of {len(ranked)} candidates)"
+        if ok and not improves(
+            counts(evaluations[pick], group.visible, group.holdout),
+            counts(state.best, group.visible, group.holdout),
+        ):
+            # A tie does not replace the base: the next prompt starts from the best code,
+            # with this attempt shown as tried (it may add a side effect and fix nothing).
+            ok, reason = False, prompts.NO_GAIN
         if ok:
-            before = counts(state.best, group.visible, group.holdout)
-            after = counts(evaluations[pick], group.visible, group.holdout)
-            if improves(after, before):
-                group.attempt, group.last_rejection = 0, []
-            else:
-                # Kept (nothing was lost) but nothing was fixed: at the same
-                # temperature the model tends to return this very code again.
-                group.attempt += len(found)
-                group.last_rejection = [prompts.TIE_NOTE]
+            group.attempt, group.last_rejection = 0, []
         else:
             digest = prompts.failure_digest(evaluations[pick], group.visible)
             record.notes += [prefix + d for d in digest]
-            group.attempt += len(found)
+            group.attempt += asked
+            group.tried += [p.values for p in found if p.values not in group.tried]
             group.last_rejection = prompts.rejection_note(
                 found[pick], reason + (prompts.FLAKY_HINT if flaky else "")
             )
@@ -402,7 +462,7 @@ class RoundLoop:
         if pick not in batch.reruns:  # groups that picked the same candidate share one run
             try:
                 values = batch.value_sets[pick]
-                rerun = self.evaluator.run(values, self.tagged, deadline=self.deadline)
+                rerun = self._run(state, values)
             except EvaluationAborted as exc:
                 batch.aborted = str(exc)  # kept unconfirmed: it passed once
                 return []
@@ -420,16 +480,21 @@ def run_rounds(
     return RoundLoop(**options).run(resume, start_round)
 
 
-def _snapshot(stats: LLMStatsLike | None) -> tuple[int, int, int, float]:
+_Snapshot = tuple[int, int, int, int, float]
+
+
+def _snapshot(stats: LLMStatsLike | None) -> _Snapshot:
     if stats is None:
-        return (0, 0, 0, 0.0)
-    return (stats.calls, stats.prompt_tokens, stats.completion_tokens, stats.seconds)
+        return (0, 0, 0, 0, 0.0)
+    samples = getattr(stats, "samples", stats.calls)
+    return (stats.calls, samples, stats.prompt_tokens, stats.completion_tokens, stats.seconds)
 
 
-def _delta(a: tuple[int, int, int, float], b: tuple[int, int, int, float]) -> dict[str, Any]:
+def _delta(a: _Snapshot, b: _Snapshot) -> dict[str, Any]:
     return {
         "llm_calls": b[0] - a[0],
-        "prompt_tokens": b[1] - a[1],
-        "completion_tokens": b[2] - a[2],
-        "llm_seconds": round(b[3] - a[3], 3),
+        "samples": b[1] - a[1],
+        "prompt_tokens": b[2] - a[2],
+        "completion_tokens": b[3] - a[3],
+        "llm_seconds": round(b[4] - a[4], 3),
     }

@@ -2,16 +2,21 @@
 
 LLM-written code runs with the user's privileges; the sandbox keeps what it does with
 relative paths (deleting a fixture file, writing next to a test) away from the real
-tree. Before every evaluation the copy is put back to the state of the original:
-files the candidate added are removed, changed or deleted ones are copied again.
+tree. Before and after every evaluation the copy is put back to the state of the original:
+files the candidate added are removed, changed or deleted ones are copied again. A
+candidate that changed source, tests or configuration on disk is named by the evaluator
+and rejected (it could otherwise judge itself, or every later candidate, by forged tests).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import shutil
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 # Never copied: version control, environments, caches, build output.
@@ -27,9 +32,45 @@ class SandboxTooLarge(Exception):
     pass
 
 
-def _walk(root: Path) -> dict[str, tuple[int, int, bool]]:
-    """relpath -> (size, mtime_ns, is_symlink) of every file under root, ignored dirs pruned."""
-    files: dict[str, tuple[int, int, bool]] = {}
+# What the tests are judged by: a candidate that changes one of these on disk is forging.
+PROTECTED_SUFFIXES = frozenset({".py", ".pyi", ".pth", ".ini", ".cfg", ".toml"})
+HASHED_MAX_BYTES = 1024 * 1024
+
+
+def is_protected(rel: str) -> bool:
+    """Source, tests, conftest files and pytest configuration."""
+    return Path(rel).suffix in PROTECTED_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file as last copied. ``ctime_ns`` cannot be set back by a process, so a rewrite
+    that restores size and mtime still shows; protected files are compared by content too."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    symlink: bool
+    digest: str = ""
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return ""
+
+
+def _entry(path: Path, st: os.stat_result, rel: str) -> Entry:
+    symlink = stat.S_ISLNK(st.st_mode)
+    hashed = is_protected(rel) and not symlink and st.st_size <= HASHED_MAX_BYTES
+    digest = _digest(path) if hashed else ""
+    return Entry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, symlink, digest)
+
+
+def _walk(root: Path) -> dict[str, Entry]:
+    """relpath -> entry of every file under root, ignored dirs pruned."""
+    files: dict[str, Entry] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not d.endswith(".egg-info")]
         for name in filenames:
@@ -39,7 +80,7 @@ def _walk(root: Path) -> dict[str, tuple[int, int, bool]]:
             except OSError:
                 continue
             rel = path.relative_to(root).as_posix()
-            files[rel] = (st.st_size, st.st_mtime_ns, stat.S_ISLNK(st.st_mode))
+            files[rel] = _entry(path, st, rel)
     return files
 
 
@@ -47,16 +88,20 @@ class Sandbox:
     def __init__(self, original: Path, max_bytes: int = MAX_SANDBOX_BYTES) -> None:
         self.original = original.resolve()
         manifest = _walk(self.original)
-        total = sum(size for size, _, _ in manifest.values())
+        total = sum(entry.size for entry in manifest.values())
         if total > max_bytes:
             raise SandboxTooLarge(
                 f"{total // (1024 * 1024)} MiB to copy (limit {max_bytes // (1024 * 1024)} MiB)"
             )
         self.base = Path(tempfile.mkdtemp(prefix="trace-opt-sandbox-"))
         self.root = self.base / (self.original.name or "project")
+        self.manifest: dict[str, Entry] = {}
+        self._copy_all(list(manifest))
+
+    def _copy_all(self, paths: list[str]) -> None:
         self.root.mkdir()
-        self.manifest: dict[str, tuple[int, int, bool]] = {}
-        for rel in manifest:
+        self.manifest = {}
+        for rel in paths:
             self._copy(rel)
 
     def _copy(self, rel: str) -> None:
@@ -68,8 +113,7 @@ class Sandbox:
             os.symlink(os.readlink(source), target)
         else:
             shutil.copy2(source, target)
-        st = target.lstat()
-        self.manifest[rel] = (st.st_size, st.st_mtime_ns, stat.S_ISLNK(st.st_mode))
+        self.manifest[rel] = _entry(target, target.lstat(), rel)
 
     def refresh(self) -> list[str]:
         """Undo whatever the last evaluation did to the copy; returns the paths restored."""
@@ -82,11 +126,21 @@ class Sandbox:
             if current.get(rel) != entry and (self.original / rel).exists():
                 self._copy(rel)
                 restored.append(rel)
-        return restored
+        return sorted(restored)
+
+    def recopy(self) -> None:
+        """A fresh copy of the original, for the final check: nothing a candidate left in
+        the copy (a directory, a changed permission) survives."""
+        shutil.rmtree(self.root, onerror=_make_writable)
+        self._copy_all(list(_walk(self.original)))
 
     def cleanup(self) -> None:
-        def make_writable(func: object, path: str, exc: object) -> None:
-            os.chmod(path, stat.S_IRWXU)
-            os.unlink(path) if os.path.isfile(path) else os.rmdir(path)
+        shutil.rmtree(self.base, onerror=_make_writable)
 
-        shutil.rmtree(self.base, onerror=make_writable)
+
+def _make_writable(func: object, path: str, exc: object) -> None:
+    with contextlib.suppress(OSError):
+        os.chmod(os.path.dirname(path), stat.S_IRWXU)
+        os.chmod(path, stat.S_IRWXU)
+    with contextlib.suppress(OSError):
+        os.unlink(path) if os.path.isfile(path) else shutil.rmtree(path, ignore_errors=True)

@@ -17,12 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_trace_opt.core.acceptance import counts, improves
+from pytest_trace_opt.core.acceptance import counts, improves, only_real_passes
 from pytest_trace_opt.core.checkpoint import Checkpoint, CheckpointFile
 from pytest_trace_opt.core.evaluator import Evaluator
+from pytest_trace_opt.core.localize import suspicious_lines
 from pytest_trace_opt.core.rounds import LoopState, RoundLoop
 from pytest_trace_opt.core.techniques import Techniques
-from pytest_trace_opt.model import Counts, Evaluation, OptimizationResult, RoundRecord
+from pytest_trace_opt.model import (
+    Counts,
+    Evaluation,
+    OptimizationResult,
+    RoundRecord,
+    TargetResult,
+)
 from pytest_trace_opt.patch import (
     build_targets,
     combined_patch,
@@ -151,7 +158,15 @@ class OptimizationSession:
             max_tokens=self.settings.llm_max_tokens,
             json_mode=self.settings.llm_json_mode == "on",
             lenient_parsing=self.techniques.lenient_parsing,
+            read_source=self._module_text,
         )
+
+    def _module_text(self, relpath: str) -> str | None:
+        path = Path(relpath) if Path(relpath).is_absolute() else self.rootdir / relpath
+        try:
+            return read_source(path)
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def reached(self, evaluation: Evaluation) -> dict[str, TargetInfo]:
         """Trainables that the tagged tests exercised (or named explicitly)."""
@@ -172,9 +187,18 @@ class OptimizationSession:
         if checkpoint is None:
             self.say(f"trace-opt: {why}")
             return None, 1
-        best = self.evaluator.run(checkpoint.best_values, self.tests.tagged)
-        state = LoopState(best_values=checkpoint.best_values, best=best)
-        record = RoundRecord(0, "baseline", counts(best, self.tests.visible, self.tests.holdout))
+        # "before" is the original code, not the checkpoint: run both.
+        tagged = self.tests.tagged
+        baseline = self.evaluator.run({}, tagged)
+        best = baseline
+        if checkpoint.best_values:
+            best = only_real_passes(
+                self.evaluator.run(checkpoint.best_values, tagged), baseline, tagged
+            )
+        state = LoopState(best_values=checkpoint.best_values, best=best, baseline=baseline)
+        state.note_passing(0, tagged)
+        visible, holdout = self.tests.visible, self.tests.holdout
+        record = RoundRecord(0, "baseline", counts(baseline, visible, holdout))
         state.history.append(record)
         self.say(f"trace-opt: resuming after round {checkpoint.rounds_done}")
         return state, checkpoint.rounds_done + 1
@@ -198,7 +222,12 @@ class OptimizationSession:
 
     def final_check(self, state: LoopState) -> Evaluation:
         """Every selected test against the accepted candidate, with reports to replay."""
-        return self.evaluator.run(state.best_values, self.tests.selected, serialize_reports=True)
+        if self.evaluator.sandbox is not None:
+            self.evaluator.sandbox.recopy()  # never the copy that candidates ran in
+        final = self.evaluator.run(state.best_values, self.tests.selected, serialize_reports=True)
+        if state.baseline is not None:
+            only_real_passes(final, state.baseline, self.tests.tagged)
+        return final
 
     def broken_outside_tagged(self, state: LoopState, final: Evaluation) -> list[str]:
         """Untagged tests that fail with the change and passed without it."""
@@ -231,6 +260,8 @@ class OptimizationSession:
             self.reached(state.best),
             self.start_hashes,
         )
+        if state.baseline is not None:
+            self._localize(targets, state.baseline)
         outcome = _outcome(before, after, broken, bool(state.best_values), bool(problems))
         result = OptimizationResult(
             outcome=outcome,
@@ -254,6 +285,17 @@ class OptimizationSession:
         if self.settings.apply:
             self._apply(result, edits, after, broken)
         return result
+
+    def _localize(self, targets: list[TargetResult], baseline: Evaluation) -> None:
+        """Where the failing visible tests pointed in the original code."""
+        results = baseline.results(self.tests.visible)
+        failing = [r for r in results if r.counted and not r.passed]
+        passing = [r for r in results if r.passed]
+        for target in targets:
+            target.suspicious = [
+                {"line": m.line, "score": m.score, "failing": m.failing, "passing": m.passing}
+                for m in suspicious_lines(target.key, failing, passing)
+            ]
 
     def _apply(
         self, result: OptimizationResult, edits: Any, after: Counts, broken: list[str]
@@ -282,6 +324,7 @@ class OptimizationSession:
         if stats is not None:
             info.update(
                 calls=stats.calls,
+                samples=stats.samples,
                 prompt_tokens=stats.prompt_tokens,
                 completion_tokens=stats.completion_tokens,
                 seconds=round(stats.seconds, 3),

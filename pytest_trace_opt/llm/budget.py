@@ -69,6 +69,7 @@ class BudgetedLLM:
         finally:
             self.stats.seconds += time.monotonic() - started
         self.stats.calls += 1
+        self.stats.samples += max(1, len(getattr(response, "choices", None) or []))
         count_usage(self.stats, response)
         return response
 

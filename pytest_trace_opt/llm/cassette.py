@@ -57,15 +57,20 @@ def make_request(
     temperature: float,
     max_tokens: int,
     json_mode: bool,
+    sample: int = 0,
 ) -> dict[str, Any]:
-    """The stored (and hashed) form of a request: nothing else is ever written."""
-    return {
+    """The stored (and hashed) form of a request: nothing else is ever written. The
+    samples after the first of one request (``n``) are recorded each under its index."""
+    request = {
         "model": model,
         "messages": normalize_messages(messages),
         "temperature": float(temperature),
         "max_tokens": int(max_tokens),
         "json_mode": bool(json_mode),
     }
+    if sample:
+        request["sample"] = int(sample)
+    return request
 
 
 def request_key(request: dict[str, Any]) -> str:

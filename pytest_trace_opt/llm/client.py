@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..secrets import mask
 from .backends import Backend, LiteLLMBackend, LocalBackend, Transient, unavailable
 from .budget import Budget
 from .cassette import Cassette, make_request
@@ -82,7 +83,11 @@ class LLMClient:
         temperature: float | None = None,
         **kwargs: Any,
     ) -> ChatCompletion:
-        """One chat completion (``n=k`` makes k calls, each counted and budgeted)."""
+        """One chat completion; ``n=k`` asks for k samples of the same prompt.
+
+        In process (llama.cpp) the k samples are one call: the prompt is evaluated once and
+        each sample costs only its completion tokens (and its own seed, so that they
+        differ). Through LiteLLM each sample is a request of its own, counted as a call."""
         n = int(kwargs.get("n") or 1)
         want_json = self.config.json_mode and _wants_json(response_format)
         limit = self.config.max_tokens
@@ -92,14 +97,15 @@ class LLMClient:
         usage = Usage()
         replayed = True
         for i in range(max(1, n)):
-            comp, was_replayed = self._one(list(messages), want_json, max_tok, temp)
+            comp, was_replayed = self._one(list(messages), want_json, max_tok, temp, sample=i)
             replayed = replayed and was_replayed
             choices.append(
                 Choice(
                     message=Message(content=comp.content), index=i, finish_reason=comp.finish_reason
                 )
             )
-            usage.prompt_tokens += comp.prompt_tokens
+            if i == 0 or not self.shares_prompt:
+                usage.prompt_tokens += comp.prompt_tokens
             usage.completion_tokens += comp.completion_tokens
         return ChatCompletion(choices=choices, usage=usage, model=self.model_id, replayed=replayed)
 
@@ -149,14 +155,32 @@ class LLMClient:
                 raise
         return self._backend
 
+    @property
+    def shares_prompt(self) -> bool:
+        """Samples of one prompt reuse its evaluation (the in-process model's cache)."""
+        return self.provider == "local"
+
     def _one(
-        self, messages: list[dict[str, Any]], want_json: bool, max_tok: int, temp: float
+        self,
+        messages: list[dict[str, Any]],
+        want_json: bool,
+        max_tok: int,
+        temp: float,
+        sample: int = 0,
     ) -> tuple[Completion, bool]:
         if self._closed:
             raise LLMError("LLMClient is closed")
-        request = make_request(self.model_id, messages, temp, max_tok, want_json)
+        # No credential leaves in a prompt, the cassette or a reply shown later.
+        messages = [
+            {**m, "content": mask(m["content"])} if isinstance(m.get("content"), str) else m
+            for m in messages
+        ]
+        request = make_request(self.model_id, messages, temp, max_tok, want_json, sample)
+        # A later sample of a shared prompt is part of the call already counted.
+        new_call = sample == 0 or not self.shares_prompt
         with self._lock:
-            self.budget.check(self.stats, self._inflight)
+            if new_call:
+                self.budget.check(self.stats, self._inflight)
             if self.cassette is not None:
                 hit = self.cassette.lookup(request)
                 if hit is not None:
@@ -166,10 +190,8 @@ class LLMClient:
                         prompt_tokens=int(usage.get("prompt_tokens", 0)),
                         completion_tokens=int(usage.get("completion_tokens", 0)),
                     )
-                    self.stats.calls += 1
-                    self.stats.replayed_calls += 1
-                    self.stats.prompt_tokens += comp.prompt_tokens
-                    self.stats.completion_tokens += comp.completion_tokens
+                    self._count(comp, new_call)
+                    self.stats.replayed_calls += int(new_call)
                     return comp, True
                 if self.cassette.replay_only:
                     from .cassette import request_key
@@ -182,23 +204,33 @@ class LLMClient:
             self._inflight += 1
         started = time.monotonic()
         try:
-            comp = self._call_with_retries(messages, want_json, max_tok, temp)
+            comp = self._call_with_retries(messages, want_json, max_tok, temp, sample)
         finally:
             with self._lock:
                 self._inflight -= 1
                 self.stats.seconds += time.monotonic() - started
         with self._lock:
-            self.stats.calls += 1
-            self.stats.prompt_tokens += comp.prompt_tokens
-            self.stats.completion_tokens += comp.completion_tokens
+            self._count(comp, new_call)
             if comp.cost is not None:
                 self.stats.cost = (self.stats.cost or 0.0) + comp.cost
         if self.cassette is not None:
             self.cassette.record(request, comp.content, comp.prompt_tokens, comp.completion_tokens)
         return comp, False
 
+    def _count(self, comp: Completion, new_call: bool) -> None:
+        self.stats.samples += 1
+        self.stats.completion_tokens += comp.completion_tokens
+        if new_call:
+            self.stats.calls += 1
+            self.stats.prompt_tokens += comp.prompt_tokens
+
     def _call_with_retries(
-        self, messages: list[dict[str, Any]], want_json: bool, max_tok: int, temp: float
+        self,
+        messages: list[dict[str, Any]],
+        want_json: bool,
+        max_tok: int,
+        temp: float,
+        sample: int = 0,
     ) -> Completion:
         backend = self._get_backend()
         cfg = self.config
@@ -211,12 +243,13 @@ class LLMClient:
                     max_tokens=max_tok,
                     json_mode=want_json,
                     timeout=cfg.timeout,
-                    seed=cfg.seed,
+                    seed=cfg.seed + sample,
                 )
             except Transient as t:
                 if attempt >= cfg.retries:
                     tries = f"after {cfg.retries} retries" if cfg.retries else "(retries disabled)"
-                    err = unavailable(backend.provider, f"{t.cause} {tries}", sticky=t.sticky)
+                    cause = mask(f"{t.cause} {tries}")
+                    err = unavailable(backend.provider, cause, sticky=t.sticky)
                     if t.sticky:
                         self._dead = err
                     if cfg.verbose:

@@ -72,7 +72,8 @@ class Completion:
 class LLMStats:
     """Totals for the whole session (replayed calls included; they take no time)."""
 
-    calls: int = 0
+    calls: int = 0  # requests; with n > 1 samples from one prompt evaluated once: one call
+    samples: int = 0  # completions received (more than calls when n > 1)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0

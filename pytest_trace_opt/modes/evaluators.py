@@ -10,6 +10,7 @@ import pytest
 
 from pytest_trace_opt.core.evaluator import Evaluator, forwarded_args
 from pytest_trace_opt.core.sandbox import Sandbox, SandboxTooLarge
+from pytest_trace_opt.secrets import parse_passthrough
 from pytest_trace_opt.settings import Settings
 
 _OUR_NAMES = ("trace_opt", "pytest_trace_opt.plugin", "pytest_trace_opt")
@@ -64,5 +65,6 @@ def build_evaluator(
         user_args=user_args,
         limits=settings.child_limits(),
         eval_timeout=settings.eval_timeout,
+        env_passthrough=parse_passthrough(settings.env_passthrough),
     )
     return evaluator, sandbox

@@ -31,6 +31,7 @@ from pytest_trace_opt.reports import (
     tagged_test_properties,
     write_outputs,
 )
+from pytest_trace_opt.secrets import mask
 from pytest_trace_opt.settings import Settings
 
 
@@ -83,7 +84,7 @@ class OptimizeMode:
 
     def _write(self, line: str, **markup: bool) -> None:
         if self.reporter is not None:
-            self.reporter.write_line(line, **markup)
+            self.reporter.write_line(mask(line), **markup)
 
     def _session(self) -> OptimizationSession:
         from pytest_trace_opt.llm import LLMError
@@ -174,8 +175,9 @@ class OptimizeMode:
             line += f"; {record.status}"
             if record.reason:
                 line += f" ({record.reason})"
+            samples = f" ({record.samples} samples)" if record.samples > record.llm_calls else ""
             line += (
-                f"; LLM {record.llm_seconds:.1f} s, {record.llm_calls} call(s), "
+                f"; LLM {record.llm_seconds:.1f} s, {record.llm_calls} call(s){samples}, "
                 f"{record.prompt_tokens}+{record.completion_tokens} tokens"
             )
         line += f"; eval {record.eval_seconds:.1f} s"
@@ -252,7 +254,7 @@ class OptimizeMode:
             return
         terminalreporter.write_sep("=", "trace-opt summary", bold=True)
         for line in summary_lines(self.result):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(mask(line))
 
 
 @contextmanager

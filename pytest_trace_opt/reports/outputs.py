@@ -22,6 +22,7 @@ from pytest_trace_opt.reports.apply import PatchFiles, apply_command, from_cwd
 from pytest_trace_opt.reports.github import annotation_lines, summary_markdown
 from pytest_trace_opt.reports.html import html_report
 from pytest_trace_opt.reports.json_report import optimization_report, plan_report, report_text
+from pytest_trace_opt.secrets import mask
 from pytest_trace_opt.settings import Settings
 
 
@@ -96,7 +97,8 @@ def write_outputs(
         markdown = summary_markdown(result, prefix, out.files)
         if summary and guarded("GitHub Actions", _append, Path(summary), markdown):
             out.lines.append("GitHub job summary: appended to $GITHUB_STEP_SUMMARY")
-        out.annotations = annotation_lines(result, prefix, toplevel, apply_command(out.files))
+        lines = annotation_lines(result, prefix, toplevel, apply_command(out.files))
+        out.annotations = [mask(line) for line in lines]
     return out
 
 
@@ -107,13 +109,13 @@ def write_plan_report(path: Path, plan: dict[str, Any]) -> None:
 
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(mask(text), encoding="utf-8")
     return path
 
 
 def _append(path: Path, text: str) -> Path:
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(mask(text))
     return path
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from pytest_trace_opt.core.prompts.evidence import evidence_text, first_error_line
 from pytest_trace_opt.text import clip
 
 if TYPE_CHECKING:
     from pytest_trace_opt.model import Evaluation, Proposal, TestResult
 
-MAX_FEEDBACK_CHARS = 4000
 
 # OptoPrime's objective, made concrete: the feedback comes from tests.
 OBJECTIVE = (
@@ -37,9 +37,11 @@ def compose_feedback(
     scores: Sequence[float] = (),
     notes: Sequence[str] = (),
     *,
+    passing: Sequence[TestResult] = (),
     detailed: bool = True,
 ) -> str:
-    """One feedback text for the whole round: failures smallest first, deduplicated.
+    """One feedback text for the whole round: the evidence of each failing test, smallest
+    first, then critiques, scores and notes about earlier attempts.
 
     ``detailed=False`` is the plain text a hand-written loop would pass (one pytest-style
     ``FAILED`` line per test), kept to measure what the detail is worth.
@@ -49,22 +51,10 @@ def compose_feedback(
         plain += [f"FAILED {r.nodeid} - {first_error_line(r)}" for r in failing]
         return "\n".join([*plain, *notes])
     lines = [
-        f"{len(failing)} of {visible_total} tests fail. Change the variables so that all "
-        "tests pass for any input of the kind shown, without special-casing test inputs."
+        f"{len(failing)} of {visible_total} tests fail. Make every test pass for any input of "
+        "the kind shown, without special-casing test inputs."
     ]
-    seen: set[str] = set()
-    budget = MAX_FEEDBACK_CHARS
-    for result in sorted(failing, key=lambda r: len(r.feedback_text())):
-        text = result.feedback_text().strip()
-        signature = text.split("\n", 1)[-1]
-        if signature in seen:
-            continue
-        seen.add(signature)
-        if len(text) > budget:
-            lines.append(f"... and {len(failing) - len(seen) + 1} more failing tests")
-            break
-        budget -= len(text)
-        lines.append(text)
+    lines += evidence_text(failing, passing)
     if critiques:
         lines.append("Critiques: " + " | ".join(dict.fromkeys(critiques)))
     if scores:
@@ -72,14 +62,6 @@ def compose_feedback(
         lines.append(f"Mean score {mean:.3g} (higher is better; 1 is the best).")
     lines += list(notes)
     return "\n".join(lines)
-
-
-def first_error_line(result: TestResult) -> str:
-    text = result.feedback_text()
-    for line in text.splitlines():
-        if line.startswith("E "):
-            return clip(line[2:].strip(), 200)
-    return result.outcome
 
 
 def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> list[str]:
@@ -101,6 +83,31 @@ def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> li
 
 NO_TEST_LOST = "no test lost"
 HARDER_FAILURES = "it makes tests time out, crash or error instead of failing"
+
+
+ALREADY_TRIED = "it is the same code as an attempt already tried and rejected"
+FORGED_RESULTS = (
+    "it wrote to the plugin's result channel: results come from the tests, not from the code"
+)
+
+
+def tampered(files: Sequence[str]) -> str:
+    names = ", ".join(files[:4]) + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+    return (
+        f"it changed source, test or configuration files on disk ({names}): a candidate "
+        "may only change the code it is asked to fix"
+    )
+
+
+def dodged_tests(count: int) -> str:
+    return (
+        f"it skipped or xfailed {count} test(s) that ran before: only a real pass counts, "
+        "never call pytest.skip or pytest.xfail"
+    )
+
+
+def dodged_test(nodeid: str, outcome: str) -> str:
+    return f"{nodeid}: {outcome} under this candidate, but it ran before; counted as failed"
 
 
 def broke_holdouts(count: int) -> str:
@@ -139,10 +146,7 @@ FLAKY_HINT = (
     "; make the result independent of set or dict iteration order, randomness and the clock"
 )
 
-TIE_NOTE = (
-    "Your previous suggestion was kept, as it lost no test, but it fixed none of the failing "
-    "tests shown above: suggest a different change."
-)
+NO_GAIN = "it fixed none of the failing tests (no test gained)"
 
 
 def unchanged_note(names: Sequence[str]) -> list[str]:
@@ -189,7 +193,15 @@ def value_key_hint(name: str, type_name: str) -> str:
 # -- evaluations that went wrong ---------------------------------------------------------
 
 
-def crash_feedback(nodeid: str, status: str, eval_timeout: float, output: str) -> str:
+def crash_feedback(
+    nodeid: str, status: str, eval_timeout: float, test_timeout: float, output: str
+) -> str:
+    if status == "test timeout":
+        return (
+            f"{nodeid}: timed out: still running {test_timeout:g} s after it started, so the "
+            "test process was stopped from outside (its own timer did not fire: blocked "
+            "signals or a long call that cannot be interrupted)"
+        )
     if status == "timeout":
         return (
             f"{nodeid}: the evaluation was killed after {eval_timeout:g} s while this test "

@@ -1,0 +1,163 @@
+"""The feedback of a round: the evidence of every failing test, bounded.
+
+Per failing test, what a developer would look at: the test's source (with its
+parametrize decorator, which holds the expected values), the arguments it ran with, the
+calls it made to the trainables and what they returned or raised (a recursion that did not
+shrink its arguments is said so), and the error. Parametrized cases of one test share its
+source. The smallest failing case comes first; the passing tests are named briefly, as
+what must keep working.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pytest_trace_opt.model import TestResult
+from pytest_trace_opt.protocol import CallRecord
+from pytest_trace_opt.text import clip
+
+MAX_FEEDBACK_CHARS = 4000
+MAX_CASES_SHOWN = 6  # parametrized cases of one test shown in full
+MAX_PASSING_NAMED = 8
+MAX_ERROR_LINES = 8
+_LOCATION = re.compile(r"^\S.*:\d+$")  # "calc.py:12", "<trace-opt candidate f>:12"
+
+
+def first_error_line(result: TestResult) -> str:
+    for line in result.feedback_text().splitlines():
+        if line.startswith("E "):
+            return clip(line[2:].strip(), 200)
+    return result.outcome
+
+
+def error_lines(result: TestResult) -> list[str]:
+    """The ``E`` lines of the failure, and where it was raised when that was not the test."""
+    text = result.feedback_text().strip()
+    lines = text.splitlines()[1:] if text.startswith(result.nodeid) else text.splitlines()
+    errors = [ln for ln in lines if ln.startswith("E ")][:MAX_ERROR_LINES]
+    if not errors:  # a crash, a timeout, a child that died: its own words
+        return [clip(ln, 240) for ln in lines[:MAX_ERROR_LINES]] or [result.outcome]
+    test_file = result.nodeid.split("::", 1)[0]
+    places = [ln for ln in lines if _LOCATION.match(ln)]
+    raised_in = [p for p in places if not p.startswith(test_file)]
+    return [*(f"raised at {p}" for p in raised_in[-1:]), *errors]
+
+
+def describe_call(call: CallRecord) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in call.args.items())
+    head = f"{call.function}({args})"
+    outcome = f"raised {call.exception}" if call.exception else f"returned {call.output}"
+    text = f"{head} {outcome}"
+    if call.depth > 1:
+        text += f"; it called itself {call.depth - 1} level(s) deep"
+        if call.recursion:
+            inner = [", ".join(f"{k}={v}" for k, v in a.items()) for a in call.recursion]
+            text += ": first with (" + "), (".join(inner) + ")"
+            if len(call.recursion) > 1 and all(a == call.recursion[0] for a in call.recursion):
+                text += " - the arguments did not change between calls"
+            elif call.recursion[0] == call.args:
+                text += " - the same arguments as the outer call"
+    return clip(text, 600)
+
+
+def _function_id(result: TestResult) -> str:
+    return result.nodeid.split("[", 1)[0]
+
+
+def _case_id(result: TestResult) -> str:
+    return result.nodeid[len(_function_id(result)) :] or result.nodeid.rsplit("::", 1)[-1]
+
+
+@dataclass
+class _TestGroup:
+    """The failing cases of one test function (one case unless parametrized)."""
+
+    nodeid: str
+    source: str
+    line: int
+    cases: list[TestResult] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return min(len(r.feedback_text()) + len(str(r.arguments)) for r in self.cases)
+
+
+def _groups(failing: Sequence[TestResult]) -> list[_TestGroup]:
+    groups: dict[str, _TestGroup] = {}
+    for result in failing:
+        key = _function_id(result)
+        group = groups.setdefault(key, _TestGroup(key, result.test_source, result.test_line))
+        group.cases.append(result)
+    for group in groups.values():
+        group.cases.sort(key=lambda r: len(r.feedback_text()) + len(str(r.arguments)))
+    return sorted(groups.values(), key=lambda g: g.size)
+
+
+def _case_lines(result: TestResult, *, parametrized: bool) -> list[str]:
+    out: list[str] = []
+    if parametrized:
+        out.append(f"  case {_case_id(result)}")
+    if result.arguments:
+        shown = ", ".join(f"{k}={v}" for k, v in result.arguments.items())
+        out.append(f"    arguments: {clip(shown, 400)}")
+    calls = [describe_call(c) for c in result.calls[:3]]
+    if calls:
+        out.append("    calls: " + "\n           ".join(calls))
+    out += ["    " + ln for ln in error_lines(result)]
+    return out
+
+
+def _group_lines(group: _TestGroup, full: bool) -> list[str]:
+    parametrized = any("[" in r.nodeid for r in group.cases)
+    where = f" ({group.nodeid.split('::', 1)[0]}:{group.line})" if group.line else ""
+    count = f": {len(group.cases)} case(s) fail" if parametrized else ""
+    out = [f"FAILED {group.nodeid}{where}{count}"]
+    if full and group.source:
+        out += ["    " + ln for ln in group.source.splitlines()]
+    for result in group.cases[: MAX_CASES_SHOWN if full else 1]:
+        out += _case_lines(result, parametrized=parametrized)
+    hidden = len(group.cases) - (MAX_CASES_SHOWN if full else 1)
+    if hidden > 0:
+        out.append(f"  ... and {hidden} more failing case(s) of this test")
+    return out
+
+
+def passing_line(passing: Sequence[TestResult]) -> str:
+    if not passing:
+        return ""
+    named = []
+    for result in passing[:MAX_PASSING_NAMED]:
+        name = result.nodeid.rsplit("::", 1)[-1]
+        if result.arguments:
+            shown = ", ".join(f"{k}={v}" for k, v in result.arguments.items())
+            name += f" ({clip(shown, 80)})"
+        named.append(name)
+    more = len(passing) - len(named)
+    tail = f", and {more} more" if more > 0 else ""
+    return "Passing tests (keep them passing): " + "; ".join(named) + tail
+
+
+def evidence_text(
+    failing: Sequence[TestResult],
+    passing: Sequence[TestResult] = (),
+    budget: int = MAX_FEEDBACK_CHARS,
+) -> list[str]:
+    """The failing tests, smallest first; the first ones in full, the rest briefly."""
+    lines: list[str] = []
+    for group in _groups(failing):
+        block = _group_lines(group, full=True)
+        size = sum(len(ln) + 1 for ln in block)
+        if size > budget:
+            block = _group_lines(group, full=False)
+            size = sum(len(ln) + 1 for ln in block)
+        if size > budget:
+            lines.append(f"... and more failing tests, such as {group.nodeid}")
+            break
+        budget -= size
+        lines += block
+    passed = passing_line(passing)
+    if passed:
+        lines.append(clip(passed, max(200, min(budget, 1200))))
+    return lines

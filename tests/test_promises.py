@@ -1,0 +1,239 @@
+"""The promise the tool makes: a candidate can never fake its own acceptance.
+
+Each case is a hostile candidate written by the scripted LLM (a test double, see
+conftest.py) into a small project whose tests run in real child processes, with
+``--trace-apply``: the session completes, the candidate is rejected, the final check on
+the original code fails honestly and the user's tree stays byte-identical. Also: the
+children never see provider credentials, nothing the plugin writes shows them, and the
+controller's own limits hold when candidate code blocks the child's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import code_reply, read_prompts, tree_hashes
+from test_faults import TESTS  # test_b_zero passes with the bug, two tests fail
+
+
+def run_hostile(
+    pytester: pytest.Pytester,
+    buggy_project: Callable[..., Path],
+    replies: list[str],
+    *extra: str,
+    rounds: int = 1,
+) -> tuple[pytest.RunResult, dict]:
+    root = buggy_project(replies, tests=TESTS)
+    before = tree_hashes(root)
+    report = root.parent / f"{root.name}-report.json"
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-apply", f"--trace-rounds={rounds}",
+        "--trace-test-timeout=2", "--trace-report-json", str(report), "-p", "no:randomly",
+        *extra, timeout=300,
+    )  # fmt: skip
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    result.stdout.fnmatch_lines(["*2 failed, 1 passed*"])  # the honest final check
+    assert tree_hashes(root) == before, "nothing may be applied"
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["outcome"] in ("unchanged", "error"), out[-3000:]
+    assert data["patch"] == ""
+    assert all(r["status"] != "accepted" for r in data["rounds"]), data["rounds"]
+    return result, data
+
+
+FORGED_PIPE = """\
+import json
+import os
+
+
+def add(a, b):
+    for nodeid in ("test_calc.py::test_small", "test_calc.py::test_zero"):
+        line = json.dumps({"event": "result", "nodeid": nodeid, "outcome": "passed"})
+        for fd in range(3, 64):
+            try:
+                os.write(fd, (line + "\\n").encode())
+            except OSError:
+                pass
+    os._exit(0)
+"""
+
+PATCHED_REPORT = """\
+def add(a, b):
+    import _pytest.reports
+
+    report_class = _pytest.reports.TestReport
+    build = report_class.from_item_and_call.__func__
+
+    def always_passed(cls, item, call):
+        report = build(cls, item, call)
+        report.outcome = "passed"
+        report.longrepr = None
+        return report
+
+    report_class.from_item_and_call = classmethod(always_passed)
+    return a - b
+"""
+
+ALWAYS_EQUAL = """\
+def add(a, b):
+    class Anything:
+        def __eq__(self, other):
+            return True
+
+        __hash__ = object.__hash__
+
+    return Anything()
+"""
+
+ALWAYS_EQUAL_IN_A_LIST = """\
+def add(a, b):
+    class Anything(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    return Anything(a - b)
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("import pytest\ndef add(a, b):\n    pytest.xfail('not today')\n", "xfailed"),
+        ("import pytest\ndef add(a, b):\n    if b:\n        pytest.skip('no')\n    return a + b\n",
+         "skipped"),
+        (FORGED_PIPE, ""),
+        (PATCHED_REPORT, ""),
+        (ALWAYS_EQUAL, "compares equal to anything"),
+        (ALWAYS_EQUAL_IN_A_LIST, "compares equal to anything"),
+    ],
+    ids=["xfail", "skip-some", "forged-results-and-exit", "patched-TestReport", "always-equal",
+         "always-equal-int-subclass"],
+)  # fmt: skip
+def test_a_candidate_cannot_fake_its_acceptance(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], code: str, reason: str
+) -> None:
+    result, data = run_hostile(pytester, buggy_project, [code_reply(code)])
+    rejected = data["rounds"][1]
+    assert rejected["status"] == "rejected"
+    assert rejected["counts"]["visible_passed"] <= 1
+    if reason:
+        said = rejected["reason"] + " ".join(rejected["notes"])
+        assert reason in said, rejected
+
+
+TAMPER_TESTS = """\
+import os
+
+
+def add(a, b):
+    path = "test_calc.py"
+    if os.path.exists(path):
+        st = os.stat(path)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace("== 5", "!= 0").replace("== 4", "!= 0")  # same size
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return a - b
+"""
+
+
+def test_a_candidate_that_rewrites_the_tests_is_rejected_and_later_ones_see_the_real_tests(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    # Round 2 proposes the buggy code again: judged on forged tests it would pass them all.
+    again = "def add(a, b):\n    return a - b + 0\n"
+    result, data = run_hostile(
+        pytester, buggy_project, [code_reply(TAMPER_TESTS), code_reply(again)], rounds=2
+    )
+    first, second = data["rounds"][1], data["rounds"][2]
+    assert "test_calc.py" in first["reason"] + " ".join(first["notes"]), first
+    assert second["counts"]["visible_passed"] == 1, second
+
+
+SECRET = "sk-test-0123456789abcdef"
+
+
+def test_children_never_see_credentials_and_nothing_written_shows_them(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "tok-visible-42")
+    leak = (
+        "import os\n"
+        "def add(a, b):\n"
+        "    key = os.environ.get('OPENAI_API_KEY', 'no-key-here')\n"
+        "    tok = os.environ.get('MY_SERVICE_TOKEN', 'no-token-here')\n"
+        "    print('LEAK', key, tok, os.environ.get('PYTEST_TRACE_OPT_KEY', ''))\n"
+        "    raise ValueError(f'key={key} token={tok}')\n"
+    )
+    result, data = run_hostile(
+        pytester, buggy_project, [code_reply(leak)], "--trace-env-passthrough=MY_SERVICE_TOKEN"
+    )
+    out = result.stdout.str() + result.stderr.str()
+    written = out + json.dumps(data) + "".join(read_prompts(pytester.path))
+    assert SECRET not in written
+    assert "key=no-key-here" in json.dumps(data)  # the child ran without the key
+    # a passthrough variable reaches the child, and is still masked in what is written
+    assert "token=***" in json.dumps(data) and "tok-visible-42" not in written
+    result.stdout.fnmatch_lines(["*credential variable(s)*withheld*"])
+
+
+def test_a_blocked_alarm_does_not_stop_the_per_test_deadline(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    # The child's own limit is SIGALRM; the controller's is outside the child. Without it
+    # each of the three tests would wait for the 600 s evaluation timeout (pytester: 300 s).
+    blocked = (
+        "import signal\nimport time\n"
+        "def add(a, b):\n"
+        "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+        "    time.sleep(3600)\n"
+    )
+    result, data = run_hostile(pytester, buggy_project, [code_reply(blocked)])
+    rejected = data["rounds"][1]
+    assert "timed out" in rejected["reason"] + " ".join(rejected["notes"]), rejected
+
+
+def test_processes_a_candidate_starts_end_with_its_evaluation(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    spawn = (
+        "import subprocess\n"
+        "def add(a, b):\n"
+        "    p = subprocess.Popen(['sleep', '300'])\n"
+        f"    with open({str(pids)!r}, 'a') as f:\n"
+        "        f.write(f'{p.pid}\\n')\n"
+        "    return a - b\n"
+    )
+    run_hostile(pytester, buggy_project, [code_reply(spawn)])
+    started = [int(p) for p in pids.read_text().split()]
+    assert started
+    deadline = time.monotonic() + 10
+    alive = started
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in started if _running(p)]
+        time.sleep(0.1)
+    assert not alive, f"left running: {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    try:
+        return status.read_text().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False

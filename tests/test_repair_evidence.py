@@ -1,0 +1,265 @@
+"""Unit tests of the evidence the optimizer is shown: fault localization, module context,
+per-test evidence, collapsed recursion, line recording, and the Repair reply parsing.
+
+Pure logic over real code objects and real source text; the one stand-in is
+``FakeItem`` (a test double for a pytest item: ``callspec``, ``funcargs``, ``obj``)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from pytest_trace_opt.child.coverage import LineRecorder
+from pytest_trace_opt.child.evidence import arguments_of, source_of
+from pytest_trace_opt.child.failure_text import collapse_repeats
+from pytest_trace_opt.core.context import code_context
+from pytest_trace_opt.core.localize import rank_lines, suspicious_lines
+from pytest_trace_opt.core.prompts.evidence import describe_call, evidence_text
+from pytest_trace_opt.core.prompts.repair import CodeShown, strip_marks, user_prompt
+from pytest_trace_opt.model import TestResult
+from pytest_trace_opt.protocol import CallRecord
+
+
+def result(nodeid: str, passed: bool, lines: list[int] | None = None, **extra: Any) -> TestResult:
+    return TestResult(
+        nodeid=nodeid,
+        outcome="passed" if passed else "failed",
+        lines={"m.f": lines or []},
+        **extra,
+    )
+
+
+# -- localization ----------------------------------------------------------------------------
+def test_the_line_only_failing_tests_run_ranks_first() -> None:
+    failing = [result("t::a", False, [1, 2, 5]), result("t::b", False, [1, 2, 5])]
+    passing = [result("t::c", True, [1, 2, 3]), result("t::d", True, [1, 2, 4])]
+    ranked = rank_lines("m.f", failing, passing)
+    assert ranked[0].line == 5 and ranked[0].score == 1.0
+    assert (ranked[0].failing, ranked[0].passing) == (2, 0)
+    assert [s.line for s in suspicious_lines("m.f", failing, passing)] == [5]
+
+
+def test_straight_line_code_marks_nothing() -> None:
+    failing = [result("t::a", False, [1, 2, 3])]
+    passing = [result("t::b", True, [1, 2, 3])]
+    assert suspicious_lines("m.f", failing, passing) == []
+
+
+def test_no_spectrum_marks_nothing() -> None:
+    assert suspicious_lines("m.f", [result("t::a", False)], [result("t::b", True, [1])]) == []
+
+
+# -- module context --------------------------------------------------------------------------
+MODULE = textwrap.dedent('''\
+    """Prices in cents. Discounts never make a price negative."""
+
+    RATE = 0.2  # the discount rate
+    UNUSED = 3
+
+    SPEC = """A member pays the price minus the discount, rounded down to whole cents."""
+
+
+    def _floor(x):
+        return int(x // 1)
+
+
+    # Applies the member discount.
+    # Called once per basket line.
+    def discount(price):
+        return _floor(price * (1 + RATE))
+
+
+    class Basket:
+        """A list of prices."""
+
+        def __init__(self):
+            self.items = []
+
+        def add(self, price):
+            self.items.append(price)
+
+        def total(self):
+            return sum(self.items) + self.fee
+
+        def unrelated(self):
+            return 1
+''')
+
+
+def test_context_holds_the_docs_comments_and_what_the_code_reads() -> None:
+    context = code_context(MODULE, "discount", 15)
+    assert "Discounts never make a price negative" in context
+    assert "rounded down to whole cents" in context
+    assert "# Applies the member discount." in context and "# Called once" in context
+    assert "RATE = 0.2" in context and "def _floor(x):" in context
+    assert "UNUSED" not in context and "class Basket" not in context
+
+
+def test_context_of_a_method_outlines_its_class() -> None:
+    context = code_context(MODULE, "Basket.total", 27)
+    assert "class Basket" in context and "A list of prices." in context
+    assert "self.items = []" in context  # __init__ in full
+    assert "def unrelated(self):" in context  # other members by signature
+    assert "return sum(self.items)" not in context  # the method itself is shown elsewhere
+
+
+def test_context_is_bounded_and_excludes_the_targets_shown() -> None:
+    context = code_context(MODULE, "discount", 15, exclude=frozenset({"_floor"}), limit=120)
+    assert "def _floor" not in context
+    assert len(context) <= 200
+    assert code_context("def broken(:\n", "broken", 1) == ""
+    assert code_context(MODULE, "missing", 999) == ""
+
+
+# -- a failing test's own evidence -----------------------------------------------------------
+class FakeItem:
+    """Test double for a pytest item (only what ``child.evidence`` reads)."""
+
+    def __init__(self, obj: Any, params: dict[str, Any], funcargs: dict[str, Any]) -> None:
+        self.obj = obj
+        self.callspec = SimpleNamespace(params=params)
+        self.funcargs = funcargs
+
+
+@pytest.mark.parametrize("word,expected", [("ab", "ba")])
+def sample_test(word: str, expected: str) -> None:
+    assert word[::-1] == expected
+
+
+def test_arguments_keep_parametrize_values_and_plain_fixtures_only() -> None:
+    item = FakeItem(
+        sample_test,
+        {"word": "ab", "expected": "ba"},
+        {"word": "ab", "expected": "ba", "limit": 3, "tmp_path": "/x", "db": object()},
+    )
+    assert arguments_of(item) == {"word": "'ab'", "expected": "'ba'", "limit": "3"}
+    big = FakeItem(sample_test, {"data": list(range(10_000))}, {})
+    assert len(arguments_of(big)["data"]) <= 220
+
+
+def test_source_of_a_test_includes_its_decorators() -> None:
+    text, line = source_of(FakeItem(sample_test, {}, {}))
+    assert text.startswith("@pytest.mark.parametrize") and "def sample_test" in text
+    assert line > 0
+    assert source_of(FakeItem(len, {}, {})) == ("", 0)
+
+
+def test_feedback_shows_expected_values_arguments_and_calls_smallest_first() -> None:
+    source = (
+        '@pytest.mark.parametrize("n,expected", [(3, 6), (50, 1275)])\ndef test_tri(n, expected):'
+    )
+    common = {"test_source": source, "test_line": 4}
+    small = result(
+        "t.py::test_tri[3-6]", False, arguments={"n": "3", "expected": "6"},
+        calls=[CallRecord(key="m.tri", function="tri", args={"n": "3"}, output="3")],
+        feedback="E   assert 3 == 6", **common,
+    )  # fmt: skip
+    large = result(
+        "t.py::test_tri[50-1275]", False, arguments={"n": "50", "expected": "1275"},
+        feedback="E   assert 50 == 1275\n" + "E   detail\n" * 40, **common,
+    )  # fmt: skip
+    text = "\n".join(evidence_text([large, small], [result("t.py::test_one", True)]))
+    assert "FAILED t.py::test_tri (t.py:4): 2 case(s) fail" in text
+    assert "(3, 6), (50, 1275)" in text  # the decorator: the expected values
+    assert text.index("case [3-6]") < text.index("case [50-1275]")
+    assert "arguments: n=3, expected=6" in text
+    assert "tri(n=3) returned 3" in text
+    assert "Passing tests (keep them passing): test_one" in text
+
+
+def test_feedback_is_bounded() -> None:
+    many = [
+        result(
+            f"t{i}.py::test_x", False, feedback="E   " + "x" * 900, test_source="def test_x(): ..."
+        )
+        for i in range(40)
+    ]
+    text = "\n".join(evidence_text(many, budget=3000))
+    assert len(text) < 3600 and "... and more failing tests" in text
+
+
+def test_a_recursion_that_does_not_shrink_its_arguments_is_said_so() -> None:
+    call = CallRecord(
+        key="m.search", function="search", args={"lo": "3", "hi": "5"}, exception="RecursionError",
+        depth=998, recursion=[{"lo": "3", "hi": "5"}, {"lo": "3", "hi": "5"}],
+    )  # fmt: skip
+    text = describe_call(call)
+    assert "called itself 997 level(s) deep" in text
+    assert "the arguments did not change between calls" in text
+
+
+def test_repeated_frames_are_collapsed() -> None:
+    frames = [("t.py:3", "t.py:3: in test\n    search(0, 9)")]
+    frames += [("f.py:11", "f.py:11: in search\n    return search(mid, end)")] * 6
+    frames += [("f.py:2", "f.py:2: RecursionError")]
+    out = collapse_repeats(frames)
+    assert out.count("f.py:11: in search\n    return search(mid, end)") == 1
+    assert "... the call at f.py:11 repeated 5 more time(s) (recursion)" in out
+    assert out[0].startswith("t.py:3") and out[-1] == "f.py:2: RecursionError"
+    pair = [("a.py:1", "a"), ("b.py:2", "b")] * 4
+    assert collapse_repeats(pair) == [
+        "a",
+        "b",
+        "... the call at a.py:1 and b.py:2 repeated 3 more time(s) (recursion)",
+    ]
+
+
+# -- recording the lines a trainable runs ----------------------------------------------------
+def clamp(x: int) -> int:
+    if x < 0:
+        return 0
+    return x
+
+
+def test_line_recorder_sees_only_the_watched_code_while_it_runs() -> None:
+    if sys.gettrace() is not None and sys.version_info < (3, 12):
+        pytest.skip("another tracer (coverage, a debugger) is active")
+    seen: list[tuple[str, int]] = []
+    recorder = LineRecorder(lambda key, line: seen.append((key, line)))
+    recorder.watch(clamp.__code__, "mod.clamp")
+    first = clamp.__code__.co_firstlineno
+    clamp(-1)  # not between enter and exit: not recorded
+    assert seen == []
+    recorder.begin_test()
+    recorder.enter()
+    try:
+        clamp(-1)
+    finally:
+        recorder.exit()
+    assert sorted(set(seen)) == [("mod.clamp", first + 1), ("mod.clamp", first + 2)]
+    seen.clear()
+    recorder.begin_test()
+    recorder.enter()
+    try:
+        clamp(5)
+    finally:
+        recorder.exit()
+    assert sorted(set(seen)) == [("mod.clamp", first + 1), ("mod.clamp", first + 3)]
+
+
+# -- the Repair prompt and its replies -------------------------------------------------------
+def test_prompt_marks_suspicious_lines_and_a_copied_mark_is_removed() -> None:
+    code = CodeShown(
+        name="clamp", function_name="clamp", file="m.py", line=10,
+        text="def clamp(x):\n    if x < 0:\n        return 1\n    return x",
+        context="LIMIT = 0", suspicious=((12, 2, 2, 0),),
+    )  # fmt: skip
+    prompt = user_prompt([code], "FAILED t.py::test_neg")
+    assert "        return 1  # <- line 12: suspicious, run by 2 of 2 failing tests" in prompt
+    assert "## Context from m.py (not to be changed)" in prompt and "LIMIT = 0" in prompt
+    assert prompt.index("## Tests") < prompt.index("Reply with the complete corrected definition")
+    copied = "    return 1  # <- line 12: suspicious, run by 2 of 2 failing tests\n"
+    assert strip_marks(copied) == "    return 1\n"
+
+
+def test_value_from_reply_reads_the_assignment_or_a_bare_literal() -> None:
+    from pytest_trace_opt.core.repair import value_from_reply
+
+    assert value_from_reply("Here:\n```python\nRATE = 0.25\n```", "RATE") == (True, 0.25)
+    assert value_from_reply("```python\n{'a': 1}\n```", "RATE") == (True, {"a": 1})
+    assert value_from_reply("```python\nRATE = compute()\n```", "RATE") == (False, None)
+    assert value_from_reply("no code at all", "RATE") == (False, None)
