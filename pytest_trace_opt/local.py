@@ -251,7 +251,25 @@ def _assemble(
     return written
 
 
+def serve(server_args: Sequence[str]) -> int:
+    """``python -m llama_cpp.server`` with the models loaded as the in-process backend loads
+    them (see ``llm.backends.plain_cpu_buffers``)."""
+    import runpy
+
+    import llama_cpp
+
+    from pytest_trace_opt.llm.backends import plain_cpu_buffers
+
+    sys.argv = ["llama_cpp.server", *server_args]
+    with plain_cpu_buffers(llama_cpp):
+        runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # everything after it belongs to llama_cpp.server
+        return serve(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m pytest_trace_opt.local",
         description="Fetch or locate the local LLM used by pytest-trace-opt.",
@@ -259,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_fetch = sub.add_parser("fetch", help="download, verify and assemble the model file")
     p_path = sub.add_parser("path", help="print where the model file is (or would be)")
+    sub.add_parser("serve", help="run llama_cpp.server (its own options follow)")
     for p in (p_fetch, p_path):
         p.add_argument("--model", choices=sorted(MODELS), default=DEFAULT_MODEL)
     p_fetch.add_argument("--dest", help="directory for the model file (default: the cache)")

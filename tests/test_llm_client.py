@@ -471,3 +471,29 @@ def test_generation_deadline_leaves_only_eos_once_time_is_up() -> None:
     capped = cap(None, scores.copy())
     assert cap.fired
     assert int(np.argmax(capped)) == 2 and np.isinf(capped[[0, 1, 3]]).all()
+
+
+class FakeLlamaBindings:
+    """Test double for ``llama_cpp``: only the default-parameters function."""
+
+    class llama_cpp:  # noqa: N801  (the attribute name llama_cpp-python uses)
+        @staticmethod
+        def llama_model_default_params() -> Any:
+            from types import SimpleNamespace
+
+            return SimpleNamespace(use_extra_bufts=True, n_gpu_layers=0)
+
+
+def test_models_load_without_extra_cpu_buffers_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pytest_trace_opt.llm.backends import EXTRA_BUFFERS_ENV, plain_cpu_buffers
+
+    bindings = FakeLlamaBindings()
+    original = bindings.llama_cpp.llama_model_default_params
+    with plain_cpu_buffers(bindings):
+        assert bindings.llama_cpp.llama_model_default_params().use_extra_bufts is False
+    assert bindings.llama_cpp.llama_model_default_params is original  # restored
+    monkeypatch.setenv(EXTRA_BUFFERS_ENV, "1")
+    with plain_cpu_buffers(bindings):
+        assert bindings.llama_cpp.llama_model_default_params().use_extra_bufts is True

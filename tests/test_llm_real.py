@@ -56,36 +56,69 @@ def _check_json_answer(content: str) -> None:
     assert isinstance(data, dict) and data, content
 
 
-def test_local_in_process_json(model_file: Path) -> None:
-    client = build_llm(LLMConfig(model="local", max_tokens=64, n_ctx=2048))
-    assert client.describe() == "local Qwen2.5-Coder-1.5B-Instruct Q4_K_M (llama.cpp in-process)"
-    resp = client(messages=PROMPT, response_format={"type": "json_object"}, max_tokens=4096)
-    _check_json_answer(resp.choices[0].message.content)
-    assert resp.usage.prompt_tokens > 10
-    assert 0 < resp.usage.completion_tokens <= 64
-    assert client.stats.calls == 1 and client.stats.seconds > 0
-    # the model is loaded once per process and reused by a second client
-    from pytest_trace_opt.llm import backends
+def _in_fresh_python(code: str, timeout: float = 600) -> dict:
+    """Runs ``code`` (which prints one JSON object last) in a new interpreter: llama.cpp
+    loaded into this long-lived pytest process, beside everything earlier tests imported,
+    would turn a native crash into the end of the whole test session."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
-    loaded = [id(m) for m in backends._LLAMA_CACHE.values()]
-    assert len(loaded) == 1
-    again = build_llm(LLMConfig(model="local", max_tokens=64, n_ctx=2048))
-    resp2 = again(messages=PROMPT, response_format={"type": "json_object"})
-    assert [id(m) for m in backends._LLAMA_CACHE.values()] == loaded
-    assert resp2.choices[0].message.content == resp.choices[0].message.content  # temperature 0
-    client.close()
-    again.close()
+
+IN_PROCESS_JSON = """
+import json
+from pytest_trace_opt.llm import LLMConfig, build_llm, backends
+PROMPT = %r
+config = LLMConfig(model="local", max_tokens=64, n_ctx=2048, json_mode=True)
+client = build_llm(config)
+resp = client(messages=PROMPT, response_format={"type": "json_object"}, max_tokens=4096)
+loaded = [id(m) for m in backends._LLAMA_CACHE.values()]
+again = build_llm(config)
+resp2 = again(messages=PROMPT, response_format={"type": "json_object"})
+print(json.dumps({
+    "describe": client.describe(), "content": resp.choices[0].message.content,
+    "content2": resp2.choices[0].message.content, "prompt_tokens": resp.usage.prompt_tokens,
+    "completion_tokens": resp.usage.completion_tokens, "calls": client.stats.calls,
+    "seconds": client.stats.seconds, "loaded": loaded,
+    "loaded_after": [id(m) for m in backends._LLAMA_CACHE.values()],
+}))
+client.close()
+again.close()
+"""
+
+
+def test_local_in_process_json(model_file: Path) -> None:
+    out = _in_fresh_python(IN_PROCESS_JSON % (PROMPT,))
+    assert out["describe"] == "local Qwen2.5-Coder-1.5B-Instruct Q4_K_M (llama.cpp in-process)"
+    _check_json_answer(out["content"])
+    assert out["prompt_tokens"] > 10
+    assert 0 < out["completion_tokens"] <= 64
+    assert out["calls"] == 1 and out["seconds"] > 0
+    # the model is loaded once per process and reused by a second client
+    assert len(out["loaded"]) == 1 and out["loaded_after"] == out["loaded"]
+    assert out["content2"] == out["content"]  # temperature 0
+
+
+CUT_SHORT = """
+import json
+from pytest_trace_opt.llm import LLMConfig, build_llm
+story = [{"role": "user", "content": "Write a 2000-word story about a lighthouse keeper."}]
+client = build_llm(LLMConfig(model="local", max_tokens=1024, n_ctx=2048, timeout=3.0))
+resp = client(messages=story)
+print(json.dumps({"finish": resp.choices[0].finish_reason,
+                  "tokens": resp.usage.completion_tokens}))
+client.close()
+"""
 
 
 def test_local_timeout_cuts_the_reply(model_file: Path) -> None:
     """llama.cpp has no time limit: ours ends the reply at the deadline, like max_tokens."""
-    story = [{"role": "user", "content": "Write a 2000-word story about a lighthouse keeper."}]
     # 1024 tokens take minutes here: a reply cut short of them was ended by the deadline
-    client = build_llm(LLMConfig(model="local", max_tokens=1024, n_ctx=2048, timeout=3.0))
-    resp = client(messages=story)
-    assert resp.choices[0].finish_reason == "length"
-    assert 0 < resp.usage.completion_tokens < 1024
-    client.close()
+    out = _in_fresh_python(CUT_SHORT)
+    assert out["finish"] == "length"
+    assert 0 < out["tokens"] < 1024
 
 
 def test_local_model_exits_cleanly(model_file: Path) -> None:
@@ -111,7 +144,7 @@ def llama_server(model_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     port = free_port()
     log = tmp_path_factory.mktemp("llama_server") / "server.log"
     cmd = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(model_file),
+        sys.executable, "-m", "pytest_trace_opt.local", "serve", "--model", str(model_file),
         "--model_alias", "qwen", "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", "4096", "--n_threads", "2",
     ]  # fmt: skip
@@ -150,7 +183,7 @@ def test_litellm_against_llama_server(
     monkeypatch.setenv("OPENAI_API_KEY", "dummy")
     cassette = tmp_path / "real.json"
     config = LLMConfig(
-        model="openai/qwen", base_url=llama_server, max_tokens=64, timeout=120.0,
+        model="openai/qwen", base_url=llama_server, max_tokens=64, timeout=120.0, json_mode=True,
         cassette=str(cassette),
     )  # fmt: skip
     client = build_llm(config)
@@ -165,6 +198,7 @@ def test_litellm_against_llama_server(
             model="openai/qwen",
             base_url="http://127.0.0.1:9/v1",
             max_tokens=64,
+            json_mode=True,
             cassette=str(cassette),
         )
     )

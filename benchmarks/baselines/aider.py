@@ -146,7 +146,7 @@ class LlamaServer:
         # the server's output, for the error message if it fails; open as long as it runs
         self.log_file = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log")  # noqa: SIM115
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "pytest_trace_opt.local", "serve",
             "--model", self.model_path, "--model_alias", self.alias,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),

@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -100,6 +100,33 @@ def _import_llama_cpp() -> Any:
     return llama_cpp
 
 
+EXTRA_BUFFERS_ENV = "PYTEST_TRACE_OPT_LLAMA_EXTRA_BUFFERS"
+
+
+@contextlib.contextmanager
+def plain_cpu_buffers(llama_cpp: Any) -> Iterator[None]:
+    """Load models without llama.cpp's extra CPU buffer types (weight repacking for AMX and
+    the like): on CPUs with AMX, llama-cpp-python 0.3.36 built natively dies with a
+    segfault in its first decode. ``PYTEST_TRACE_OPT_LLAMA_EXTRA_BUFFERS=1`` keeps them."""
+    module: Any = getattr(llama_cpp, "llama_cpp", None)
+    default = getattr(module, "llama_model_default_params", None)
+    if default is None or os.environ.get(EXTRA_BUFFERS_ENV) == "1":
+        yield
+        return
+
+    def without_extra_buffers() -> Any:
+        params = default()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    module.llama_model_default_params = without_extra_buffers
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = default
+
+
 def load_llama(model_path: str, n_ctx: int, seed: int) -> Any:
     """The process-wide llama.cpp model for this file (loaded once, then reused)."""
     key = (os.path.realpath(model_path), int(n_ctx))
@@ -109,13 +136,14 @@ def load_llama(model_path: str, n_ctx: int, seed: int) -> Any:
             return llm
         llama_cpp = _import_llama_cpp()
         try:
-            llm = llama_cpp.Llama(
-                model_path=key[0],
-                n_ctx=n_ctx,
-                n_threads=os.cpu_count() or 2,
-                verbose=False,
-                seed=seed,
-            )
+            with plain_cpu_buffers(llama_cpp):
+                llm = llama_cpp.Llama(
+                    model_path=key[0],
+                    n_ctx=n_ctx,
+                    n_threads=os.cpu_count() or 2,
+                    verbose=False,
+                    seed=seed,
+                )
         except Exception as e:  # corrupt or unsupported GGUF, out of memory...
             raise unavailable(
                 "local", f"cannot load model {model_path}: {_short(str(e), 160)}", sticky=True
