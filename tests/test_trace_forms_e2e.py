@@ -1,0 +1,78 @@
+"""``--trace-optimize`` on Trace's own forms, deterministic: a ``@bundle(trainable=True)``
+function and a ``node(..., trainable=True)`` template, with the scripted LLM (a test double,
+see conftest.py) and real child processes. Each is its own group with its own prompt; the
+patch rewrites the function body and the node's literal in place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import pytest
+from conftest import read_prompts
+
+GREET = '''\
+from opto.trace import bundle, node
+
+GREETING = node("Hello {name}", trainable=True, description="greeting; {name} is filled")
+
+
+@bundle(trainable=True)
+def shout(text):
+    """Upper-case the text and end it with one exclamation mark."""
+    return text.lower() + "!"
+
+
+def greet(name):
+    return GREETING.data.format(name=name)
+'''
+
+TESTS = """\
+import pytest
+from greet import greet, shout
+
+pytestmark = pytest.mark.trainable
+
+
+def test_greet_is_polite():
+    assert greet("Ann").startswith("Good day"), greet("Ann")
+
+
+def test_shout():
+    assert shout("hi").data == "HI!"
+"""
+
+SHOUT = 'def shout(text):\n    """Upper-case, one "!"."""\n    return text.upper() + "!"\n'
+# One reply for both groups: each group takes its own key; the other is dropped with a note.
+REPLY = json.dumps(
+    {
+        "reasoning": "",
+        "answer": "",
+        "suggestion": {"GREETING0": "Good day {name}", "__code0": SHOUT},
+    }
+)
+
+
+def test_a_bundle_function_and_a_node_value_are_fixed_and_patched(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    scripted_llm([REPLY])
+    pytester.makepyfile(greet=GREET, test_greet=TESTS)
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-patch=fix.patch",
+        "--trace-report-json=report.json", "-p", "no:randomly",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*round 1: 2/2 visible passed; accepted*"])
+    prompts = read_prompts(pytester.path)
+    assert len(prompts) == 2  # one group each
+    assert any("GREETING0 (a new str)" in p for p in prompts)
+    assert any("__code0 (the complete new definition of shout)" in p for p in prompts)
+    patch = (pytester.path / "fix.patch").read_text()
+    assert '+GREETING = node("Good day {name}", trainable=True' in patch
+    assert '+    return text.upper() + "!"' in patch
+    assert "@bundle(trainable=True)" in (pytester.path / "greet.py").read_text()
+    assert "Hello {name}" in (pytester.path / "greet.py").read_text()  # not applied
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert report["outcome"] == "fixed"
+    assert sorted(t["status"] for t in report["targets"]) == ["changed", "changed"]
