@@ -19,7 +19,7 @@ from typing import Any
 
 @dataclass
 class Behaviour:
-    kind: str = "ok"  # ok | status | slow | malformed | truncated
+    kind: str = "ok"  # ok | status | slow | malformed | truncated | trickle
     content: str = '{"answer": 42}'
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -38,6 +38,11 @@ def status(code: int, headers: dict[str, str] | None = None, message: str = "") 
 
 def slow(delay: float) -> Behaviour:
     return Behaviour("slow", delay=delay)
+
+
+def trickle(delay: float) -> Behaviour:
+    """A full reply sent one byte every ``delay`` seconds: no single read ever waits long."""
+    return Behaviour("trickle", delay=delay)
 
 
 def malformed() -> Behaviour:
@@ -116,6 +121,17 @@ class FaultServer:
                         self._send(200, body.encode())
                 elif b.kind == "status":
                     self._send(b.status, b.body.encode(), b.headers)
+                elif b.kind == "trickle":
+                    full = json.dumps(completion_body(b.content)).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(full)))
+                    self.end_headers()
+                    with contextlib.suppress(OSError):  # the client gave up: good
+                        for i in range(len(full)):
+                            self.wfile.write(full[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(b.delay)
                 elif b.kind == "malformed":
                     self._send(200, b'{"id": "x", "choices": [ this is not json')
                 elif b.kind == "truncated":

@@ -13,6 +13,7 @@ from llm_server import (
     ok,
     slow,
     status,
+    trickle,
     truncated,
 )
 
@@ -189,3 +190,15 @@ def test_other_permanent_errors(server: FaultServer, code: int, words: str) -> N
     with pytest.raises(LLMUnavailable, match=words):
         client(messages=MSG)
     assert sleeps == [] and server.posts == 1
+
+
+def test_a_trickled_reply_is_cut_at_the_timeout(server: FaultServer) -> None:
+    """Each byte arrives well within the read timeout; the whole call still ends on time."""
+    server.push(trickle(0.05))
+    client = client_for(server.base_url, Sleeps(), timeout=0.5, retries=0)
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG)
+    assert "0.5 s" in str(ei.value)
+    # the reply takes about 10 s to trickle in (about 200 bytes); the call gave up long before
+    assert time.monotonic() - started < 8

@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -358,6 +358,41 @@ def _clean_message(e: BaseException) -> str:
     return _short(msg, 160) or type(e).__name__
 
 
+HARD_LIMIT_GRACE = 1.0  # seconds past the timeout before the call is abandoned
+
+
+class WallClockExceeded(TimeoutError):
+    """The whole call outlived its timeout (a reply trickled in slowly is cut here)."""
+
+
+def _quiet_call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(**kwargs)
+
+
+def _within(timeout: float, call: Callable[[], Any]) -> Any:
+    """``call()`` bounded by wall-clock time. The HTTP client's timeout bounds each read,
+    not the call: a server that sends a byte a second never trips it. Past the limit the
+    call is left to finish in a daemon thread and its answer is dropped."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="trace-opt-llm-call", daemon=True)
+    worker.start()
+    worker.join(timeout + HARD_LIMIT_GRACE)
+    if worker.is_alive():
+        raise WallClockExceeded(f"no complete reply within {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def classify_litellm_error(
     e: BaseException, litellm: Any, provider: str, timeout: float
 ) -> LLMError:
@@ -465,9 +500,9 @@ class LiteLLMBackend:
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                resp = litellm.completion(**kwargs)
+            resp = _within(timeout, lambda: _quiet_call(litellm.completion, kwargs))
+        except WallClockExceeded as e:
+            raise Transient(str(e)) from None
         except Exception as e:  # noqa: BLE001 - classified below
             err = classify_litellm_error(e, litellm, self.provider, timeout)
             if self.verbose:
