@@ -497,3 +497,13 @@ def test_models_load_without_extra_cpu_buffers_unless_asked(
     monkeypatch.setenv(EXTRA_BUFFERS_ENV, "1")
     with plain_cpu_buffers(bindings):
         assert bindings.llama_cpp.llama_model_default_params().use_extra_bufts is True
+
+
+def test_a_call_never_outlasts_the_session_deadline() -> None:
+    now = [100.0]
+    client, backend = make_client(clock=lambda: now[0], timeout=60.0, deadline=110.0)
+    client(messages=MSG)
+    assert backend.calls[-1]["timeout"] == pytest.approx(10.0)  # what is left, not 60 s
+    now[0] = 50.0
+    client(messages=MSG)
+    assert backend.calls[-1]["timeout"] == pytest.approx(60.0)

@@ -217,6 +217,15 @@ class LLMClient:
             self.cassette.record(request, comp.content, comp.prompt_tokens, comp.completion_tokens)
         return comp, False
 
+    def _call_timeout(self) -> float:
+        """``--trace-llm-timeout``, cut to what is left of ``--trace-timeout``: a call that
+        starts before the deadline ends by it."""
+        timeout = self.config.timeout
+        deadline = self.budget.deadline
+        if deadline is not None:
+            timeout = max(0.1, min(timeout, deadline - self.budget.clock()))
+        return timeout
+
     def _count(self, comp: Completion, new_call: bool) -> None:
         self.stats.samples += 1
         self.stats.completion_tokens += comp.completion_tokens
@@ -242,7 +251,7 @@ class LLMClient:
                     temperature=temp,
                     max_tokens=max_tok,
                     json_mode=want_json,
-                    timeout=cfg.timeout,
+                    timeout=self._call_timeout(),
                     seed=cfg.seed + sample,
                 )
             except Transient as t:
