@@ -140,7 +140,14 @@ OPTIONS: tuple[Option, ...] = (
         "ask the LLM for a JSON object (grammar-constrained on local models)",
         choices=ON_OFF,
     ),
-    Option("llm-timeout", "llm_timeout", "float", "seconds per LLM call", minimum=0.1),
+    Option(
+        "llm-timeout",
+        "llm_timeout",
+        "float",
+        "seconds per LLM call, the whole call however slowly the reply comes (and never past"
+        " --trace-timeout)",
+        minimum=0.1,
+    ),
     Option("cassette", "cassette", "path", "record/replay file of LLM calls"),
     Option(
         "record-mode",
