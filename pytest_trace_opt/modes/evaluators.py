@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,7 +58,10 @@ def build_evaluator(
             sandbox = Sandbox(Path(config.rootpath))
         except SandboxTooLarge as exc:
             warn(f"trace-opt: evaluating in the project itself, not a private copy: {exc}")
-    user_args = forwarded_args(config.invocation_params.args)
+    # Children get the options the user's pytest saw, PYTEST_ADDOPTS first as pytest reads
+    # it; the variable itself is not passed on (it could name files to write, or -x).
+    addopts = shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
+    user_args = forwarded_args([*addopts, *config.invocation_params.args])
     evaluator = Evaluator(
         sandbox=sandbox,
         rootdir=Path(config.rootpath),
