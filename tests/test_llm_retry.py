@@ -202,3 +202,17 @@ def test_a_trickled_reply_is_cut_at_the_timeout(server: FaultServer) -> None:
     assert "0.5 s" in str(ei.value)
     # the reply takes about 10 s to trickle in (about 200 bytes); the call gave up long before
     assert time.monotonic() - started < 8
+
+
+def test_a_missing_api_key_is_named_and_never_retried(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    sleeps = Sleeps()
+    client = client_for(server.base_url, sleeps, retries=3)
+    with pytest.raises(LLMUnavailable) as ei:
+        client(messages=MSG)
+    assert "no API key: set OPENAI_API_KEY" in str(ei.value)
+    assert "HTTP 500" not in str(ei.value) and "retries" not in str(ei.value)
+    assert sleeps == []  # not retried
+    assert server.posts == 0

@@ -393,8 +393,26 @@ def _within(timeout: float, call: Callable[[], Any]) -> Any:
     return box["value"]
 
 
+_MISSING_KEY = re.compile(
+    r"missing credentials|api_key client option must be set|no api key|api key is (missing|"
+    r"not set)|set the `?[A-Z0-9_]+_(API_)?KEY`? environment variable",
+    re.I,
+)
+_KEY_NAME = re.compile(r"\b[A-Z][A-Z0-9_]*_API_KEY\b")
+
+
+def _missing_keys(litellm: Any, model: str) -> list[str]:
+    """The key variables LiteLLM says this model needs and the environment lacks."""
+    try:
+        found = litellm.validate_environment(model)
+    except Exception:  # noqa: BLE001 - a best effort for the message only
+        return []
+    missing = found.get("missing_keys") if isinstance(found, dict) else None
+    return [str(k) for k in missing or []]
+
+
 def classify_litellm_error(
-    e: BaseException, litellm: Any, provider: str, timeout: float
+    e: BaseException, litellm: Any, provider: str, timeout: float, model: str = ""
 ) -> LLMError:
     """Map a LiteLLM exception to Transient (retry) or LLMUnavailable (stop now)."""
     status = _status_of(e)
@@ -403,6 +421,12 @@ def classify_litellm_error(
     chain = _chain(e)
     chain_names = {type(c).__name__ for c in chain}
 
+    # A key the provider needs and the environment lacks: name it, never retry. LiteLLM
+    # reports it as a server error (HTTP 500) before any request is sent.
+    if _MISSING_KEY.search(text):
+        missing = _missing_keys(litellm, model) or sorted(set(_KEY_NAME.findall(text)))[:2]
+        names = " or ".join(missing) or "the provider's API key variable"
+        return unavailable(provider, f"no API key: set {names} in the environment", sticky=True)
     # Transport-level causes first: LiteLLM wraps them in varying classes (a refused
     # connection surfaces as InternalServerError "Connection error." with status 500).
     if any(isinstance(c, ConnectionRefusedError) for c in chain) or _REFUSED.search(text):
@@ -504,7 +528,7 @@ class LiteLLMBackend:
         except WallClockExceeded as e:
             raise Transient(str(e)) from None
         except Exception as e:  # noqa: BLE001 - classified below
-            err = classify_litellm_error(e, litellm, self.provider, timeout)
+            err = classify_litellm_error(e, litellm, self.provider, timeout, self.model)
             if self.verbose:
                 err.provider_traceback = traceback.format_exc()  # type: ignore[attr-defined]
                 raise err from e
