@@ -39,3 +39,30 @@ def test_pytest_addopts_reach_the_children(
         ["trace-opt round 0: 0/2 visible passed*", "trace-opt round 1: 2/2 visible passed*"]
     )
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_explicit_plugin_with_autoload_off(
+    pytester: pytest.Pytester,
+    scripted_llm: Callable[[Sequence[str]], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scripted_llm([code_reply(CORRECT_ADD)])
+    pytester.makepyfile(calc=BUGGY_MODULE, test_calc=SAME_NAME_TEST)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess(
+        "-p", "trace_opt", "--trace-optimize", "--trace-rounds=1"
+    )
+    assert "already registered" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["trace-opt round 1: 1/1 visible passed; accepted*"])
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_native_toml_table_takes_typed_values(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    scripted_llm([code_reply("def add(a, b):\n    return a * b\n")])
+    pytester.makepyfile(calc=BUGGY_MODULE, test_calc=SAME_NAME_TEST)
+    pytester.makefile(".toml", pytest="[pytest]\ntrace_rounds = 2\ntrace_test_timeout = 2.5\n")
+    result = pytester.runpytest_subprocess("--trace-optimize")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stderr.str()
+    result.stdout.fnmatch_lines(["*budget 2 rounds*", "stopped: round limit (2) reached"])
