@@ -15,6 +15,7 @@ only then moves the file into place.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import hashlib
 import os
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -251,14 +252,39 @@ def _assemble(
     return written
 
 
+EXTRA_BUFFERS_ENV = "PYTEST_TRACE_OPT_LLAMA_EXTRA_BUFFERS"
+
+
+@contextlib.contextmanager
+def plain_cpu_buffers(llama_cpp: Any) -> Iterator[None]:
+    """Load models without llama.cpp's extra CPU buffer types (weight repacking for AMX and
+    the like): on CPUs with AMX, llama-cpp-python 0.3.36 built natively dies with a
+    segfault in its first decode. ``PYTEST_TRACE_OPT_LLAMA_EXTRA_BUFFERS=1`` keeps them."""
+    module: Any = getattr(llama_cpp, "llama_cpp", None)
+    default = getattr(module, "llama_model_default_params", None)
+    if default is None or os.environ.get(EXTRA_BUFFERS_ENV) == "1":
+        yield
+        return
+
+    def without_extra_buffers() -> Any:
+        params = default()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    module.llama_model_default_params = without_extra_buffers
+    try:
+        yield
+    finally:
+        module.llama_model_default_params = default
+
+
 def serve(server_args: Sequence[str]) -> int:
     """``python -m llama_cpp.server`` with the models loaded as the in-process backend loads
-    them (see ``llm.backends.plain_cpu_buffers``)."""
+    them (see :func:`plain_cpu_buffers`)."""
     import runpy
 
     import llama_cpp
-
-    from pytest_trace_opt.llm.backends import plain_cpu_buffers
 
     sys.argv = ["llama_cpp.server", *server_args]
     with plain_cpu_buffers(llama_cpp):

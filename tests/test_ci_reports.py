@@ -40,6 +40,11 @@ WRONG = {
     "mul": "def mul(a, b):\\n    return a - b\\n",
     "shout": "def shout(text):\\n    return text\\n",
 }
+WRONG2 = {  # another wrong answer: one already rejected is not evaluated again
+    "add": "def add(a, b):\\n    return b - a\\n",
+    "mul": "def mul(a, b):\\n    return a + b\\n",
+    "shout": "def shout(text):\\n    return text.lower()\\n",
+}
 
 
 class FixingLLM:
@@ -56,7 +61,7 @@ class FixingLLM:
         self.calls += 1
         with (HERE / "prompts.log").open("a", encoding="utf-8") as log:
             log.write(json.dumps(prompt) + "\\n")
-        table = WRONG if mode == "wrong" else FIXES
+        table = {"wrong": WRONG, "wrong2": WRONG2}.get(mode, FIXES)
         suggestion = {
             var: table[name]
             for var, name in re.findall(r"(__code\\d+):\\s*def (\\w+)", prompt)

@@ -27,11 +27,11 @@ def html_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real ``--trace-optimize`` run for this module: a rejected round, then the fix.
 
     add, mul and shout are separate groups (one LLM call each per round): round 1 fixes mul
-    and shout but not add (partly accepted), round 2 proposes a wrong add again (rejected),
+    and shout but not add (partly accepted), round 2 proposes another wrong add (rejected),
     round 3 fixes it.
     """
     out = tmp_path_factory.mktemp("html-report")
-    project = make_project(out / "proj", plan=["wrong", "fix", "fix", "wrong"])
+    project = make_project(out / "proj", plan=["wrong", "fix", "fix", "wrong2"])
     report, report_json = out / "report.html", out / "report.json"
     env = {k: v for k, v in os.environ.items() if k not in GITHUB_VARS}
     command = [

@@ -487,7 +487,7 @@ class FakeLlamaBindings:
 def test_models_load_without_extra_cpu_buffers_unless_asked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pytest_trace_opt.llm.backends import EXTRA_BUFFERS_ENV, plain_cpu_buffers
+    from pytest_trace_opt.local import EXTRA_BUFFERS_ENV, plain_cpu_buffers
 
     bindings = FakeLlamaBindings()
     original = bindings.llama_cpp.llama_model_default_params

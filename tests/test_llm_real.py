@@ -118,7 +118,7 @@ def test_local_timeout_cuts_the_reply(model_file: Path) -> None:
     # 1024 tokens take minutes here: a reply cut short of them was ended by the deadline
     out = _in_fresh_python(CUT_SHORT)
     assert out["finish"] == "length"
-    assert 0 < out["tokens"] < 1024
+    assert 0 <= out["tokens"] < 1024  # on a loaded machine the deadline may come first
 
 
 def test_local_model_exits_cleanly(model_file: Path) -> None:

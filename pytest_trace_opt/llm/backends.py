@@ -14,10 +14,11 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from .calls import WallClockExceeded, quiet_call, within
 from .errors import LLMError, LLMUnavailable
 from .response import Completion
 
@@ -100,33 +101,6 @@ def _import_llama_cpp() -> Any:
     return llama_cpp
 
 
-EXTRA_BUFFERS_ENV = "PYTEST_TRACE_OPT_LLAMA_EXTRA_BUFFERS"
-
-
-@contextlib.contextmanager
-def plain_cpu_buffers(llama_cpp: Any) -> Iterator[None]:
-    """Load models without llama.cpp's extra CPU buffer types (weight repacking for AMX and
-    the like): on CPUs with AMX, llama-cpp-python 0.3.36 built natively dies with a
-    segfault in its first decode. ``PYTEST_TRACE_OPT_LLAMA_EXTRA_BUFFERS=1`` keeps them."""
-    module: Any = getattr(llama_cpp, "llama_cpp", None)
-    default = getattr(module, "llama_model_default_params", None)
-    if default is None or os.environ.get(EXTRA_BUFFERS_ENV) == "1":
-        yield
-        return
-
-    def without_extra_buffers() -> Any:
-        params = default()
-        if hasattr(params, "use_extra_bufts"):
-            params.use_extra_bufts = False
-        return params
-
-    module.llama_model_default_params = without_extra_buffers
-    try:
-        yield
-    finally:
-        module.llama_model_default_params = default
-
-
 def load_llama(model_path: str, n_ctx: int, seed: int) -> Any:
     """The process-wide llama.cpp model for this file (loaded once, then reused)."""
     key = (os.path.realpath(model_path), int(n_ctx))
@@ -136,6 +110,8 @@ def load_llama(model_path: str, n_ctx: int, seed: int) -> Any:
             return llm
         llama_cpp = _import_llama_cpp()
         try:
+            from ..local import plain_cpu_buffers
+
             with plain_cpu_buffers(llama_cpp):
                 llm = llama_cpp.Llama(
                     model_path=key[0],
@@ -358,41 +334,6 @@ def _clean_message(e: BaseException) -> str:
     return _short(msg, 160) or type(e).__name__
 
 
-HARD_LIMIT_GRACE = 1.0  # seconds past the timeout before the call is abandoned
-
-
-class WallClockExceeded(TimeoutError):
-    """The whole call outlived its timeout (a reply trickled in slowly is cut here)."""
-
-
-def _quiet_call(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fn(**kwargs)
-
-
-def _within(timeout: float, call: Callable[[], Any]) -> Any:
-    """``call()`` bounded by wall-clock time. The HTTP client's timeout bounds each read,
-    not the call: a server that sends a byte a second never trips it. Past the limit the
-    call is left to finish in a daemon thread and its answer is dropped."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="trace-opt-llm-call", daemon=True)
-    worker.start()
-    worker.join(timeout + HARD_LIMIT_GRACE)
-    if worker.is_alive():
-        raise WallClockExceeded(f"no complete reply within {timeout:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 _MISSING_KEY = re.compile(
     r"missing credentials|api_key client option must be set|no api key|api key is (missing|"
     r"not set)|set the `?[A-Z0-9_]+_(API_)?KEY`? environment variable",
@@ -402,8 +343,7 @@ _KEY_NAME = re.compile(r"\b[A-Z][A-Z0-9_]*_API_KEY\b")
 
 
 def _missing_keys(litellm: Any, model: str) -> list[str]:
-    """The key variables LiteLLM says this model needs and the environment lacks."""
-    try:
+    try:  # the key variables LiteLLM says this model needs and the environment lacks
         found = litellm.validate_environment(model)
     except Exception:  # noqa: BLE001 - a best effort for the message only
         return []
@@ -421,8 +361,7 @@ def classify_litellm_error(
     chain = _chain(e)
     chain_names = {type(c).__name__ for c in chain}
 
-    # A key the provider needs and the environment lacks: name it, never retry. LiteLLM
-    # reports it as a server error (HTTP 500) before any request is sent.
+    # A missing key (LiteLLM calls it HTTP 500, before any request): name it, never retry.
     if _MISSING_KEY.search(text):
         missing = _missing_keys(litellm, model) or sorted(set(_KEY_NAME.findall(text)))[:2]
         names = " or ".join(missing) or "the provider's API key variable"
@@ -524,7 +463,7 @@ class LiteLLMBackend:
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}
         try:
-            resp = _within(timeout, lambda: _quiet_call(litellm.completion, kwargs))
+            resp = within(timeout, lambda: quiet_call(litellm.completion, kwargs))
         except WallClockExceeded as e:
             raise Transient(str(e)) from None
         except Exception as e:  # noqa: BLE001 - classified below
