@@ -212,7 +212,8 @@ def test_candidates_are_all_evaluated_and_the_best_is_kept(
 ) -> None:
     # Round 1 is one sample at the base temperature; after its miss round 2 draws two.
     wrong = code_reply("def add(a, b):\n    return a * b\n")
-    buggy_project([wrong, wrong, code_reply(CORRECT_ADD)])
+    other_wrong = code_reply("def add(a, b):\n    return a * b + 1\n")  # not a repeat
+    buggy_project([wrong, other_wrong, code_reply(CORRECT_ADD)])
     report = out_dir / "report.json"
     result = pytester.runpytest_subprocess(
         "--trace-optimize", "--trace-rounds", "2", "--trace-test-timeout", "2",
