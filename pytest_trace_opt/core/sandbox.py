@@ -11,7 +11,6 @@ and rejected (it could otherwise judge itself, or every later candidate, by forg
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import stat
@@ -34,7 +33,6 @@ class SandboxTooLarge(Exception):
 
 # What the tests are judged by: a candidate that changes one of these on disk is forging.
 PROTECTED_SUFFIXES = frozenset({".py", ".pyi", ".pth", ".ini", ".cfg", ".toml"})
-HASHED_MAX_BYTES = 1024 * 1024
 
 
 def is_protected(rel: str) -> bool:
@@ -44,28 +42,18 @@ def is_protected(rel: str) -> bool:
 
 @dataclass(frozen=True)
 class Entry:
-    """A file as last copied. ``ctime_ns`` cannot be set back by a process, so a rewrite
-    that restores size and mtime still shows; protected files are compared by content too."""
+    """A file as last copied. ``ctime_ns`` cannot be set back by a process: any write,
+    even one that restores size and mtime, changes it, so no file needs to be read to
+    see that it changed."""
 
     size: int
     mtime_ns: int
     ctime_ns: int
     symlink: bool
-    digest: str = ""
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return ""
 
 
 def _entry(path: Path, st: os.stat_result, rel: str) -> Entry:
-    symlink = stat.S_ISLNK(st.st_mode)
-    hashed = is_protected(rel) and not symlink and st.st_size <= HASHED_MAX_BYTES
-    digest = _digest(path) if hashed else ""
-    return Entry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, symlink, digest)
+    return Entry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, stat.S_ISLNK(st.st_mode))
 
 
 def _walk(root: Path) -> dict[str, Entry]:
