@@ -73,6 +73,11 @@ VARIANTS: dict[str, tuple[list[str], str, str]] = {
     "plugin-no-memory": ([], "memory", "no memory of the rejected candidate in the next prompt"),
     "plugin-no-lenient": ([], "lenient", "stock OptoPrime reply parsing"),
     "plugin-no-holdout-guard": ([], "holdout", "acceptance ignores the holdout tests"),
+    "plugin-repair": (
+        ["--trace-optimizer=Repair"],
+        "",
+        "the plugin's own Repair optimizer (one python block, suspicious lines marked)",
+    ),
 }
 
 
