@@ -32,16 +32,28 @@ def test_llm_call_budget_stops_with_the_best_so_far(
 def test_token_budget(pytester: pytest.Pytester, buggy_project: Callable[..., Path]) -> None:
     buggy_project([code_reply(WRONG)])  # each scripted call reports 11 + 7 tokens
     result = pytester.runpytest_subprocess(
-        "--trace-optimize", "--trace-rounds=5", "--trace-max-tokens=30"
-    )
+        "--trace-optimize", "--trace-rounds=5", "--trace-max-tokens=30",
+        "--trace-report-json=report.json",
+    )  # fmt: skip
     result.stdout.fnmatch_lines(["stopped: LLM token budget spent (--trace-max-tokens=30)"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    report = json.loads((pytester.path / "report.json").read_text())
+    # 18 tokens per call: the second call crosses 30, so no third one is made
+    assert report["llm"]["calls"] == 2
+    assert report["llm"]["prompt_tokens"] + report["llm"]["completion_tokens"] == 36
+    assert report["outcome"] != "fixed"
+
+
+# TextGrad reads its update between its own tags; the others read OptoPrime-style replies.
+TEXTGRAD_REPLY = f"<IMPROVED_VARIABLE>{CORRECT_ADD}</IMPROVED_VARIABLE>"
 
 
 @pytest.mark.parametrize("optimizer", ["OPRO", "OptoPrimeMulti", "TextGrad"])
 def test_other_optimizers_run(
     pytester: pytest.Pytester, buggy_project: Callable[..., Path], optimizer: str
 ) -> None:
-    buggy_project([code_reply(CORRECT_ADD)])
+    reply = TEXTGRAD_REPLY if optimizer == "TextGrad" else code_reply(CORRECT_ADD)
+    buggy_project([reply])
     result = pytester.runpytest_subprocess(
         "--trace-optimize", f"--trace-optimizer={optimizer}", "--trace-rounds=2",
         "--trace-report-json=report.json",
@@ -50,10 +62,24 @@ def test_other_optimizers_run(
     report = json.loads((pytester.path / "report.json").read_text())
     assert report["llm"]["optimizer"] == optimizer
     assert report["llm"]["calls"] >= 1
-    # OPRO and OptoPrimeMulti read OptoPrime-style replies: the scripted fix lands.
-    if optimizer != "TextGrad":
-        assert result.ret == 0, result.stdout.str()[-3000:]
-        assert report["outcome"] == "fixed"
+    # the scripted fix must land: a proposal that is never applied fails here
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert report["outcome"] == "fixed"
+    assert report["rounds"][1]["status"] == "accepted"
+
+
+def test_textgrad_reply_in_another_format_is_no_proposal(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    buggy_project([code_reply(CORRECT_ADD)])  # OptoPrime's JSON, not TextGrad's tags
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-optimizer=TextGrad", "--trace-rounds=1",
+        "--trace-report-json=report.json",
+    )  # fmt: skip
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert report["rounds"][1]["status"] == "no-proposal"
+    assert report["outcome"] == "unchanged"
 
 
 EDITING_LLM_CONFTEST = f"""
