@@ -450,16 +450,16 @@ def test_real_model_tests_skip_locally_but_fail_under_ci(
     monkeypatch.setenv("PYTEST_TRACE_OPT_HOME", str(pytester.path / "empty-home"))
     monkeypatch.delenv("CI", raising=False)
     result = pytester.runpytest_subprocess("-rs", "-p", "no:cacheprovider")
-    result.assert_outcomes(skipped=4)
+    result.assert_outcomes(skipped=5)
     result.stdout.fnmatch_lines(["*no model at*python -m pytest_trace_opt.local fetch*"])
     monkeypatch.setenv("CI", "true")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=4)  # fixture failures: reported as errors, not skips
+    result.assert_outcomes(errors=5)  # fixture failures: reported as errors, not skips
     result.stdout.fnmatch_lines(["*required under CI*"])
 
 
 def test_generation_deadline_leaves_only_eos_once_time_is_up() -> None:
-    from pytest_trace_opt.llm.backends import _GenerationDeadline
+    from pytest_trace_opt.llm.local_backend import _GenerationDeadline
 
     np = pytest.importorskip("numpy")  # comes with llama-cpp-python (the local extra)
 

@@ -69,12 +69,12 @@ def _in_fresh_python(code: str, timeout: float = 600) -> dict:
 
 IN_PROCESS_JSON = """
 import json
-from pytest_trace_opt.llm import LLMConfig, build_llm, backends
+from pytest_trace_opt.llm import LLMConfig, build_llm, local_backend
 PROMPT = %r
 config = LLMConfig(model="local", max_tokens=64, n_ctx=2048, json_mode=True)
 client = build_llm(config)
 resp = client(messages=PROMPT, response_format={"type": "json_object"}, max_tokens=4096)
-loaded = [id(m) for m in backends._LLAMA_CACHE.values()]
+loaded = [id(m) for m in local_backend._LLAMA_CACHE.values()]
 again = build_llm(config)
 resp2 = again(messages=PROMPT, response_format={"type": "json_object"})
 print(json.dumps({
@@ -82,7 +82,7 @@ print(json.dumps({
     "content2": resp2.choices[0].message.content, "prompt_tokens": resp.usage.prompt_tokens,
     "completion_tokens": resp.usage.completion_tokens, "calls": client.stats.calls,
     "seconds": client.stats.seconds, "loaded": loaded,
-    "loaded_after": [id(m) for m in backends._LLAMA_CACHE.values()],
+    "loaded_after": [id(m) for m in local_backend._LLAMA_CACHE.values()],
 }))
 client.close()
 again.close()
@@ -119,6 +119,39 @@ def test_local_timeout_cuts_the_reply(model_file: Path) -> None:
     out = _in_fresh_python(CUT_SHORT)
     assert out["finish"] == "length"
     assert 0 <= out["tokens"] < 1024  # on a loaded machine the deadline may come first
+
+
+LIVE_TOKENS = """
+import json, threading, time
+from pytest_trace_opt.llm import LLMConfig, build_llm
+client = build_llm(LLMConfig(model="local", max_tokens=48, n_ctx=1024))
+seen, done = [], threading.Event()
+def watch():
+    while not done.is_set():
+        snap = client.progress.snapshot()
+        if snap is not None:
+            seen.append([snap.tokens, snap.counts_tokens])
+        time.sleep(0.05)
+watcher = threading.Thread(target=watch)
+watcher.start()
+resp = client(messages=[{"role": "user", "content": "Count from 1 to 30, comma-separated."}])
+done.set()
+watcher.join()
+print(json.dumps({"seen": seen, "tokens": resp.usage.completion_tokens,
+                  "after": client.progress.snapshot()}))
+client.close()
+"""
+
+
+def test_local_tokens_are_counted_while_they_are_generated(model_file: Path) -> None:
+    """The live progress reads the in-process model's token count during the call."""
+    out = _in_fresh_python(LIVE_TOKENS)
+    counts = [tokens for tokens, counted in out["seen"] if counted]
+    assert counts, out
+    assert counts == sorted(counts)  # grows while the reply is generated
+    assert 0 < max(counts) <= out["tokens"] + 1  # the processor also sees the final step
+    assert any(0 < c < out["tokens"] for c in counts)  # seen mid-reply, not only at the end
+    assert out["after"] is None
 
 
 def test_local_model_exits_cleanly(model_file: Path) -> None:

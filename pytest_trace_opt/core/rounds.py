@@ -24,6 +24,7 @@ from pytest_trace_opt.core.acceptance import (
 from pytest_trace_opt.core.evaluator import EvaluationAborted
 from pytest_trace_opt.core.groups import Group, learnable_failures, partition
 from pytest_trace_opt.core.techniques import Techniques
+from pytest_trace_opt.core.usage import LLMStatsLike, usage_between, usage_now
 from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
 
@@ -40,14 +41,6 @@ class EvaluatorLike(Protocol):
 
 class EngineLike(Protocol):
     def propose(self, request: ProposalRequest) -> list[Proposal]: ...
-
-
-class LLMStatsLike(Protocol):
-    calls: int
-    samples: int
-    prompt_tokens: int
-    completion_tokens: int
-    seconds: float
 
 
 EngineFactory = Callable[[Evaluation, list[str]], EngineLike]
@@ -135,8 +128,10 @@ class RoundLoop:
         checkpoint: Callable[[LoopState], None] | None = None,
         candidates: int = 1,
         techniques: Techniques | None = None,
+        on_ask: Callable[[str], None] = lambda label: None,
     ) -> None:
         self.evaluator = evaluator
+        self.on_ask = on_ask  # names what the next LLM calls are for (the live progress)
         self.engine_factory = engine_factory
         self.visible, self.holdout = list(visible), list(holdout)
         self.tagged = [*self.visible, *self.holdout]
@@ -200,9 +195,9 @@ class RoundLoop:
     def _round(self, state: LoopState, number: int, active: list[Group]) -> bool:
         """One round; False when the loop must stop after it."""
         record = RoundRecord(number, "no-proposal", counts(state.best, self.visible, self.holdout))
-        before = _snapshot(self.llm_stats())
+        before = usage_now(self.llm_stats())
         proposals, stopped = self._ask(state, record, active)
-        for name, value in _delta(before, _snapshot(self.llm_stats())).items():
+        for name, value in usage_between(before, usage_now(self.llm_stats())).items():
             setattr(record, name, value)
         if stopped and not proposals:
             if record.llm_calls:
@@ -274,6 +269,7 @@ class RoundLoop:
             detailed=self.techniques.detailed_feedback,
         )
         record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
+        self.on_ask(f"round {record.round}" + (f" [{group.label}]" if labelled else ""))
         for request in self._requests(group, state, failing, passing, feedback):
             record.temperature = request.temperature
             for proposal in group.engine.propose(request):
@@ -478,23 +474,3 @@ def run_rounds(
 ) -> LoopState:
     """Run the loop (see :class:`RoundLoop` for the options)."""
     return RoundLoop(**options).run(resume, start_round)
-
-
-_Snapshot = tuple[int, int, int, int, float]
-
-
-def _snapshot(stats: LLMStatsLike | None) -> _Snapshot:
-    if stats is None:
-        return (0, 0, 0, 0, 0.0)
-    samples = getattr(stats, "samples", stats.calls)
-    return (stats.calls, samples, stats.prompt_tokens, stats.completion_tokens, stats.seconds)
-
-
-def _delta(a: _Snapshot, b: _Snapshot) -> dict[str, Any]:
-    return {
-        "llm_calls": b[0] - a[0],
-        "samples": b[1] - a[1],
-        "prompt_tokens": b[2] - a[2],
-        "completion_tokens": b[3] - a[3],
-        "llm_seconds": round(b[4] - a[4], 3),
-    }

@@ -121,6 +121,7 @@ class OptimizationSession:
             checkpoint=self._checkpoint,
             candidates=self.settings.candidates,
             techniques=self.techniques,
+            on_ask=self._name_llm_calls,
         )
         try:
             outcome.state = loop.run(resume, start_round)
@@ -138,6 +139,16 @@ class OptimizationSession:
                 "interrupted (Ctrl-C / SIGTERM); state saved, continue with --trace-resume"
             )
         return outcome
+
+    def _name_llm_calls(self, label: str) -> None:
+        progress = getattr(self.llm, "progress", None)
+        if progress is not None:
+            progress.label = label
+
+    def llm_call_in_flight(self) -> Any:
+        """A snapshot of the LLM call running now (None when there is none)."""
+        progress = getattr(self.llm, "progress", None)
+        return progress.snapshot() if progress is not None else None
 
     def _engine(self, baseline: Evaluation, keys: list[str]) -> Any:
         from pytest_trace_opt.core.engine import TraceEngine

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BudgetExhausted
+from .progress import CallProgress
 from .response import LLMStats
 
 
@@ -60,13 +61,16 @@ class BudgetedLLM:
         self.llm = llm
         self.budget = budget
         self.stats = LLMStats()
+        self.progress = CallProgress()
 
     def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self.budget.check(self.stats)
         started = time.monotonic()
+        self.progress.begin()
         try:
             response = fn(*args, **kwargs)
         finally:
+            self.progress.end()
             self.stats.seconds += time.monotonic() - started
         self.stats.calls += 1
         self.stats.samples += max(1, len(getattr(response, "choices", None) or []))

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ..secrets import mask
-from .backends import Backend, LiteLLMBackend, LocalBackend, Transient, unavailable
+from .backends import Backend, LiteLLMBackend, Transient, unavailable
 from .budget import Budget
 from .cassette import Cassette, make_request
 from .config import LLMConfig
 from .errors import BudgetExhausted, CassetteMiss, LLMError, LLMUnavailable
+from .local_backend import LocalBackend
+from .progress import CallProgress
 from .response import ChatCompletion, Choice, Completion, LLMStats, Message, Usage
 from .retry import Sleep, backoff_delay
 
@@ -59,6 +61,7 @@ class LLMClient:
             config.max_calls, config.max_total_tokens, config.deadline, clock=clock
         )
         self.stats = LLMStats()
+        self.progress = CallProgress()
         self.cassette = cassette
         self.model_id = model_id
         self.provider = provider
@@ -242,6 +245,23 @@ class LLMClient:
         sample: int = 0,
     ) -> Completion:
         backend = self._get_backend()
+        if hasattr(backend, "on_token"):
+            backend.on_token = self.progress.token
+        self.progress.begin(counts_tokens=bool(getattr(backend, "counts_tokens", False)))
+        try:
+            return self._retrying(backend, messages, want_json, max_tok, temp, sample)
+        finally:
+            self.progress.end()
+
+    def _retrying(
+        self,
+        backend: Backend,
+        messages: list[dict[str, Any]],
+        want_json: bool,
+        max_tok: int,
+        temp: float,
+        sample: int,
+    ) -> Completion:
         cfg = self.config
         attempt = 0
         while True:

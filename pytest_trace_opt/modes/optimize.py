@@ -24,6 +24,7 @@ from pytest_trace_opt.core.techniques import ENV as ABLATE_ENV
 from pytest_trace_opt.core.techniques import Techniques, techniques_from_env
 from pytest_trace_opt.model import Evaluation, OptimizationResult, RoundRecord
 from pytest_trace_opt.modes.evaluators import build_evaluator
+from pytest_trace_opt.modes.live import LiveLine
 from pytest_trace_opt.modes.tagging import collection_error_message, deselect_all, split_tagged
 from pytest_trace_opt.reports import (
     add_suite_properties,
@@ -43,6 +44,7 @@ class OptimizeMode:
         self.no_tagged = False
         self.result: OptimizationResult | None = None
         self.reporter: Any = None
+        self.live: LiveLine | None = None  # while the rounds run
         self.sandbox: Sandbox | None = None
         self.passing_since: dict[str, int] = {}
         try:
@@ -83,7 +85,9 @@ class OptimizeMode:
         return True
 
     def _write(self, line: str, **markup: bool) -> None:
-        if self.reporter is not None:
+        if self.live is not None:
+            self.live.write_line(mask(line), **markup)
+        elif self.reporter is not None:
             self.reporter.write_line(mask(line), **markup)
 
     def _session(self) -> OptimizationSession:
@@ -136,7 +140,12 @@ class OptimizeMode:
             bold=True,
         )
         runner = self._session()
-        outcome = runner.optimize()
+        if self.reporter is not None:
+            with LiveLine(self.reporter, runner.llm_call_in_flight) as self.live:
+                outcome = runner.optimize()
+            self.live = None
+        else:
+            outcome = runner.optimize()
         state = outcome.state
         if state is None:  # interrupted before the baseline finished
             self._write("trace-opt: interrupted before the first evaluation finished", red=True)
