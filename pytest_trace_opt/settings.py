@@ -162,7 +162,9 @@ OPTIONS: tuple[Option, ...] = (
         "timeout",
         "timeout",
         "float",
-        "budget: wall-clock seconds for the whole optimization",
+        "budget: wall-clock seconds for the whole optimization, from its start (round 0's "
+        "tests, LLM calls, evaluations; Trace and LiteLLM are imported while round 0 runs) "
+        "to the last round; the final check comes after",
         minimum=1.0,
     ),
     Option(

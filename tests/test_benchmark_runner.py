@@ -215,3 +215,39 @@ def test_aider_proxy_forwards_counts_and_refuses_past_the_budget(bench: Any) -> 
     assert stats["llm_calls"] == 2 and stats["refused_calls"] == 1
     assert (stats["prompt_tokens"], stats["completion_tokens"]) == (200, 14)
     assert [c["temperature"] for c in stats["calls"]] == [0, 0]
+
+
+QUICKSTART_PY = RUN_PY.with_name("quickstart.py")
+
+
+@pytest.fixture(scope="module")
+def quickstart() -> Any:
+    spec = importlib.util.spec_from_file_location("benchmark_quickstart_under_test", QUICKSTART_PY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_times_the_readmes_own_main_job(quickstart: Any) -> None:
+    readme = (RUN_PY.parents[1] / "README.md").read_text("utf-8")
+    command = quickstart.main_job_command(readme)
+    assert command[0] == sys.executable
+    assert command[1:5] == ["-m", "pytest", "--trace-optimize", "examples/"]
+    assert not any("&" in arg for arg in command)  # the install before it is not timed
+
+
+def test_quickstart_table_and_markers(quickstart: Any, tmp_path: Path) -> None:
+    run = {
+        "seconds": 200.0, "exit_status": 0, "outcome": "fixed", "rounds": 2, "llm_calls": 4,
+        "prompt_tokens": 3000, "completion_tokens": 400, "llm_seconds": 150.0,
+        "changed": ["median", "greet"], "tail": "",
+    }  # fmt: skip
+    text = quickstart.table([sys.executable, "-m", "pytest", "--trace-optimize"], [run], 0.5)
+    assert "| 1 | 200.0 | 0 | fixed | 2 | 4 | 3000+400 | 150.0 | median, greet |" in text
+    doc = tmp_path / "bench.md"
+    doc.write_text(f"intro\n{quickstart.START}\nold\n{quickstart.END}\nafter\n")
+    quickstart.write_markdown(doc, text)
+    written = doc.read_text()
+    assert "old" not in written and "intro" in written and "after" in written
+    assert written.count(quickstart.START) == 1 and text in written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -104,3 +105,19 @@ def test_monkeypatch_of_a_module_global_is_visible(monkeypatch: pytest.MonkeyPat
     assert scale(3) == 6
     monkeypatch.setattr(sys.modules[__name__], "FACTOR", 10)
     assert scale(3) == 30
+
+
+def test_trace_and_litellm_are_imported_in_the_background_when_optimizing() -> None:
+    """Switched on, the heavy imports start beside round 0 (off, they never happen)."""
+    code = (
+        "import sys\n"
+        "from pytest_trace_opt.core.session import start_background_imports\n"
+        "assert 'opto.optimizers' not in sys.modules and 'litellm' not in sys.modules\n"
+        "thread = start_background_imports(local=False)\n"
+        "thread.join(120)\n"
+        "print('opto.optimizers' in sys.modules, 'litellm' in sys.modules, thread.is_alive())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True", "False"]
+    assert proc.stdout.count("\n") == 1  # opto's import banner does not reach the terminal

@@ -10,6 +10,7 @@ print, and replays the final check's reports into pytest.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -106,6 +107,7 @@ class OptimizationSession:
     def optimize(self) -> SessionOutcome:
         """Baseline and rounds; Ctrl-C keeps the best state so far."""
         outcome = SessionOutcome(None)
+        start_background_imports(local=self.settings.llm == "local")
         resume, start_round = self._resume() if self.settings.resume else (None, 1)
         loop = RoundLoop(
             evaluator=self.evaluator,
@@ -355,3 +357,27 @@ def _outcome(
     if problems and not changed:
         return "error"
     return "unchanged"
+
+
+def _import_quietly(local: bool) -> None:
+    try:
+        from pytest_trace_opt.core.optoprime import import_optimizers
+
+        import_optimizers()
+        if not local:
+            from pytest_trace_opt.llm.backends import import_litellm
+
+            import_litellm()
+    except Exception:  # noqa: BLE001 - the import is done again, and reported, where it is used
+        pass
+
+
+def start_background_imports(local: bool) -> threading.Thread:
+    """Trace's optimizers (LiteLLM under them) take seconds to import on a loaded machine:
+    import them while round 0 runs its tests, not on the ``--trace-timeout`` clock after it.
+    A later import of the same modules waits for this one (Python's import lock)."""
+    thread = threading.Thread(
+        target=_import_quietly, args=(local,), name="trace-opt-imports", daemon=True
+    )
+    thread.start()
+    return thread
