@@ -51,6 +51,9 @@ def pytest_cmdline_main(config: pytest.Config) -> object:
     return (yield)
 
 
+POSIX = os.name == "posix"
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_DOC)
@@ -61,6 +64,11 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_trace_opt.child.recorder import ChildRecorder
 
         config.pluginmanager.register(ChildRecorder(config), "trace-opt-child")
+    elif settings.active and not POSIX:
+        raise pytest.UsageError(
+            "trace-opt: --trace-optimize and --trace-plan need a POSIX system (Linux, macOS, "
+            "or WSL on Windows): evaluation children run in process groups under POSIX timers"
+        )
     elif settings.optimize:
         from pytest_trace_opt.modes.optimize import OptimizeMode
 

@@ -193,3 +193,17 @@ def test_trace_feedback_properties_reach_junitxml(pytester: pytest.Pytester) -> 
     result.assert_outcomes(passed=1)
     xml = (pytester.path / "out.xml").read_text()
     assert '<property name="trace_opt.score" value="0.75"' in xml
+
+
+def test_outside_posix_switching_on_is_a_usage_error_and_off_stays_harmless(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_trace_opt import plugin
+
+    monkeypatch.setattr(plugin, "POSIX", False)  # as on Windows
+    pytester.makepyfile("def test_ok():\n    assert True\n")
+    result = pytester.runpytest_inprocess("--trace-optimize")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*need a POSIX system (Linux, macOS, or WSL on Windows)*"])
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(passed=1)
