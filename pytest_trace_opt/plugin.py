@@ -90,6 +90,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         "trace-opt: only tests tagged @pytest.mark.trainable run while optimizing; "
         "every selected test runs once more against the accepted candidate",
     ]
+    if settings.optimize:
+        from pytest_trace_opt.modes.evaluators import sandbox_text
+
+        lines.append(f"trace-opt: evaluations run in {sandbox_text(settings.sandbox)}")
     withheld = secret_names(os.environ, keep=parse_passthrough(settings.env_passthrough))
     if withheld:
         lines.append(

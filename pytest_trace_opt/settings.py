@@ -25,6 +25,7 @@ OPTIMIZERS = ("Repair", "OptoPrime", "OPRO", "TextGrad", "OptoPrimeMulti")
 MAX_REPR = 300  # characters of one argument or output repr
 MAX_CALLS_PER_TEST = 6  # calls to trainables recorded per test
 ON_OFF = ("on", "off")
+SANDBOX_MODES = ("on", "strict", "copy", "off")
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,11 @@ OPTIONS: tuple[Option, ...] = (
         "sandbox",
         "sandbox",
         "choice",
-        "run evaluations in a private copy of the rootdir, so that candidate code cannot touch the"
-        " project's files through relative paths",
-        choices=ON_OFF,
+        "where evaluations run: on = a private copy of the rootdir, walled in by bubblewrap "
+        "where it works (read-only filesystem, no network, own PID namespace), else the copy "
+        "alone with a warning; strict = the walls or a usage error; copy = the copy without "
+        "walls; off = the project itself",
+        choices=SANDBOX_MODES,
     ),
     Option(
         "env-passthrough",

@@ -20,6 +20,8 @@ import pytest
 from conftest import code_reply, read_prompts, tree_hashes
 from test_faults import TESTS  # test_b_zero passes with the bug, two tests fail
 
+from pytest_trace_opt.core import walls
+
 
 def run_hostile(
     pytester: pytest.Pytester,
@@ -204,27 +206,51 @@ def test_a_blocked_alarm_does_not_stop_the_per_test_deadline(
     assert "timed out" in rejected["reason"] + " ".join(rejected["notes"]), rejected
 
 
+def processes_with(marker: str) -> list[int]:
+    """Processes whose command line holds ``marker`` (seen from here, any namespace)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmdline and _running(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("sandbox", "new_session"),
+    [
+        ("copy", False),
+        pytest.param("on", True, marks=pytest.mark.skipif(
+            not walls.probe().strict, reason="a new session escapes the process group kill "
+            f"without bubblewrap: {walls.probe().reason}")),
+    ],
+)  # fmt: skip
 def test_processes_a_candidate_starts_end_with_its_evaluation(
-    pytester: pytest.Pytester, buggy_project: Callable[..., Path], tmp_path: Path
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], sandbox: str, new_session: bool
 ) -> None:
-    pids = tmp_path / "pids"
+    # A unique sleep length marks the candidate's processes; under the copy alone the
+    # process group is killed, inside bubblewrap the PID namespace ends.
+    marker = f"300.{os.getpid()}{len(sandbox)}"
     spawn = (
         "import subprocess\n"
         "def add(a, b):\n"
-        "    p = subprocess.Popen(['sleep', '300'])\n"
-        f"    with open({str(pids)!r}, 'a') as f:\n"
-        "        f.write(f'{p.pid}\\n')\n"
+        f"    subprocess.Popen(['sleep', '{marker}'], start_new_session={new_session})\n"
         "    return a - b\n"
     )
-    run_hostile(pytester, buggy_project, [code_reply(spawn)])
-    started = [int(p) for p in pids.read_text().split()]
-    assert started
-    deadline = time.monotonic() + 10
-    alive = started
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in started if _running(p)]
-        time.sleep(0.1)
-    assert not alive, f"left running: {alive}"
+    try:
+        run_hostile(pytester, buggy_project, [code_reply(spawn)], f"--trace-sandbox={sandbox}")
+        deadline = time.monotonic() + 10
+        while processes_with(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not processes_with(marker), "left running"
+    finally:
+        for pid in processes_with(marker):
+            os.kill(pid, 9)
 
 
 def _running(pid: int) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.core import prompts
+from pytest_trace_opt.core import prompts, walls
 from pytest_trace_opt.core.sandbox import Sandbox, is_protected
 from pytest_trace_opt.model import Evaluation, TestResult
 from pytest_trace_opt.protocol import (
@@ -101,6 +101,7 @@ class Evaluator:
     runs: int = 0
     changed_by_original: set[str] = field(default_factory=set)  # protected files
     env_passthrough: frozenset[str] = frozenset()  # credentials the user lets children see
+    bwrap: str | None = None  # children run inside bubblewrap's walls (core.walls)
 
     @property
     def workdir(self) -> Path:
@@ -192,6 +193,13 @@ class Evaluator:
             "--rootdir", str(self.workdir), f"@{args_file}",
         ]  # fmt: skip
 
+    def _walled(self, command: list[str], eval_dir: Path) -> list[str]:
+        """``command`` inside bubblewrap when it is on: writable are the sandbox copy and
+        this evaluation's own directory (its spec, test ids and key file)."""
+        if self.bwrap is None:
+            return command
+        return walls.command(self.bwrap, [self.workdir, eval_dir], self.workdir) + command
+
     def _environment(self, spec_path: Path) -> dict[str, str]:
         env = scrubbed(os.environ, keep=self.env_passthrough)
         env.update(self.extra_env)
@@ -231,8 +239,13 @@ class Evaluator:
         channel = Channel(read_fd, key, set(nodeids))
         try:
             with open(log_path, "wb") as log:
+                command = self._command(args_file)
+                if self.bwrap is not None:
+                    command = (
+                        walls.command(self.bwrap, [self.workdir, workdir], self.workdir) + command
+                    )
                 proc = subprocess.Popen(
-                    self._command(args_file),
+                    command,
                     cwd=self.workdir,
                     env=env,
                     stdin=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_trace_opt.core import walls
 from pytest_trace_opt.core.evaluator import Evaluator, forwarded_args
 from pytest_trace_opt.core.sandbox import Sandbox, SandboxTooLarge
 from pytest_trace_opt.secrets import parse_passthrough
@@ -53,11 +54,12 @@ def build_evaluator(
 
     A project too large to copy is evaluated in place, with a warning."""
     sandbox = None
-    if use_sandbox and settings.sandbox == "on":
+    if use_sandbox and settings.sandbox != "off":
         try:
             sandbox = Sandbox(Path(config.rootpath))
         except SandboxTooLarge as exc:
             warn(f"trace-opt: evaluating in the project itself, not a private copy: {exc}")
+    bwrap = _bwrap_for(settings, sandbox, warn) if use_sandbox else None
     # Children get the options the user's pytest saw, PYTEST_ADDOPTS first as pytest reads
     # it; the variable itself is not passed on (it could name files to write, or -x).
     addopts = shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
@@ -70,5 +72,37 @@ def build_evaluator(
         limits=settings.child_limits(),
         eval_timeout=settings.eval_timeout,
         env_passthrough=parse_passthrough(settings.env_passthrough),
+        bwrap=bwrap,
     )
     return evaluator, sandbox
+
+
+def _bwrap_for(
+    settings: Settings, sandbox: Sandbox | None, warn: Callable[[str], None]
+) -> str | None:
+    """bubblewrap's path when the children get walls; the fallback is said once."""
+    if settings.sandbox not in ("on", "strict"):
+        return None
+    found = walls.probe()
+    if found.bwrap is not None and sandbox is not None:
+        return found.bwrap
+    reason = found.reason if sandbox is not None or found.bwrap is None else "no private copy"
+    if settings.sandbox == "strict":
+        raise pytest.UsageError(f"trace-opt: --trace-sandbox strict, but {reason}")
+    warn(
+        f"trace-opt: evaluations run without walls ({reason}): candidate code can reach the "
+        "project by absolute path; install bubblewrap, or --trace-sandbox copy to accept that"
+    )
+    return None
+
+
+def sandbox_text(mode: str) -> str:
+    """Where evaluation children run, for the header (bubblewrap is probed once)."""
+    if mode == "off":
+        return "the project itself (--trace-sandbox off)"
+    if mode == "copy":
+        return "a private copy without walls (--trace-sandbox copy)"
+    found = walls.probe()
+    if found.strict:
+        return f"a private copy inside {found.describe()}"
+    return f"a {found.describe()}"

@@ -1,0 +1,82 @@
+"""Walls around evaluation children: bubblewrap (``bwrap``), where the machine has it.
+
+The private copy of the project keeps candidate code away from the real tree through
+relative paths only. Inside bubblewrap a child sees the whole filesystem read-only except
+its sandbox copy and its evaluation directory, gets a private ``/tmp``, no network (a
+loopback of its own) and a PID namespace of its own: the controller is not visible under
+``/proc``, and every process a candidate starts (``setsid`` daemons included) ends with
+the child. We use the well-kept tool rather than walls of our own; where it is missing or
+cannot run (no user namespaces in a container), the copy alone remains.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+STRICT_TEXT = "read-only filesystem but the sandbox, private /tmp, no network, own PID namespace"
+
+
+@dataclass(frozen=True)
+class Walls:
+    """How children are walled in: ``bwrap`` is None when they are not (``reason`` says why)."""
+
+    bwrap: str | None
+    reason: str = ""
+
+    @property
+    def strict(self) -> bool:
+        return self.bwrap is not None
+
+    def describe(self) -> str:
+        if self.bwrap is not None:
+            return f"bubblewrap ({STRICT_TEXT})"
+        return f"private copy only ({self.reason})"
+
+
+def command(bwrap: str, writable: Sequence[Path], cwd: Path) -> list[str]:
+    """The bubblewrap prefix that runs a command with only ``writable`` writable."""
+    args = [
+        bwrap,
+        "--ro-bind", "/", "/",
+        "--dev", "/dev",
+        "--tmpfs", "/dev/shm",
+        "--proc", "/proc",
+        "--tmpfs", "/tmp",
+    ]  # fmt: skip
+    for path in writable:
+        resolved = str(Path(path).resolve())
+        args += ["--bind", resolved, resolved]
+    args += [
+        "--unshare-all",  # user (where possible), ipc, pid, net, uts, cgroup (where possible)
+        "--die-with-parent",
+        "--chdir", str(Path(cwd).resolve()),
+        "--",
+    ]  # fmt: skip
+    return args
+
+
+@functools.lru_cache(maxsize=1)
+def probe() -> Walls:
+    """Whether bubblewrap is installed and runs here (checked once per process)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return Walls(None, "bubblewrap (bwrap) is not installed")
+    true = shutil.which("true") or "/bin/true"
+    with tempfile.TemporaryDirectory(prefix="trace-opt-walls-") as tmp:
+        try:
+            proc = subprocess.run(
+                [*command(bwrap, [Path(tmp)], Path(tmp)), true],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Walls(None, f"bwrap could not start: {exc}")
+    if proc.returncode != 0:
+        why = " ".join(proc.stderr.split())[:160] or f"exit status {proc.returncode}"
+        return Walls(None, f"bwrap cannot run here: {why}")
+    return Walls(bwrap)
