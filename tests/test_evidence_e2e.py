@@ -97,3 +97,16 @@ def test_prompt_carries_the_evidence_of_the_failing_case(
         assert "Binary search over sorted lists." in prompt  # the module's docstring
     out.stdout.fnmatch_lines(["*3 passed*"])  # the fixed code passes every case
     assert out.ret == 0
+
+
+def test_the_plan_names_the_suspicious_lines(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(search=SEARCH, test_search=TESTS)
+    report = pytester.path / "plan.json"
+    out = pytester.runpytest_subprocess(
+        "--trace-plan", f"--trace-report-json={report}", "-p", "no:randomly",
+        "-p", "no:cacheprovider",
+    )  # fmt: skip
+    out.stdout.fnmatch_lines(["*suspicious lines of search.py: 18 (run by 1 failing, 0 passing)*"])
+    (block,) = json.loads(report.read_text("utf-8"))["plan"]["targets"]
+    assert [m["line"] for m in block["suspicious"]] == [18]
+    assert block["suspicious"][0]["failing"] == 1 and block["suspicious"][0]["passing"] == 0

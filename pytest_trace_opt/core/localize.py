@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_trace_opt.model import TestResult
 
@@ -62,3 +63,13 @@ def suspicious_lines(
     if len(close) > max(1, len(ranked) // 2):
         return []
     return close[:MAX_MARKED]
+
+
+def suspicion_records(
+    key: str, failing: Sequence[TestResult], passing: Sequence[TestResult]
+) -> list[dict[str, Any]]:
+    """:func:`suspicious_lines` as the reports write them."""
+    return [
+        {"line": m.line, "score": m.score, "failing": m.failing, "passing": m.passing}
+        for m in suspicious_lines(key, failing, passing)
+    ]

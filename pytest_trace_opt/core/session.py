@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_trace_opt.core.acceptance import counts, improves, only_real_passes
 from pytest_trace_opt.core.checkpoint import Checkpoint, CheckpointFile
 from pytest_trace_opt.core.evaluator import Evaluator
-from pytest_trace_opt.core.localize import suspicious_lines
+from pytest_trace_opt.core.localize import suspicion_records
 from pytest_trace_opt.core.rounds import LoopState, RoundLoop
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.model import (
@@ -305,10 +305,7 @@ class OptimizationSession:
         failing = [r for r in results if r.counted and not r.passed]
         passing = [r for r in results if r.passed]
         for target in targets:
-            target.suspicious = [
-                {"line": m.line, "score": m.score, "failing": m.failing, "passing": m.passing}
-                for m in suspicious_lines(target.key, failing, passing)
-            ]
+            target.suspicious = suspicion_records(target.key, failing, passing)
 
     def _apply(
         self, result: OptimizationResult, edits: Any, after: Counts, broken: list[str]

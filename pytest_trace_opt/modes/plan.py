@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_trace_opt.core.evaluator import Evaluator
+from pytest_trace_opt.core.localize import suspicion_records
 from pytest_trace_opt.model import Evaluation
 from pytest_trace_opt.modes.evaluators import build_evaluator
 from pytest_trace_opt.modes.tagging import collection_error_message, deselect_all, split_tagged
@@ -151,7 +152,19 @@ class PlanMode:
             target_errors=target_errors,
             ran_twice=second is not None,
             ran=first is not None,
+            suspicious=self._suspicious(first, targets),
         )
+
+    def _suspicious(
+        self, first: Evaluation | None, targets: dict[str, TargetInfo]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Where the failing visible tests point in each target (the Repair prompt marks them)."""
+        if first is None:
+            return {}
+        results = first.results(self.visible)
+        failing = [r for r in results if r.counted and not r.passed]
+        passing = [r for r in results if r.passed]
+        return {key: suspicion_records(key, failing, passing) for key in targets}
 
     def _read(self, relpath: str) -> str | None:
         path = Path(relpath)

@@ -3,7 +3,7 @@ one block per target, what makes Trace a poor fit overall, and the loop it would
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,8 +81,10 @@ def build_plan(
     target_errors: Sequence[str] = (),
     ran_twice: bool = True,
     ran: bool = True,
+    suspicious: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The plan as a JSON-serializable dict (see :func:`plan_lines` for its rendering)."""
+    """The plan as a JSON-serializable dict (see :func:`plan_lines` for its rendering).
+    ``suspicious``: per target key, the lines the failing tests point at (core.localize)."""
     loop = loop or LoopSettings()
     sources = Sources(read)
     analyzer = Analyzer(sources, targets)
@@ -105,6 +107,8 @@ def build_plan(
         target_block(key, info, ctx, key in reached, callers.get(key, []))
         for key, info in all_targets.items()
     ]
+    for block in blocks:
+        block["suspicious"] = list((suspicious or {}).get(block["key"], []))
     if not ran:
         poor_fit.append("the tagged tests did not run: no plan per target")
     if not any(b["reached"] for b in blocks) and tested and not collect_errors:

@@ -96,6 +96,12 @@ def _block_lines(number: int, block: dict[str, Any], width: int) -> Iterator[str
     )
     pattern = block["pattern"]
     yield from wrap(f"pattern: {pattern['text']}", "  ", width)
+    marks = block.get("suspicious") or []
+    if marks:
+        where = ", ".join(
+            f"{m['line']} (run by {m['failing']} failing, {m['passing']} passing)" for m in marks
+        )
+        yield from wrap(f"suspicious lines of {block['file']}: {where}", "  ", width)
     for note in block.get("notes", []):
         yield from wrap(f"note: {note}", "  ", width)
     feedback = block["feedback"]
