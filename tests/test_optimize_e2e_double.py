@@ -315,9 +315,11 @@ def test_a_candidate_that_passes_only_once_is_not_accepted(
     monkeypatch.setenv("FLAKY_MARKER", str(out_dir / "first-pid"))
     root = buggy_project([code_reply(FIRST_PROCESS_ONLY_ADD), code_reply(CORRECT_ADD)])
     report = out_dir / "report.json"
+    # The marker file lives outside the sandbox: bubblewrap's walls would refuse the write.
     result = pytester.runpytest_subprocess(
-        "--trace-optimize", "--trace-rounds", "2", "--trace-report-json", str(report)
-    )
+        "--trace-optimize", "--trace-rounds", "2", "--trace-report-json", str(report),
+        "--trace-sandbox=copy",
+    )  # fmt: skip
     assert result.ret == pytest.ExitCode.OK
     data = json.loads(report.read_text(encoding="utf-8"))
     assert [r["status"] for r in data["rounds"]] == ["baseline", "rejected", "accepted"]

@@ -52,6 +52,9 @@ def command(bwrap: str, writable: Sequence[Path], cwd: Path) -> list[str]:
     for path in writable:
         resolved = str(Path(path).resolve())
         args += ["--bind", resolved, resolved]
+    for name in ("TMPDIR", "TEMP", "TMP"):  # wherever they pointed, temporary files go to
+        args += ["--setenv", name, "/tmp"]  # the private /tmp (elsewhere is read-only)
+    args += ["--unsetenv", "PYTEST_DEBUG_TEMPROOT"]  # pytest's own override of the same
     args += [
         "--unshare-all",  # user (where possible), ipc, pid, net, uts, cgroup (where possible)
         "--die-with-parent",
