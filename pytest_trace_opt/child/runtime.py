@@ -330,30 +330,41 @@ class _Stranger:
     __hash__ = object.__hash__
 
 
-def forged_equality(value: Any, depth: int = 2) -> str | None:
+MAX_EQUALITY_DEPTH = 6  # containers looked into, nested
+MAX_EQUALITY_ITEMS = 512  # values compared in one result, at most
+
+
+def forged_equality(value: Any, depth: int = MAX_EQUALITY_DEPTH) -> str | None:
     """The type name of an object in ``value`` that claims to equal anything (its ``__eq__``
-    says True to a fresh object it cannot know), looking into containers a little; None
-    when every value is honest. A comparison that raises or is not a bool is not forged."""
-    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+    says True to a fresh object it cannot know), looking into nested lists, tuples, sets and
+    dicts (keys and values) up to a bound; None when every value is honest. A comparison that
+    raises or is not a bool is not forged."""
+    budget = [MAX_EQUALITY_ITEMS]
+
+    def walk(item: Any, left: int) -> str | None:
+        budget[0] -= 1
+        if budget[0] < 0 or item is None or type(item) in (bool, int, float, complex, str, bytes):
+            return None
+        try:
+            claims = (item == _Stranger()) is True
+        except Exception:
+            claims = False
+        if claims:
+            return type(item).__qualname__
+        if left <= 0:
+            return None
+        inner: list[Any] = []
+        if isinstance(item, (list, tuple, set, frozenset)):
+            inner = list(item)[:64]
+        elif isinstance(item, dict):
+            inner = [v for pair in list(item.items())[:64] for v in pair]
+        for sub in inner:
+            found = walk(sub, left - 1)
+            if found:
+                return found
         return None
-    try:
-        claims = (value == _Stranger()) is True
-    except Exception:
-        claims = False
-    if claims:
-        return type(value).__qualname__
-    if depth <= 0:
-        return None
-    items: Any = ()
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = list(value)[:64]
-    elif isinstance(value, dict):
-        items = list(value.values())[:64]
-    for item in items:
-        found = forged_equality(item, depth - 1)
-        if found:
-            return found
-    return None
+
+    return walk(value, depth)
 
 
 def _check_equality(fn: Callable[..., Any], impl: Callable[..., Any], result: Any) -> None:
