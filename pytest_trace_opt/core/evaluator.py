@@ -198,7 +198,8 @@ class Evaluator:
         this evaluation's own directory (its spec, test ids and key file)."""
         if self.bwrap is None:
             return command
-        return walls.command(self.bwrap, [self.workdir, eval_dir], self.workdir) + command
+        readable = walls.interpreter_paths()
+        return walls.command(self.bwrap, [self.workdir, eval_dir], self.workdir, readable) + command
 
     def _environment(self, spec_path: Path) -> dict[str, str]:
         env = scrubbed(os.environ, keep=self.env_passthrough)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,8 +40,31 @@ class Walls:
         return f"private copy only ({self.reason})"
 
 
-def command(bwrap: str, writable: Sequence[Path], cwd: Path) -> list[str]:
-    """The bubblewrap prefix that runs a command with only ``writable`` writable."""
+HIDDEN = ("/tmp", "/dev/shm")  # replaced by private, empty ones inside the walls
+
+
+def _under(path: str, roots: Sequence[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def interpreter_paths() -> list[Path]:
+    """What the child's interpreter reads that the private /tmp would hide: a virtualenv,
+    an editable install or a clone under /tmp (its prefix and import path)."""
+    seen: list[Path] = []
+    for entry in [sys.prefix, sys.exec_prefix, sys.base_prefix, *sys.path]:
+        if not entry:
+            continue
+        path = Path(entry).resolve()
+        if _under(str(path), HIDDEN) and path.exists() and path not in seen:
+            seen.append(path)
+    return seen
+
+
+def command(
+    bwrap: str, writable: Sequence[Path], cwd: Path, readable: Sequence[Path] = ()
+) -> list[str]:
+    """The bubblewrap prefix that runs a command with only ``writable`` writable; the
+    ``readable`` paths stay visible, read-only, where the private /tmp would hide them."""
     args = [
         bwrap,
         "--ro-bind", "/", "/",
@@ -49,6 +73,9 @@ def command(bwrap: str, writable: Sequence[Path], cwd: Path) -> list[str]:
         "--proc", "/proc",
         "--tmpfs", "/tmp",
     ]  # fmt: skip
+    for path in readable:
+        resolved = str(Path(path).resolve())
+        args += ["--ro-bind-try", resolved, resolved]
     for path in writable:
         resolved = str(Path(path).resolve())
         args += ["--bind", resolved, resolved]
@@ -74,7 +101,7 @@ def probe() -> Walls:
     with tempfile.TemporaryDirectory(prefix="trace-opt-walls-") as tmp:
         try:
             proc = subprocess.run(
-                [*command(bwrap, [Path(tmp)], Path(tmp)), true],
+                [*command(bwrap, [Path(tmp)], Path(tmp), interpreter_paths()), true],
                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20,
             )  # fmt: skip
         except (OSError, subprocess.TimeoutExpired) as exc:
