@@ -240,13 +240,8 @@ class Evaluator:
         channel = Channel(read_fd, key, set(nodeids))
         try:
             with open(log_path, "wb") as log:
-                command = self._command(args_file)
-                if self.bwrap is not None:
-                    command = (
-                        walls.command(self.bwrap, [self.workdir, workdir], self.workdir) + command
-                    )
                 proc = subprocess.Popen(
-                    command,
+                    self._walled(self._command(args_file), workdir),
                     cwd=self.workdir,
                     env=env,
                     stdin=subprocess.DEVNULL,
