@@ -51,13 +51,26 @@ def interpreter_paths() -> list[Path]:
     """What the child's interpreter reads that the private /tmp would hide: a virtualenv,
     an editable install or a clone under /tmp (its prefix and import path)."""
     seen: list[Path] = []
-    for entry in [sys.prefix, sys.exec_prefix, sys.base_prefix, *sys.path]:
+    for entry in [sys.prefix, sys.exec_prefix, sys.base_prefix, *sys.path, *_package_dirs()]:
         if not entry:
             continue
         path = Path(entry).resolve()
         if _under(str(path), HIDDEN) and path.exists() and path not in seen:
             seen.append(path)
     return seen
+
+
+def _package_dirs() -> list[str]:
+    """The directories of the top-level packages imported here from under /tmp: an editable
+    install is found by a finder in site-packages, not through ``sys.path``."""
+    dirs = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if "." in name or not file or not _under(str(file), HIDDEN):
+            continue
+        path = Path(file)
+        dirs.append(str(path.parent if path.name == "__init__.py" else path))
+    return dirs
 
 
 def command(
