@@ -176,3 +176,21 @@ def test_the_walls_command_keeps_only_the_sandbox_writable(tmp_path: Path) -> No
     assert "--unshare-all" in args and "--die-with-parent" in args
     assert args.index("--tmpfs") < args.index("--bind")  # the private /tmp first, then binds
     assert args[-1] == "--"
+
+
+def test_an_interpreter_or_package_under_tmp_stays_visible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytest's tmp_path is under /tmp, which the walls replace by an empty private one
+    venv, pkg = tmp_path / "venv", tmp_path / "src" / "editable_pkg"
+    venv.mkdir()
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    module = type(sys)("editable_pkg")
+    module.__file__ = str(pkg / "__init__.py")
+    monkeypatch.setitem(sys.modules, "editable_pkg", module)
+    paths = walls.interpreter_paths()
+    assert venv.resolve() in paths and pkg.resolve() in paths
+    args = walls.command("bwrap", [tmp_path / "box"], tmp_path, paths)
+    assert args.index(str(venv.resolve())) > args.index("/tmp")  # bound after the private /tmp
