@@ -102,6 +102,7 @@ class Evaluator:
     changed_by_original: set[str] = field(default_factory=set)  # protected files
     env_passthrough: frozenset[str] = frozenset()  # credentials the user lets children see
     bwrap: str | None = None  # children run inside bubblewrap's walls (core.walls)
+    _readable: list[Path] | None = field(default=None, repr=False)
 
     @property
     def workdir(self) -> Path:
@@ -198,8 +199,12 @@ class Evaluator:
         this evaluation's own directory (its spec, test ids and key file)."""
         if self.bwrap is None:
             return command
-        readable = walls.interpreter_paths()
-        return walls.command(self.bwrap, [self.workdir, eval_dir], self.workdir, readable) + command
+        if self._readable is None:  # what the interpreter reads: the same for every child
+            self._readable = walls.interpreter_paths()
+        return (
+            walls.command(self.bwrap, [self.workdir, eval_dir], self.workdir, self._readable)
+            + command
+        )
 
     def _environment(self, spec_path: Path) -> dict[str, str]:
         env = scrubbed(os.environ, keep=self.env_passthrough)

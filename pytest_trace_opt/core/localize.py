@@ -9,7 +9,7 @@ optimizer, not even through their lines. Pure functions, no opto, no pytest.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,10 +66,15 @@ def suspicious_lines(
 
 
 def suspicion_records(
-    key: str, failing: Sequence[TestResult], passing: Sequence[TestResult]
-) -> list[dict[str, Any]]:
-    """:func:`suspicious_lines` as the reports write them."""
-    return [
-        {"line": m.line, "score": m.score, "failing": m.failing, "passing": m.passing}
-        for m in suspicious_lines(key, failing, passing)
-    ]
+    keys: Iterable[str], results: Sequence[TestResult]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per target key, :func:`suspicious_lines` over ``results`` as the reports write them."""
+    failing = [r for r in results if r.counted and not r.passed]
+    passing = [r for r in results if r.passed]
+    return {
+        key: [
+            {"line": m.line, "score": m.score, "failing": m.failing, "passing": m.passing}
+            for m in suspicious_lines(key, failing, passing)
+        ]
+        for key in keys
+    }

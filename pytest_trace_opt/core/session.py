@@ -301,11 +301,9 @@ class OptimizationSession:
 
     def _localize(self, targets: list[TargetResult], baseline: Evaluation) -> None:
         """Where the failing visible tests pointed in the original code."""
-        results = baseline.results(self.tests.visible)
-        failing = [r for r in results if r.counted and not r.passed]
-        passing = [r for r in results if r.passed]
+        records = suspicion_records([t.key for t in targets], baseline.results(self.tests.visible))
         for target in targets:
-            target.suspicious = suspicion_records(target.key, failing, passing)
+            target.suspicious = records[target.key]
 
     def _apply(
         self, result: OptimizationResult, edits: Any, after: Counts, broken: list[str]

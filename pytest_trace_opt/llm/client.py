@@ -156,6 +156,8 @@ class LLMClient:
             except LLMUnavailable as e:
                 self._dead = e
                 raise
+            if hasattr(self._backend, "on_token"):  # counts tokens as it generates them
+                self._backend.on_token = self.progress.token
         return self._backend
 
     @property
@@ -245,8 +247,6 @@ class LLMClient:
         sample: int = 0,
     ) -> Completion:
         backend = self._get_backend()
-        if hasattr(backend, "on_token"):
-            backend.on_token = self.progress.token
         self.progress.begin(counts_tokens=bool(getattr(backend, "counts_tokens", False)))
         try:
             return self._retrying(backend, messages, want_json, max_tok, temp, sample)

@@ -86,7 +86,7 @@ def _bwrap_for(
     found = walls.probe()
     if found.bwrap is not None and sandbox is not None:
         return found.bwrap
-    reason = found.reason if sandbox is not None or found.bwrap is None else "no private copy"
+    reason = found.reason if found.bwrap is None else "no private copy"
     if settings.sandbox == "strict":
         raise pytest.UsageError(f"trace-opt: --trace-sandbox strict, but {reason}")
     warn(

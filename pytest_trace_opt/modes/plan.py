@@ -161,10 +161,7 @@ class PlanMode:
         """Where the failing visible tests point in each target (the Repair prompt marks them)."""
         if first is None:
             return {}
-        results = first.results(self.visible)
-        failing = [r for r in results if r.counted and not r.passed]
-        passing = [r for r in results if r.passed]
-        return {key: suspicion_records(key, failing, passing) for key in targets}
+        return suspicion_records(targets, first.results(self.visible))
 
     def _read(self, relpath: str) -> str | None:
         path = Path(relpath)
