@@ -171,6 +171,7 @@ class RoundRecord:
     temperature: float | None = None
     feedback: str = ""
     response: str = ""
+    stage: str = ""  # "search": the edit search before round 1 (no LLM call)
 
 
 @dataclass

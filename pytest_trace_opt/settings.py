@@ -107,6 +107,14 @@ OPTIONS: tuple[Option, ...] = (
         minimum=1,
     ),
     Option(
+        "edit-search",
+        "edit_search",
+        "int",
+        "single-token edits of the suspicious lines (`<` for `<=`, a bound +-1, `and` for `or`,"
+        " ...) tried against the failing tests before the first LLM call; 0: none",
+        minimum=0,
+    ),
+    Option(
         "llm",
         "llm",
         "str",
@@ -255,6 +263,7 @@ class Settings:
     rounds: int = 5
     optimizer: str = "OptoPrime"
     candidates: int = 1
+    edit_search: int = 40
     llm: str = _LLM.model
     llm_model_path: Path | None = None
     llm_base_url: str | None = _LLM.base_url

@@ -44,6 +44,15 @@ def pytest_trace_opt_make_llm(config, settings):
     return ScriptedLLM(REPLIES)
 '''
 
+# For a project's conftest: the LLM double is what the project tests, so the edit search,
+# which could fix its one-token bug before any LLM call, stays off unless the run asks for it.
+LLM_PATH_ONLY = """
+
+def pytest_configure(config):
+    if config.getoption("trace_edit_search", None) is None:
+        config.option.trace_edit_search = "0"
+"""
+
 BUGGY_MODULE = '''\
 from pytest_trace_opt import trainable
 
@@ -100,7 +109,7 @@ def scripted_llm(pytester: pytest.Pytester) -> Callable[[Sequence[str]], None]:
     """Call with reply texts: the project's LLM becomes a ``ScriptedLLM`` replaying them."""
 
     def install(replies: Sequence[str]) -> None:
-        pytester.makeconftest(SCRIPTED_LLM_CONFTEST)
+        pytester.makeconftest(SCRIPTED_LLM_CONFTEST + LLM_PATH_ONLY)
         (pytester.path / "scripted_replies.json").write_text(
             json.dumps(list(replies)), encoding="utf-8"
         )

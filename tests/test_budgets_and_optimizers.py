@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import BUGGY_MODULE, CORRECT_ADD, code_reply
+from conftest import BUGGY_MODULE, CORRECT_ADD, LLM_PATH_ONLY, code_reply
 
 WRONG = "def add(a, b):\n    return a * b\n"
 
@@ -105,7 +105,7 @@ def test_apply_refuses_a_file_changed_during_the_run(pytester: pytest.Pytester) 
         test_calc="import pytest\nfrom calc import add\n\n"
         "@pytest.mark.trainable\ndef test_add():\n    assert add(2, 3) == 5\n",
     )
-    pytester.makeconftest(EDITING_LLM_CONFTEST)
+    pytester.makeconftest(EDITING_LLM_CONFTEST + LLM_PATH_ONLY)
     result = pytester.runpytest_subprocess(
         "--trace-optimize", "--trace-apply", "--trace-sandbox=off"
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import LLM_PATH_ONLY
 from test_patch_paths import git, git_init
 
 from pytest_trace_opt.reports import SCHEMA_PATH
@@ -141,7 +142,7 @@ def make_project(root: Path, plan: list[str] | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     files = {
         "pytest.ini": "[pytest]\n",
-        "conftest.py": DOUBLE_CONFTEST,
+        "conftest.py": DOUBLE_CONFTEST + LLM_PATH_ONLY,
         "calc.py": CALC,
         "words.py": WORDS,
         "test_all.py": TESTS,

@@ -23,6 +23,7 @@ def test_dead_endpoint_stops_cleanly(pytester: pytest.Pytester) -> None:
     started = time.monotonic()
     result = pytester.runpytest_subprocess(
         "--trace-optimize",
+        "--trace-edit-search=0",  # the LLM must be asked: the edit search would fix add
         "--trace-llm=openai/any-model",
         f"--trace-llm-base-url=http://127.0.0.1:{port}/v1",
         "--trace-report-json=report.json",
@@ -46,7 +47,9 @@ def test_dead_endpoint_stops_cleanly(pytester: pytest.Pytester) -> None:
 def test_missing_local_model_names_the_fix(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS)
     result = pytester.runpytest_subprocess(
-        "--trace-optimize", "--trace-llm-model-path=/nonexistent/model.gguf"
+        "--trace-optimize",
+        "--trace-edit-search=0",
+        "--trace-llm-model-path=/nonexistent/model.gguf",
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["stopped: *model file not found*pytest_trace_opt.local fetch*"])

@@ -11,7 +11,14 @@ import sys
 import time
 
 import pytest
-from conftest import BUGGY_MODULE, CORRECT_ADD, VISIBLE_TESTS, code_reply, tree_hashes
+from conftest import (
+    BUGGY_MODULE,
+    CORRECT_ADD,
+    LLM_PATH_ONLY,
+    VISIBLE_TESTS,
+    code_reply,
+    tree_hashes,
+)
 
 SLOW_LLM_CONFTEST = """
 import json, pathlib, time
@@ -44,7 +51,7 @@ def pytest_trace_opt_make_llm(config, settings):
 
 def test_ctrl_c_keeps_state_and_resume_finishes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS)
-    pytester.makeconftest(SLOW_LLM_CONFTEST)
+    pytester.makeconftest(SLOW_LLM_CONFTEST + LLM_PATH_ONLY)
     sources = {k: v for k, v in tree_hashes(pytester.path).items() if k != "conftest.py"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", "--trace-optimize", "--trace-rounds=3"],
@@ -73,7 +80,7 @@ def test_ctrl_c_keeps_state_and_resume_finishes(pytester: pytest.Pytester) -> No
     state = pytester.path / ".pytest_cache" / "d" / "trace-opt" / "state.json"
     assert json.loads(state.read_text())["rounds_done"] == 0
 
-    pytester.makeconftest(FIXING_LLM_CONFTEST)
+    pytester.makeconftest(FIXING_LLM_CONFTEST + LLM_PATH_ONLY)
     result = pytester.runpytest_subprocess("--trace-optimize", "--trace-resume")
     result.stdout.fnmatch_lines(["*resuming after round 0*", "*outcome: every tagged test passes*"])
     assert result.ret == 0
@@ -110,6 +117,7 @@ def test_rounds_leak_no_descriptors_or_children(pytester: pytest.Pytester) -> No
     )
     pytester.makeconftest(
         LEAK_PROBE_CONFTEST
+        + LLM_PATH_ONLY
         + f"""
 from types import SimpleNamespace
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BUGGY_MODULE, CORRECT_ADD, VISIBLE_TESTS, code_reply
+from conftest import BUGGY_MODULE, CORRECT_ADD, LLM_PATH_ONLY, VISIBLE_TESTS, code_reply
 
 from pytest_trace_opt.llm.local_backend import _GenerationDeadline
 from pytest_trace_opt.llm.progress import CallProgress, CallSnapshot
@@ -188,7 +188,7 @@ def run_in_pty(args: list[str], cwd: Path, timeout: float = 240) -> str:
 
 
 def test_live_progress_shows_under_a_pseudo_terminal(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(SLOW_LLM_CONFTEST)
+    pytester.makeconftest(SLOW_LLM_CONFTEST + LLM_PATH_ONLY)
     (pytester.path / "reply.json").write_text(json_text(code_reply(CORRECT_ADD)), "utf-8")
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS)
     out = run_in_pty(
@@ -206,7 +206,7 @@ def test_live_progress_shows_under_a_pseudo_terminal(pytester: pytest.Pytester) 
 
 
 def test_a_plain_log_says_once_that_the_round_waits(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(SLOW_LLM_CONFTEST)
+    pytester.makeconftest(SLOW_LLM_CONFTEST + LLM_PATH_ONLY)
     (pytester.path / "reply.json").write_text(json_text(code_reply(CORRECT_ADD)), "utf-8")
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS)
     result = pytester.runpytest_subprocess("-q", "--trace-optimize", "--trace-rounds=1")

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pytest_trace_opt.core import prompts, walls
 from pytest_trace_opt.core.sandbox import Sandbox, is_protected
@@ -86,6 +86,19 @@ def forwarded_args(args: Sequence[str]) -> list[str]:
 
 class EvaluationAborted(Exception):
     """The optimization's wall-clock budget ran out during an evaluation."""
+
+
+class EvaluatorLike(Protocol):
+    """What the round loop and the edit search need of an evaluator (tests pass a fake)."""
+
+    def run(
+        self,
+        candidate: dict[str, Any],
+        nodeids: Sequence[str],
+        *,
+        serialize_reports: bool = False,
+        deadline: float | None = None,
+    ) -> Evaluation: ...
 
 
 @dataclass

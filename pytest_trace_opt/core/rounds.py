@@ -21,22 +21,12 @@ from pytest_trace_opt.core.acceptance import (
     passing,
     rank_key,
 )
-from pytest_trace_opt.core.evaluator import EvaluationAborted
+from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.groups import Group, learnable_failures, partition
+from pytest_trace_opt.core.search import EditSearch
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.core.usage import LLMStatsLike, usage_between, usage_now
 from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
-
-
-class EvaluatorLike(Protocol):
-    def run(
-        self,
-        candidate: dict[str, Any],
-        nodeids: Sequence[str],
-        *,
-        serialize_reports: bool = False,
-        deadline: float | None = None,
-    ) -> Evaluation: ...
 
 
 class EngineLike(Protocol):
@@ -127,6 +117,7 @@ class RoundLoop:
         deadline: float | None = None,
         checkpoint: Callable[[LoopState], None] | None = None,
         candidates: int = 1,
+        edit_search: int = 0,
         techniques: Techniques | None = None,
         on_ask: Callable[[str], None] = lambda label: None,
     ) -> None:
@@ -143,11 +134,14 @@ class RoundLoop:
         self.deadline = deadline
         self.checkpoint = checkpoint or (lambda state: None)
         self.candidates = candidates
+        self.edit_search = edit_search
         self.techniques = techniques or Techniques()
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self, resume: LoopState | None = None, start_round: int = 1) -> LoopState:
         state = resume if resume is not None else self._baseline()
+        if resume is None and self.edit_search and self.techniques.edit_search:
+            self._search(state)
         for number in range(start_round, self.rounds + 1):
             reason = self._stop_reason(state)
             if reason:
@@ -181,6 +175,19 @@ class RoundLoop:
         self.on_round(record)
         self.checkpoint(state)
         return state
+
+    def _search(self, state: LoopState) -> None:
+        """Single-token edits of the suspicious lines before any LLM call (core.search)."""
+        guard = self.techniques.holdout_guard
+        search = EditSearch(self.evaluator, self.visible, self.holdout, guard, self.deadline)
+        found = None if self._stop_reason(state) else search.run(state.best, self.edit_search)
+        if found is not None:
+            if found.evaluation is not None:
+                state.best, state.best_values = found.evaluation, dict(found.values)
+                state.note_passing(0, self.tagged)
+            state.history.append(found.record)
+            self.on_round(found.record)
+            self.checkpoint(state)
 
     def _stop_reason(self, state: LoopState) -> str:
         best = counts(state.best, self.visible, self.holdout)

@@ -122,6 +122,7 @@ class OptimizationSession:
             deadline=self.deadline,
             checkpoint=self._checkpoint,
             candidates=self.settings.candidates,
+            edit_search=self.settings.edit_search,
             techniques=self.techniques,
             on_ask=self._name_llm_calls,
         )
@@ -329,7 +330,9 @@ class OptimizationSession:
             "techniques_off": self.techniques.ablated,
         }
         stats = getattr(self.llm, "stats", None)
-        if stats is not None:
+        if stats is None:  # never needed (the edit search fixed it, or nothing failed)
+            info.update(calls=0, samples=0, prompt_tokens=0, completion_tokens=0, seconds=0.0)
+        else:
             info.update(
                 calls=stats.calls,
                 samples=stats.samples,

@@ -20,6 +20,7 @@ SWITCHES = {
     "lenient": "stock OptoPrime reply parsing (no recovery of fenced code, escaped newlines, "
     "misplaced keys) and no invitation to put code in a python block",
     "holdout": "acceptance ignores the holdout tests (a candidate may break them)",
+    "search": "no edit search: the LLM rounds start from the original code",
 }
 
 
@@ -31,6 +32,7 @@ class Techniques:
     rejection_memory: bool = True
     lenient_parsing: bool = True
     holdout_guard: bool = True
+    edit_search: bool = True
 
     @property
     def ablated(self) -> list[str]:
@@ -39,6 +41,7 @@ class Techniques:
             "memory": self.rejection_memory,
             "lenient": self.lenient_parsing,
             "holdout": self.holdout_guard,
+            "search": self.edit_search,
         }
         return [name for name, on in names.items() if not on]
 
@@ -57,4 +60,5 @@ def techniques_from_env(environ: Mapping[str, str]) -> Techniques:
         rejection_memory="memory" not in names,
         lenient_parsing="lenient" not in names,
         holdout_guard="holdout" not in names,
+        edit_search="search" not in names,
     )

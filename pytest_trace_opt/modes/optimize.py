@@ -177,9 +177,12 @@ class OptimizeMode:
 
     def _print_round(self, record: RoundRecord) -> None:
         c = record.counts
-        line = f"trace-opt round {record.round}: {c.text()} passed"
+        stage = "edit search" if record.stage == "search" else f"round {record.round}"
+        line = f"trace-opt {stage}: {c.text()} passed"
         if c.score is not None:
             line += f", score {c.score:.3g}"
+        if record.stage == "search":
+            line += f"; {record.status} ({record.reason.removeprefix('edit search: ')})"
         if record.round:
             line += f"; {record.status}"
             if record.reason:

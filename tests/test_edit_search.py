@@ -1,0 +1,147 @@
+"""The edit search before the first LLM call (core.search), over an in-process evaluator fake.
+
+``InProcessEvaluatorFake`` compiles the candidate function and calls the test functions in this
+process; the lines each test "ran" are given by the test, as the child's line recorder would
+report them. The real evaluation children are covered end to end in test_edit_search_e2e.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pytest_trace_opt.core.search import EditSearch, candidates
+from pytest_trace_opt.model import Evaluation, TestResult
+from pytest_trace_opt.protocol import TargetInfo
+
+KEY = "grades.py::passed"
+BUGGY = "def passed(score, pass_mark=50):\n    return score > pass_mark\n"
+FIXED = "def passed(score, pass_mark=50):\n    return score >= pass_mark\n"
+
+
+class InProcessEvaluatorFake:
+    """Runs ``tests`` (nodeid -> function of the trainable) against the candidate code."""
+
+    def __init__(
+        self,
+        original: str,
+        tests: dict[str, Callable[[Callable[..., Any]], None]],
+        lines: dict[str, list[int]],
+        flaky: Callable[[str, int], bool] = lambda nodeid, run: False,
+    ) -> None:
+        self.original, self.tests, self.lines, self.flaky = original, tests, lines, flaky
+        self.runs: list[tuple[str, list[str]]] = []
+        self.info = TargetInfo(KEY, "code", "passed", "grades.py", 1, original, "passed")
+
+    def run(
+        self,
+        candidate: dict[str, Any],
+        nodeids: Sequence[str],
+        *,
+        serialize_reports: bool = False,
+        deadline: float | None = None,
+    ) -> Evaluation:
+        code = candidate.get(KEY, self.original)
+        self.runs.append((code, list(nodeids)))
+        namespace: dict[str, Any] = {}
+        exec(compile(code, "grades.py", "exec"), namespace)
+        results = {}
+        for nodeid in nodeids:
+            try:
+                self.tests[nodeid](namespace["passed"])
+                outcome = "failed" if self.flaky(nodeid, len(self.runs)) else "passed"
+            except AssertionError:
+                outcome = "failed"
+            results[nodeid] = TestResult(
+                nodeid, outcome, used=[KEY], lines={KEY: self.lines.get(nodeid, [])}
+            )
+        return Evaluation(results, {KEY: self.info}, [], [], 0.01)
+
+
+def check(expected: bool, score: int) -> Callable[[Callable[..., Any]], None]:
+    def test(passed: Callable[..., Any]) -> None:
+        assert passed(score) is expected
+
+    return test
+
+
+TESTS = {
+    "t::fifty_passes": check(True, 50),
+    "t::seventy_passes": check(True, 70),
+    "t::ten_fails": check(False, 10),
+    "t::holdout_forty_nine": check(False, 49),
+}
+LINES = {nodeid: [2] for nodeid in TESTS}
+VISIBLE = ["t::fifty_passes", "t::seventy_passes", "t::ten_fails"]
+HOLDOUT = ["t::holdout_forty_nine"]
+
+
+def search(evaluator: InProcessEvaluatorFake, limit: int = 40) -> Any:
+    baseline = evaluator.run({}, [*VISIBLE, *HOLDOUT])
+    return baseline, EditSearch(evaluator, VISIBLE, HOLDOUT).run(baseline, limit)
+
+
+def test_the_first_edit_that_passes_every_tagged_test_is_kept_and_the_search_stops() -> None:
+    evaluator = InProcessEvaluatorFake(BUGGY, TESTS, LINES)
+    _, found = search(evaluator)
+    assert found.values == {KEY: FIXED}
+    assert found.record.status == "accepted"
+    assert found.record.stage == "search"
+    assert found.record.counts.passed == 4
+    assert "`>` -> `>=` on line 2 of passed: every tagged test passes" in found.record.reason
+    assert "no LLM call" in found.record.reason
+    # the first edit is tried on the failing test alone, then on all, then once more
+    assert [ids for _, ids in evaluator.runs[1:]] == [
+        ["t::fifty_passes"],
+        [*VISIBLE, *HOLDOUT],
+        [*VISIBLE, *HOLDOUT],
+    ]
+
+
+def test_an_edit_that_breaks_a_passing_holdout_is_not_kept_unless_the_guard_is_off() -> None:
+    # The holdout wants "strictly above" for a custom mark: `>=` fixes the visible test but
+    # breaks it, and no other single edit fixes the visible test.
+    tests = dict(TESTS, **{"t::holdout_forty_nine": lambda passed: _is(passed(60, 60), False)})
+    evaluator = InProcessEvaluatorFake(BUGGY, tests, LINES)
+    baseline, found = search(evaluator)
+    assert baseline.tests["t::holdout_forty_nine"].passed
+    assert found.values == {}
+    assert found.record.status == "rejected"
+    unguarded = EditSearch(evaluator, VISIBLE, HOLDOUT, guard_holdouts=False).run(baseline, 40)
+    assert unguarded is not None
+    assert unguarded.values == {KEY: FIXED}
+
+
+def _is(value: object, expected: object) -> None:
+    assert value is expected
+
+
+def test_an_outcome_that_changes_on_a_re_run_is_not_a_fix() -> None:
+    def flaky(nodeid: str, run: int) -> bool:
+        return nodeid == "t::fifty_passes" and run % 2 == 1  # fails on every other run
+
+    evaluator = InProcessEvaluatorFake(BUGGY, TESTS, LINES, flaky=flaky)
+    _, found = search(evaluator)
+    assert found.values == {}
+    assert found.record.status == "rejected"
+    assert "none of" in found.record.reason
+
+
+def test_no_failing_code_or_no_line_data_means_nothing_to_try() -> None:
+    evaluator = InProcessEvaluatorFake(BUGGY, TESTS, {})
+    baseline = evaluator.run({}, VISIBLE)
+    assert candidates(baseline, VISIBLE, 40) == []
+    assert EditSearch(evaluator, VISIBLE, []).run(baseline, 40) is None
+
+
+def test_the_limit_bounds_the_edits_tried_and_the_reason_says_so() -> None:
+    # the fix (`+` -> `-`) is the fifth edit of line 2; two are allowed
+    evaluator = InProcessEvaluatorFake(
+        "def passed(score, pass_mark=50):\n    return score > pass_mark + 1\n", TESTS, LINES
+    )
+    _, found = search(evaluator, limit=2)
+    assert len({code for code, _ in evaluator.runs[1:]}) == 2
+    assert found.values == {}
+    assert "none of 2 single-token edit(s) of line 2 fixes the failing tests" in found.record.reason
+    _, unlimited = search(InProcessEvaluatorFake(evaluator.original, TESTS, LINES))
+    assert "`+` -> `-`" in unlimited.record.reason

@@ -1,0 +1,135 @@
+"""End to end: the edit search in real evaluation children, before (and instead of) LLM calls.
+
+The projects' LLM is the ScriptedLLM of conftest; its log shows whether it was called.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from conftest import read_prompts, tree_hashes
+from test_ci_reports import validate_report
+
+WINDOWS = '''\
+from pytest_trace_opt import trainable
+
+
+@trainable
+def window_sums(values, size):
+    """Sums of every run of ``size`` consecutive values."""
+    sums = []
+    for start in range(len(values) - size):  # every window start
+        sums.append(sum(values[start:start + size]))
+    return sums
+'''
+
+WINDOW_TESTS = """\
+import pytest
+
+from windows import window_sums
+
+
+@pytest.mark.trainable
+@pytest.mark.parametrize(
+    "values,size,expected",
+    [([1, 2, 3], 2, [3, 5]), ([5], 1, [5]), ([1, 2, 3, 4], 4, [10]), ([], 1, []), ([1], 3, [])],
+)
+def test_window_sums(values, size, expected):
+    assert window_sums(values, size) == expected
+"""
+
+WRONG_REPLY = json.dumps(
+    {
+        "reasoning": "",
+        "answer": "",
+        "suggestion": {"__code0": "def window_sums(values, size):\n    return []\n"},
+    }
+)
+OPTIONS = ("--trace-optimize", "--trace-rounds", "1", "--trace-test-timeout", "2")
+
+
+@pytest.fixture
+def windows_project(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> Path:
+    scripted_llm([WRONG_REPLY])
+    pytester.makepyfile(windows=WINDOWS, test_windows=WINDOW_TESTS)
+    return pytester.path
+
+
+def test_a_one_token_bug_is_fixed_by_the_edit_search_without_an_llm_call(
+    pytester: pytest.Pytester, windows_project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    out = tmp_path_factory.mktemp("out")
+    before = tree_hashes(windows_project)
+    result = pytester.runpytest_subprocess(
+        *OPTIONS,
+        "--trace-edit-search=40",
+        f"--trace-patch={out / 'fix.patch'}",
+        f"--trace-report-json={out / 'report.json'}",
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 0: 2/5 visible passed*",
+            "trace-opt edit search: 5/5 visible passed; accepted (`len(values) - size` -> "
+            "`len(values) - size + 1` on line 8 of window_sums: every tagged test passes (* "
+            "tried, no LLM call))*",
+            "outcome: every tagged test passes with the proposed change",
+        ]
+    )
+    assert read_prompts(windows_project) == []  # the LLM was never asked
+    patch = (out / "fix.patch").read_text(encoding="utf-8")
+    assert "-    for start in range(len(values) - size):  # every window start" in patch
+    assert "+    for start in range(len(values) - size + 1):  # every window start" in patch
+    assert tree_hashes(windows_project) == before  # not asked to apply: nothing written
+    report = validate_report(out / "report.json")
+    assert [(r["stage"], r["status"]) for r in report["rounds"]] == [
+        ("", "baseline"),
+        ("search", "accepted"),
+    ]
+    assert report["outcome"] == "fixed"
+    assert report["llm"]["calls"] == 0
+
+
+def test_when_no_edit_fixes_the_bug_the_llm_rounds_start_from_the_original_code(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    fixed = "def scale(values, factor):\n    return [v * factor for v in values]\n"
+    scripted_llm([json.dumps({"reasoning": "", "answer": "", "suggestion": {"__code0": fixed}})])
+    pytester.makepyfile(
+        scale=(
+            "from pytest_trace_opt import trainable\n\n\n@trainable\n"
+            "def scale(values, factor):\n    return [v + factor + 1 for v in values[::-1]]\n"
+        ),
+        test_scale=(
+            "import pytest\nfrom scale import scale\n\n\n@pytest.mark.trainable\n"
+            "def test_scale():\n    assert scale([1, 2], 3) == [3, 6]\n"
+        ),
+    )
+    result = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=40")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt edit search: 0/1 visible passed; rejected (none of * single-token edit(s) "
+            "of line 6 fixes the failing tests (no LLM call))*",
+            "trace-opt round 1: 1/1 visible passed; accepted*1 call(s)*",
+        ]
+    )
+    prompts = read_prompts(pytester.path)
+    assert len(prompts) == 1
+    assert "v + factor + 1" in prompts[0]  # the original code, not an edit of it
+
+
+def test_edit_search_zero_switches_it_off_and_a_bad_value_is_a_usage_error(
+    pytester: pytest.Pytester, windows_project: Path
+) -> None:
+    result = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=0")
+    assert "edit search" not in result.stdout.str()
+    assert len(read_prompts(windows_project)) == 1
+    bad = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=-1")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*--trace-edit-search: invalid value '-1'; expected a number >= 0*"])

@@ -1,0 +1,112 @@
+"""Single-token edits of suspicious lines (core.mutants): pure text in, text out."""
+
+from __future__ import annotations
+
+import ast
+
+from pytest_trace_opt.core.mutants import edits
+
+WINDOW = '''\
+def window_sums(values, size):
+    """Sums of every run of ``size`` consecutive values."""
+    sums = []
+    for start in range(len(values) - size):  # one window short
+        sums.append(sum(values[start:start + size]))
+    return sums
+'''
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in after.splitlines() if line not in before.splitlines()]
+
+
+def test_a_range_bound_gets_plus_and_minus_one_and_the_comment_survives() -> None:
+    found = edits(WINDOW, [4])
+    assert [e.description for e in found] == [
+        "`len(values) - size` -> `len(values) - size + 1`",
+        "`len(values) - size` -> `len(values) - size - 1`",
+        "`-` -> `+`",
+    ]
+    assert changed_lines(WINDOW, found[0].source) == [
+        "    for start in range(len(values) - size + 1):  # one window short"
+    ]
+    assert all(e.line == 4 for e in found)
+
+
+def test_only_the_lines_asked_for_are_edited_in_the_order_given() -> None:
+    found = edits(WINDOW, [5, 4])
+    lines = [e.line for e in found]
+    assert set(lines) == {4, 5}
+    assert lines == sorted(lines, reverse=True)  # line 5's edits first, as asked
+
+
+def test_comparisons_are_swapped_with_their_neighbours_and_parentheses_kept() -> None:
+    source = "def late(days, limit):\n    return (days) > (limit)  # grace period\n"
+    found = edits(source, [2])
+    first = [e for e in found if e.description == "`>` -> `>=`"]
+    assert first
+    assert changed_lines(source, first[0].source) == [
+        "    return (days) >= (limit)  # grace period"
+    ]
+    assert "`>` -> `<`" in [e.description for e in found]
+
+
+def test_membership_identity_and_boolean_operators() -> None:
+    source = "def keep(word, stop, strict):\n    return word not in stop and strict is True\n"
+    descriptions = [e.description for e in edits(source, [2])]
+    for expected in ("`not in` -> `in`", "`is` -> `is not`", "`and` -> `or`", "`True` -> `False`"):
+        assert expected in descriptions
+    swapped = next(e for e in edits(source, [2]) if e.description == "`not in` -> `in`")
+    assert "return word in stop and strict is True" in swapped.source
+
+
+def test_augmented_assignment_constants_and_confused_names() -> None:
+    source = "def f(xs):\n    total = 0\n    total += max(xs)\n    return total\n"
+    descriptions = [e.description for e in edits(source, [2, 3])]
+    assert "`0` -> `1`" in descriptions
+    assert "`+=` -> `-=`" in descriptions
+    assert "`max` -> `min`" in descriptions
+
+
+def test_an_index_is_moved_by_one_and_a_plus_one_removed() -> None:
+    source = "def last(xs):\n    return xs[len(xs) - 1]\n"
+    found = {e.description: e.source for e in edits(source, [2])}
+    assert "`len(xs) - 1` -> `len(xs)`" in found
+    assert "return xs[len(xs)]" in found["`len(xs) - 1` -> `len(xs)`"]
+
+
+def test_every_edit_parses_differs_and_is_unique() -> None:
+    found = edits(WINDOW, list(range(1, 7)))
+    dumps = [ast.dump(ast.parse(e.source)) for e in found]
+    assert len(dumps) == len(set(dumps))
+    assert ast.dump(ast.parse(WINDOW)) not in dumps
+
+
+def test_the_def_line_and_its_defaults_are_left_alone() -> None:
+    source = "def page(items, size=10):\n    return items[:size]\n"
+    assert edits(source, [1]) == []
+    assert all("size=10" in e.source for e in edits(source, [2]))
+
+
+def test_non_ascii_text_before_the_edit_keeps_the_offsets_right() -> None:
+    source = 'def label(n):\n    return "größe: " + str(n) if n > 0 else "leer"\n'
+    swapped = next(e for e in edits(source, [2]) if e.description == "`>` -> `>=`")
+    assert changed_lines(source, swapped.source) == [
+        '    return "größe: " + str(n) if n >= 0 else "leer"'
+    ]
+
+
+def test_a_method_source_is_dedented_and_an_operator_next_to_a_comment_is_skipped() -> None:
+    method = (
+        "    def total(self):\n"
+        "        return (self.a\n"
+        "                # the net price\n"
+        "                - self.b)\n"
+    )
+    found = edits(method, [2])
+    assert all(e.source.startswith("def total(self):") for e in found)
+    assert "`-` -> `+`" not in [e.description for e in found]
+
+
+def test_unparseable_source_gives_no_edit() -> None:
+    assert edits("def broken(:\n    pass\n", [2]) == []
