@@ -3,8 +3,9 @@
 Each edit (see :mod:`.mutants`) is run first against the failing visible tests only, a short
 run; one that makes them all pass is run against every tagged test and judged by the same
 rule as an LLM candidate (no test lost, no holdout broken, only real passes, the same result
-on a re-run). The first edit that makes every tagged test pass ends the search; otherwise
-the best edit that gains tests is kept as the code the LLM rounds start from. No LLM call.
+on a re-run). The first edit that makes every tagged test pass is the fix. An edit that only
+gains some tests is not kept: one token that fixes a few cases of a bug it does not fix is
+mostly a coincidence, and the LLM rounds would start from it. No LLM call.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class EditSearch:
         self.visible, self.holdout = list(visible), list(holdout)
         self.tagged = [*self.visible, *self.holdout]
         self.guarded = self.holdout if guard_holdouts else []
+        self.judged = [*self.visible, *self.guarded]  # what "every test passes" means here
         self.deadline = deadline
 
     def run(self, baseline: Evaluation, limit: int) -> SearchResult | None:
@@ -110,7 +112,6 @@ class EditSearch:
         record = RoundRecord(0, "rejected", before, stage="search")
         result = SearchResult(record)
         best: tuple[Candidate, Evaluation] | None = None
-        partial: tuple[int, Candidate] | None = None  # most failing tests fixed, not all
         tried = 0
         try:
             for candidate in found:
@@ -119,23 +120,12 @@ class EditSearch:
                 tried += 1
                 values = {candidate.key: candidate.value}
                 short = self.evaluator.run(values, failing_ids, deadline=self.deadline)
-                fixed = len(passing(short, failing_ids))
-                if fixed < len(failing_ids):
-                    if fixed and (partial is None or fixed > partial[0]):
-                        partial = (fixed, candidate)
+                if len(passing(short, failing_ids)) < len(failing_ids):
                     continue
                 evaluation = self._full(baseline, values)
-                if evaluation is None:
-                    continue
-                if best is None or evaluation.passed(self.tagged) > best[1].passed(self.tagged):
+                if evaluation is not None and _all_pass(evaluation, self.judged):
                     best = (candidate, evaluation)
-                if _all_pass(evaluation, self.tagged):
                     break
-            if best is None and partial is not None:
-                tried += 1
-                evaluation = self._full(baseline, {partial[1].key: partial[1].value})
-                if evaluation is not None:
-                    best = (partial[1], evaluation)
         except EvaluationAborted as exc:
             record.reason = str(exc)
         record.eval_seconds = round(time.monotonic() - started, 3)
@@ -173,15 +163,10 @@ class EditSearch:
         lines = sorted({c.file_line for c in tried})
         where = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
         if best is not None:
-            c, evaluation = best
-            outcome = (
-                "every tagged test passes"
-                if _all_pass(evaluation, self.tagged)
-                else (f"{evaluation.passed(self.tagged)} of {len(self.tagged)} tagged tests pass")
-            )
+            c = best[0]
             text = (
-                f"edit search: {c.description} on line {c.file_line} of {c.name}: {outcome} "
-                f"({len(tried)} single-token edit(s) of {where} tried, no LLM call)"
+                f"edit search: {c.description} on line {c.file_line} of {c.name}: every tagged "
+                f"test passes ({len(tried)} single-token edit(s) of {where} tried, no LLM call)"
             )
         else:
             text = (
