@@ -34,8 +34,11 @@ class CheckpointFile:
             "rounds_done": checkpoint.rounds_done,
         }
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            self.path = None  # the cache became unwritable: run on, without checkpoints
 
     def load(self) -> tuple[Checkpoint | None, str]:
         """The checkpoint, or None and the reason there is none to resume from."""

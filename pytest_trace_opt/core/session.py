@@ -260,13 +260,26 @@ class OptimizationSession:
         before: Counts,
         problems: list[str],
         broken: list[str],
+        confirmed: bool = True,
     ) -> OptimizationResult:
+        """``confirmed``: the final check ran to its end (not interrupted)."""
         tests = self.tests
         target_errors = sorted(
             {e for r in state.best.results(tests.tagged) for e in r.target_errors}
         )
         problems = [*problems, *target_errors, *state.best.problems]
+        # an LLM that could not be reached (or a cassette without the call) is an error
+        failed_llm = state.stopped_by_error in ("LLMUnavailable", "CassetteMiss")
+        could_not_run = bool(problems) or failed_llm
         after = counts(final, tests.visible, tests.holdout)
+        if state.best_values and confirmed and not improves(after, before):
+            # it passed in its rounds (twice) but not in the final check: nothing to propose
+            in_rounds = counts(state.best, tests.visible, tests.holdout).text()
+            problems.append(
+                f"the accepted change passed {in_rounds} in its rounds but {after.text()} in the "
+                "final check, no better than the original: no change is proposed"
+            )
+            state.best_values = {}
         targets, edits = build_targets(
             self.rootdir,
             final.targets | state.best.targets,
@@ -276,7 +289,7 @@ class OptimizationSession:
         )
         if state.baseline is not None:
             self._localize(targets, state.baseline)
-        outcome = _outcome(before, after, broken, bool(state.best_values), bool(problems))
+        outcome = _outcome(before, after, broken, bool(state.best_values), could_not_run)
         result = OptimizationResult(
             outcome=outcome,
             stop_reason=state.stop_reason,
@@ -296,7 +309,9 @@ class OptimizationSession:
             best_values=state.best_values,
             seconds=round(time.monotonic() - self.started, 3),
         )
-        if self.settings.apply:
+        if self.settings.apply and not confirmed:
+            result.apply_note = "not applied: the final check was interrupted"
+        elif self.settings.apply:
             self._apply(result, edits, after, broken)
         return result
 

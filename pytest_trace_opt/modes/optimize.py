@@ -77,7 +77,7 @@ class OptimizeMode:
             return None
         self.reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         try:
-            with _sigterm_as_interrupt():
+            with _sigterm_as_interrupt(), _interrupt_once(self._write):
                 self._optimize(session)
         finally:
             if self.sandbox is not None:
@@ -157,11 +157,24 @@ class OptimizeMode:
             final = state.best  # stop now: the best evaluation so far, no final check
         else:
             self._write("trace-opt: final check of every selected test with the accepted candidate")
-            final = runner.final_check(state)
-            self._replay(session, final)
-            broken = runner.broken_outside_tagged(state, final)
+            try:
+                final = runner.final_check(state)
+                broken = runner.broken_outside_tagged(state, final)
+            except KeyboardInterrupt:
+                outcome.interrupted, final, broken = True, state.best, []
+                state.stop_reason = (
+                    "interrupted (Ctrl-C / SIGTERM) during the final check: the change is "
+                    "not confirmed; run again, or continue with --trace-resume"
+                )
+            else:
+                self._replay(session, final)
         result = runner.result(
-            state, final, before=before, problems=outcome.problems, broken=broken
+            state,
+            final,
+            before=before,
+            problems=outcome.problems,
+            broken=broken,
+            confirmed=not outcome.interrupted,
         )
         self.result = result
         self._outputs(result)
@@ -251,7 +264,16 @@ class OptimizeMode:
         cache = getattr(self.config, "cache", None)
         if cache is None:
             return None
-        return Path(cache.mkdir("trace-opt")) / "state.json"
+        try:
+            return Path(cache.mkdir("trace-opt")) / "state.json"
+        except OSError as exc:  # a read-only tree: optimize anyway, without a checkpoint
+            where = getattr(cache, "_cachedir", "the cache directory")
+            self._write(
+                f"trace-opt: no checkpoint: {where} cannot be written ({exc.strerror or exc}); "
+                "--trace-resume will not be able to continue this run",
+                yellow=True,
+            )
+            return None
 
     # -- terminal ---------------------------------------------------------------------
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -283,3 +305,33 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _interrupt_once(say: Any) -> Iterator[None]:
+    """The first Ctrl-C stops the run as usual (KeyboardInterrupt: the best result so far is
+    reported); a second one, while that report is being written, is only acknowledged, so it
+    cannot cut the report short; a third quits at once."""
+    presses = 0
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            raise KeyboardInterrupt
+        if presses == 2:
+            say("trace-opt: stopping; the report is being written (Ctrl-C again to quit now)")
+            return
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        if not presses:  # once interrupted, the report comes after this hook: keep the shield
+            signal.signal(signal.SIGINT, previous)
