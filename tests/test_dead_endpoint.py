@@ -37,6 +37,7 @@ def test_dead_endpoint_stops_cleanly(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines([f"stopped: *127.0.0.1:{port}*"])
     report = json.loads((pytester.path / "report.json").read_text())
     assert "127.0.0.1" in report["stop_reason"]
+    assert report["outcome"] == "error"  # the optimization could not run, not "unchanged"
     assert report["patch"] == ""
     assert tree_hashes(pytester.path) == before | {
         "report.json": tree_hashes(pytester.path)["report.json"]

@@ -62,6 +62,7 @@ def run_fault(
     [
         ("def add(a, b):\n    while True:\n        pass\n", "timed out"),
         ("import os\ndef add(a, b):\n    os._exit(1)\n", "died"),
+        ("import os\ndef add(a, b):\n    os._exit(0)\n", "exited with status 0 before the test"),
         ("import sys\ndef add(a, b):\n    sys.exit(0)\n", "SystemExit"),
         ("def add(a, b):\n    raise KeyboardInterrupt\n", "KeyboardInterrupt"),
         ("def add(a, b):\n    return add(a, b)\n", "RecursionError"),
@@ -71,6 +72,7 @@ def run_fault(
     ids=[
         "infinite-loop",
         "os-exit",
+        "os-exit-0",
         "sys-exit",
         "keyboard-interrupt",
         "recursion",

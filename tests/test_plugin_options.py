@@ -47,6 +47,10 @@ def test_help_lists_the_ini_mirrors(pytester: pytest.Pytester) -> None:
             "--trace-record-mode: invalid value 'maybe'; expected one of none, once, new, all",
         ),
         (["--trace-llm-json-mode", "yes"], "expected one of on, off"),
+        (
+            ["--trace-llm-temperature", "9"],
+            "--trace-llm-temperature: invalid value '9'; expected a number <= 2",
+        ),
         (["--trace-test-timeout", "nan"], "expected a finite number"),
         (["--trace-llm", " "], "expected a non-empty value"),
         (["--trace-apply"], "--trace-apply and --trace-resume need --trace-optimize"),

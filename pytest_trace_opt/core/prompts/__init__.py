@@ -208,6 +208,8 @@ def crash_feedback(
             "ran: likely an infinite loop that the per-test timeout could not interrupt"
         )
     tail = "\n".join(output.strip().splitlines()[-5:])
+    if status == "ok":  # a clean exit in the middle of a test: os._exit(0) or sys.exit()
+        status = "it exited with status 0 before the test finished"
     return (
         f"{nodeid}: the test process died during this test ({status}): the code under "
         f"test called os._exit, crashed the interpreter or ran out of memory.\n{tail}"
