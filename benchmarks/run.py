@@ -73,6 +73,7 @@ VARIANTS: dict[str, tuple[list[str], str, str]] = {
     "plugin-no-memory": ([], "memory", "no memory of the rejected candidate in the next prompt"),
     "plugin-no-lenient": ([], "lenient", "stock OptoPrime reply parsing"),
     "plugin-no-holdout-guard": ([], "holdout", "acceptance ignores the holdout tests"),
+    "plugin-no-search": ([], "search", "no edit search: the LLM rounds start from the original"),
     "plugin-repair": (
         ["--trace-optimizer=Repair"],
         "",
