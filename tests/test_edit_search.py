@@ -130,7 +130,7 @@ def test_an_outcome_that_changes_on_a_re_run_is_not_a_fix() -> None:
 def test_no_failing_code_or_no_line_data_means_nothing_to_try() -> None:
     evaluator = InProcessEvaluatorFake(BUGGY, TESTS, {})
     baseline = evaluator.run({}, VISIBLE)
-    assert candidates(baseline, VISIBLE, 40) == []
+    assert candidates(baseline, VISIBLE, 40) == {}
     assert EditSearch(evaluator, VISIBLE, []).run(baseline, 40) is None
 
 
@@ -142,6 +142,9 @@ def test_the_limit_bounds_the_edits_tried_and_the_reason_says_so() -> None:
     _, found = search(evaluator, limit=2)
     assert len({code for code, _ in evaluator.runs[1:]}) == 2
     assert found.values == {}
-    assert "none of 2 single-token edit(s) of line 2 fixes the failing tests" in found.record.reason
+    assert found.record.reason == (
+        "edit search: none of 2 single-token edit(s) of line 2 of passed fixes its failing "
+        "tests (no LLM call)"
+    )
     _, unlimited = search(InProcessEvaluatorFake(evaluator.original, TESTS, LINES))
     assert "`+` -> `-`" in unlimited.record.reason

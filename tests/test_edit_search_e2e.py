@@ -77,7 +77,7 @@ def test_a_one_token_bug_is_fixed_by_the_edit_search_without_an_llm_call(
             "trace-opt round 0: 2/5 visible passed*",
             "trace-opt edit search: 5/5 visible passed; accepted (`len(values) - size` -> "
             "`len(values) - size + 1` on line 8 of window_sums: every tagged test passes (* "
-            "tried, no LLM call))*",
+            "tried) (no LLM call))*",
             "outcome: every tagged test passes with the proposed change",
         ]
     )
@@ -115,7 +115,7 @@ def test_when_no_edit_fixes_the_bug_the_llm_rounds_start_from_the_original_code(
     result.stdout.fnmatch_lines(
         [
             "trace-opt edit search: 0/1 visible passed; rejected (none of * single-token edit(s) "
-            "of line 6 fixes the failing tests (no LLM call))*",
+            "of line 6 of scale fixes its failing tests (no LLM call))*",
             "trace-opt round 1: 1/1 visible passed; accepted*1 call(s)*",
         ]
     )
@@ -133,3 +133,39 @@ def test_edit_search_zero_switches_it_off_and_a_bad_value_is_a_usage_error(
     bad = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=-1")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["*--trace-edit-search: invalid value '-1'; expected a number >= 0*"])
+
+
+def test_each_trainable_is_searched_on_its_own_and_the_rest_goes_to_the_llm(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    # windows.py has a one-token bug, greet.py does not: the search fixes the first alone,
+    # and the LLM round is about greet only.
+    fixed = "def greet(name):\n    return f'Hello, {name}!'\n"
+    scripted_llm([json.dumps({"reasoning": "", "answer": "", "suggestion": {"__code0": fixed}})])
+    pytester.makepyfile(
+        windows=WINDOWS,
+        test_windows=WINDOW_TESTS,
+        greet=(
+            "from pytest_trace_opt import trainable\n\n\n@trainable\n"
+            "def greet(name):\n    return 'hi ' + name\n"
+        ),
+        test_greet=(
+            "import pytest\nfrom greet import greet\n\n\n@pytest.mark.trainable\n"
+            "def test_greet():\n    assert greet('Ada') == 'Hello, Ada!'\n"
+        ),
+    )
+    result = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=40")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 0: 2/6 visible passed*",
+            "trace-opt edit search: 5/6 visible passed; accepted (*none of * edit(s) of line 6 "
+            "of greet fixes its failing tests; `len(values) - size` -> `len(values) - size + 1` "
+            "on line 8 of window_sums: the tests that reach it pass*",
+            "trace-opt round 1: 6/6 visible passed; accepted*1 call(s)*",
+            "outcome: every tagged test passes with the proposed change",
+        ]
+    )
+    prompts = read_prompts(pytester.path)
+    assert len(prompts) == 1
+    assert "greet" in prompts[0] and "window_sums" not in prompts[0]

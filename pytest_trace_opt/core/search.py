@@ -3,10 +3,10 @@
 Each edit (see :mod:`.mutants`) is run first against the failing visible tests only, a short
 run; one that makes them all pass is run against every tagged test and judged by the same
 rule as an LLM candidate (no test lost, no holdout broken, only real passes, the same result
-on a re-run). The first edit that makes every tagged test pass is the fix. An edit that only
-gains some tests is not kept: one token that fixes a few cases of a bug it does not fix is
-mostly a coincidence, and the LLM rounds would start from it. No LLM call.
-"""
+on a re-run). Each trainable is searched on its own: the first edit that makes every test
+reaching it pass is its fix. An edit that only gains some of them is not kept: one token
+that fixes a few cases of a bug it does not fix is mostly a coincidence, and the LLM rounds
+would start from it. No LLM call."""
 
 from __future__ import annotations
 
@@ -42,29 +42,31 @@ class SearchResult:
     evaluation: Evaluation | None = None  # the accepted edit's evaluation
 
 
-def candidates(baseline: Evaluation, visible: Sequence[str], limit: int) -> list[Candidate]:
-    """Edits of the code trainables that failing visible tests reached, the most suspicious
-    lines first (Ochiai over the visible tests), at most ``limit``."""
+def candidates(
+    baseline: Evaluation, visible: Sequence[str], limit: int
+) -> dict[str, list[Candidate]]:
+    """Per code trainable that failing visible tests reached, its edits, the most suspicious
+    lines first (Ochiai over the visible tests), at most ``limit`` each."""
     failing = baseline.failing(visible)
     passing_results = [r for r in baseline.results(visible) if r.passed]
-    keys = _reached_code(baseline, failing)
-    ranked: list[tuple[float, int, str, int]] = []  # -score, order, key, file line
-    for order, key in enumerate(keys):
-        lines = rank_lines(key, failing, passing_results)
-        ranked += [(-s.score, order, key, s.line) for s in lines]
-    ranked.sort()
-    found: list[Candidate] = []
-    for _, _, key, file_line in ranked:
+    found: dict[str, list[Candidate]] = {}
+    for key in _reached_code(baseline, failing):
         info = baseline.targets[key]
         source = str(info.original)
-        for edit in edits(source, [file_line - info.line + 1]):
-            check = check_code(
-                edit.source, source, info.function_name or "", is_method=info.is_method
-            )
-            if check.ok:  # the edited text itself, not reformatted: the patch shows one token
-                found.append(Candidate(key, info.name, file_line, edit.description, edit.source))
-            if len(found) >= limit:
-                return found
+        mine: list[Candidate] = []
+        for suspicion in rank_lines(key, failing, passing_results):
+            for edit in edits(source, [suspicion.line - info.line + 1]):
+                if len(mine) >= limit:
+                    break
+                check = check_code(
+                    edit.source, source, info.function_name or "", is_method=info.is_method
+                )
+                if check.ok:  # the edited text itself, not reformatted: one token changes
+                    mine.append(
+                        Candidate(key, info.name, suspicion.line, edit.description, edit.source)
+                    )
+        if mine:
+            found[key] = mine
     return found
 
 
@@ -84,7 +86,15 @@ def _reached_code(baseline: Evaluation, failing: Sequence[TestResult]) -> list[s
     return keys
 
 
+def _reaching(evaluation: Evaluation, nodeids: Sequence[str], key: str) -> list[str]:
+    return [r.nodeid for r in evaluation.results(nodeids) if key in r.targets]
+
+
 class EditSearch:
+    """Each trainable on its own: its edits are run against the failing tests that reached
+    it; the first one that makes every test reaching it pass, losing no other test, is kept
+    (a project with a buggy helper and a prompt to tune gets the helper fixed here)."""
+
     def __init__(
         self,
         evaluator: EvaluatorLike,
@@ -101,79 +111,91 @@ class EditSearch:
         self.deadline = deadline
 
     def run(self, baseline: Evaluation, limit: int) -> SearchResult | None:
-        """At most ``limit`` edits; None when there is nothing to try (no failing test
-        reaches code, or no edit)."""
+        """At most ``limit`` edits per trainable; None when there is nothing to try (no
+        failing test reaches code, or no edit)."""
         found = candidates(baseline, self.visible, limit)
         if not found:
             return None
-        failing_ids = [r.nodeid for r in baseline.failing(self.visible)]
         started = time.monotonic()
         before = counts(baseline, self.visible, self.holdout)
-        record = RoundRecord(0, "rejected", before, stage="search")
-        result = SearchResult(record)
-        best: tuple[Candidate, Evaluation] | None = None
-        tried = 0
+        result = SearchResult(RoundRecord(0, "rejected", before, stage="search"))
+        best, texts, tried = baseline, [], []
         try:
-            for candidate in found:
-                if self.deadline is not None and time.monotonic() > self.deadline:
-                    break
-                tried += 1
-                values = {candidate.key: candidate.value}
-                short = self.evaluator.run(values, failing_ids, deadline=self.deadline)
-                if len(passing(short, failing_ids)) < len(failing_ids):
+            for key, mine in found.items():
+                kept, n = self._search_one(best, result.values, key, mine)
+                tried += mine[:n]
+                if kept is None:
+                    texts.append(_none_text(mine[:n]))
                     continue
-                evaluation = self._full(baseline, values)
-                if evaluation is not None and _all_pass(evaluation, self.judged):
-                    best = (candidate, evaluation)
-                    break
+                candidate, best = kept
+                result.values[key] = candidate.value
+                passes = (
+                    "every tagged test passes"
+                    if _all_pass(best, self.judged)
+                    else "the tests that reach it pass"
+                )
+                texts.append(
+                    f"{candidate.description} on line {candidate.file_line} of {candidate.name}"
+                    f": {passes} ({n} single-token edit(s) of {_lines(mine[:n])} tried)"
+                )
         except EvaluationAborted as exc:
-            record.reason = str(exc)
+            texts.append(str(exc))
+        record = result.record
         record.eval_seconds = round(time.monotonic() - started, 3)
-        self._describe(record, found[:tried], best)
-        if best is not None:
-            candidate, evaluation = best
-            result.values = {candidate.key: candidate.value}
-            result.evaluation = evaluation
-            record.status = "accepted"
-            record.changed = [candidate.key]
-            record.counts = counts(evaluation, self.visible, self.holdout)
+        record.reason = "edit search: " + "; ".join(texts) + " (no LLM call)"
+        record.notes = [f"{c.name} line {c.file_line}: {c.description}" for c in tried[:MAX_NOTES]]
+        if len(tried) > MAX_NOTES:
+            record.notes.append(f"... and {len(tried) - MAX_NOTES} more")
+        if result.values:
+            result.evaluation = best
+            record.status, record.changed = "accepted", sorted(result.values)
+            record.counts = counts(best, self.visible, self.holdout)
         return result
 
-    def _full(self, baseline: Evaluation, values: dict[str, Any]) -> Evaluation | None:
+    def _search_one(
+        self, best: Evaluation, kept: dict[str, Any], key: str, mine: list[Candidate]
+    ) -> tuple[tuple[Candidate, Evaluation] | None, int]:
+        """The first of ``mine`` that fixes every test reaching ``key``, and how many were
+        tried; edits kept for other trainables stay in."""
+        failing_ids = _reaching(best, [r.nodeid for r in best.failing(self.visible)], key)
+        for n, candidate in enumerate(mine, start=1):
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                return None, n - 1
+            values = {**kept, key: candidate.value}
+            short = self.evaluator.run(values, failing_ids, deadline=self.deadline)
+            if len(passing(short, failing_ids)) < len(failing_ids):
+                continue
+            evaluation = self._full(best, values)
+            if evaluation is not None and _all_pass(
+                evaluation, _reaching(evaluation, self.judged, key)
+            ):
+                return (candidate, evaluation), n
+        return None, len(mine)
+
+    def _full(self, best: Evaluation, values: dict[str, Any]) -> Evaluation | None:
         """Every tagged test, judged as an LLM candidate is, then once more (the same
         outcome twice); None when the edit is not accepted."""
         evaluation = self.evaluator.run(values, self.tagged, deadline=self.deadline)
-        only_real_passes(evaluation, baseline, self.tagged)
-        ok, _ = judge(baseline, evaluation, self.visible, self.guarded)
-        before = counts(baseline, self.visible, self.guarded)
+        only_real_passes(evaluation, best, self.tagged)
+        ok, _ = judge(best, evaluation, self.visible, self.guarded)
+        before = counts(best, self.visible, self.guarded)
         if not ok or not improves(counts(evaluation, self.visible, self.guarded), before):
             return None
         again = self.evaluator.run(values, self.tagged, deadline=self.deadline)
-        gained = passing(evaluation, self.tagged) - passing(baseline, self.tagged)
+        gained = passing(evaluation, self.tagged) - passing(best, self.tagged)
         if gained - passing(again, self.tagged):
             return None  # an outcome that changes on a re-run is not a fix
         return evaluation
 
-    def _describe(
-        self,
-        record: RoundRecord,
-        tried: list[Candidate],
-        best: tuple[Candidate, Evaluation] | None,
-    ) -> None:
-        lines = sorted({c.file_line for c in tried})
-        where = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
-        if best is not None:
-            c = best[0]
-            text = (
-                f"edit search: {c.description} on line {c.file_line} of {c.name}: every tagged "
-                f"test passes ({len(tried)} single-token edit(s) of {where} tried, no LLM call)"
-            )
-        else:
-            text = (
-                f"edit search: none of {len(tried)} single-token edit(s) of {where} fixes the "
-                "failing tests (no LLM call)"
-            )
-        record.reason = "; ".join(filter(None, [text, record.reason]))
-        record.notes = [f"{c.name} line {c.file_line}: {c.description}" for c in tried[:MAX_NOTES]]
-        if len(tried) > MAX_NOTES:
-            record.notes.append(f"... and {len(tried) - MAX_NOTES} more")
+
+def _lines(tried: Sequence[Candidate]) -> str:
+    lines = sorted({c.file_line for c in tried})
+    return f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+
+
+def _none_text(tried: Sequence[Candidate]) -> str:
+    name = tried[0].name if tried else "?"
+    return (
+        f"none of {len(tried)} single-token edit(s) of {_lines(tried)} of {name} fixes its "
+        "failing tests"
+    )
