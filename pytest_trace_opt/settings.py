@@ -172,8 +172,9 @@ OPTIONS: tuple[Option, ...] = (
         "timeout",
         "float",
         "budget: wall-clock seconds for the whole optimization, from its start (round 0's "
-        "tests, LLM calls, evaluations; Trace and LiteLLM are imported while round 0 runs) "
-        "to the last round; the final check comes after",
+        "tests, the edit search, LLM calls, evaluations) to the last round; loading Trace, "
+        "LiteLLM and the local model is not counted (it starts while round 0 runs), nor is "
+        "the final check",
         minimum=1.0,
     ),
     Option(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import BUGGY_MODULE, CORRECT_ADD, LLM_PATH_ONLY, code_reply
+from conftest import BUGGY_MODULE, CORRECT_ADD, LLM_PATH_ONLY, code_reply, read_prompts
 
 WRONG = "def add(a, b):\n    return a * b\n"
 
@@ -27,6 +27,18 @@ def test_llm_call_budget_stops_with_the_best_so_far(
     # a tie does not replace the base; the same answer again is not evaluated again
     assert [r["status"] for r in report["rounds"]] == ["baseline", "rejected", "no-proposal"]
     assert "already tried" in report["rounds"][2]["reason"]
+
+
+def test_a_short_time_budget_is_not_spent_on_loading_trace(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    # Importing Trace's optimizers takes seconds (more on a loaded machine): with 5 s of
+    # budget the run once stopped before its first call. Loading is not counted now.
+    root = buggy_project([code_reply(CORRECT_ADD)])
+    result = pytester.runpytest_subprocess("--trace-optimize", "--trace-timeout=5")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["trace-opt round 1: 2/2 visible passed; accepted*1 call(s)*"])
+    assert len(read_prompts(root)) == 1
 
 
 def test_token_budget(pytester: pytest.Pytester, buggy_project: Callable[..., Path]) -> None:

@@ -102,6 +102,7 @@ class OptimizationSession:
         self.started = time.monotonic()
         self.deadline = self.started + settings.timeout if settings.timeout else None
         self.last_state: LoopState | None = None
+        self.loop: RoundLoop | None = None
 
     # -- the loop ----------------------------------------------------------------------
     def optimize(self) -> SessionOutcome:
@@ -109,7 +110,7 @@ class OptimizationSession:
         outcome = SessionOutcome(None)
         start_background_imports(local=self.settings.llm == "local")
         resume, start_round = self._resume() if self.settings.resume else (None, 1)
-        loop = RoundLoop(
+        loop = self.loop = RoundLoop(
             evaluator=self.evaluator,
             engine_factory=self._engine,
             visible=self.tests.visible,
@@ -154,7 +155,8 @@ class OptimizationSession:
         return progress.snapshot() if progress is not None else None
 
     def _engine(self, baseline: Evaluation, keys: list[str]) -> Any:
-        from pytest_trace_opt.core.engine import TraceEngine
+        loading = time.monotonic()
+        from pytest_trace_opt.core.engine import TraceEngine  # waits for the background import
 
         targets = {k: v for k, v in self.reached(baseline).items() if k in keys}
         if not targets:
@@ -163,9 +165,10 @@ class OptimizationSession:
             with suppress(OSError):
                 text = read_source(self.rootdir / info.file)
                 self.start_hashes.setdefault(info.file, sha256_text(text))
-        if self.llm is None:
+        first = self.llm is None
+        if first:
             self.llm = self.make_llm(self.deadline)
-        return TraceEngine(
+        engine = TraceEngine(
             targets,
             self.llm,
             optimizer=self.settings.optimizer,
@@ -174,6 +177,21 @@ class OptimizationSession:
             lenient_parsing=self.techniques.lenient_parsing,
             read_source=self._module_text,
         )
+        if first:
+            # Loading Trace, LiteLLM or the local model is start-up, not optimization: the
+            # wall-clock budget moves by the time it took (on a loaded machine it once took
+            # the whole of --trace-timeout 5, and no call was made).
+            self._extend_deadline(time.monotonic() - loading)
+        return engine
+
+    def _extend_deadline(self, seconds: float) -> None:
+        if self.deadline is not None:
+            self.deadline += seconds
+            if self.loop is not None:
+                self.loop.deadline = self.deadline
+            budget = getattr(self.llm, "budget", None)  # BudgetedLLM and LLMClient have one
+            if budget is not None:
+                budget.deadline = self.deadline
 
     def _module_text(self, relpath: str) -> str | None:
         path = Path(relpath) if Path(relpath).is_absolute() else self.rootdir / relpath
