@@ -7,7 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import BUGGY_MODULE, CORRECT_ADD, LLM_PATH_ONLY, code_reply, read_prompts
+from conftest import (
+    BUGGY_MODULE,
+    CORRECT_ADD,
+    LLM_PATH_ONLY,
+    VISIBLE_TESTS,
+    code_reply,
+    read_prompts,
+)
 
 WRONG = "def add(a, b):\n    return a * b\n"
 
@@ -39,6 +46,33 @@ def test_a_short_time_budget_is_not_spent_on_loading_trace(
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(["trace-opt round 1: 2/2 visible passed; accepted*1 call(s)*"])
     assert len(read_prompts(root)) == 1
+
+
+SLEEPY_WRONG_CONFTEST = f"""
+import time
+from types import SimpleNamespace
+
+class SleepyWrongDouble:
+    def __call__(self, messages=None, **kwargs):
+        time.sleep(2)
+        msg = SimpleNamespace(content={code_reply(WRONG)!r})
+        return SimpleNamespace(choices=[SimpleNamespace(message=msg)], usage=None)
+
+def pytest_trace_opt_make_llm(config, settings):
+    return SleepyWrongDouble()
+"""
+
+
+def test_the_time_budget_still_stops_the_rounds(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS)
+    pytester.makeconftest(SLEEPY_WRONG_CONFTEST + LLM_PATH_ONLY)
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-timeout=6", "--trace-rounds=20", "--trace-report-json=r.json"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    report = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    assert "--trace-timeout" in report["stop_reason"], report["stop_reason"]
+    assert 1 <= report["llm"]["calls"] <= 4  # 2 s a call: the 6 s stop it early
 
 
 def test_token_budget(pytester: pytest.Pytester, buggy_project: Callable[..., Path]) -> None:
