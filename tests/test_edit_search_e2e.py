@@ -169,3 +169,39 @@ def test_each_trainable_is_searched_on_its_own_and_the_rest_goes_to_the_llm(
     prompts = read_prompts(pytester.path)
     assert len(prompts) == 1
     assert "greet" in prompts[0] and "window_sums" not in prompts[0]
+
+
+def test_an_llm_candidate_one_token_off_is_finished_by_edits_of_the_lines_it_changed(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    # The original has nothing a single token fixes; the LLM writes the loop but one
+    # window short (a tie with the original, rejected alone); an edit of its loop line
+    # finishes it in the same round, without another call.
+    near_miss = (
+        "def window_sums(values, size):\n"
+        "    sums = []\n"
+        "    for start in range(len(values) - size):\n"
+        "        sums.append(sum(values[start:start + size]))\n"
+        "    return sums\n"
+    )
+    scripted_llm(
+        [json.dumps({"reasoning": "", "answer": "", "suggestion": {"__code0": near_miss}})]
+    )
+    pytester.makepyfile(
+        windows=(
+            "from pytest_trace_opt import trainable\n\n\n@trainable\n"
+            "def window_sums(values, size):\n    return [sum(values)]\n"
+        ),
+        test_windows=WINDOW_TESTS,
+    )
+    result = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=40", "--trace-patch=p")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 1: 5/5 visible passed; accepted (*; then single-token edits of the "
+            "lines it changed: `len(values) - size` -> `len(values) - size + 1` on line 7 of "
+            "window_sums: every tagged test passes (* tried) (no LLM call))*1 call(s)*",
+        ]
+    )
+    assert len(read_prompts(pytester.path)) == 1
+    assert "range(len(values) - size + 1)" in (pytester.path / "p").read_text(encoding="utf-8")

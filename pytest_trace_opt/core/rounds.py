@@ -24,6 +24,7 @@ from pytest_trace_opt.core.acceptance import (
 from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.groups import Group, learnable_failures, partition
 from pytest_trace_opt.core.search import EditSearch
+from pytest_trace_opt.core.state import LoopState
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.core.usage import LLMStatsLike, usage_between, usage_now
 from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
@@ -34,47 +35,6 @@ class EngineLike(Protocol):
 
 
 EngineFactory = Callable[[Evaluation, list[str]], EngineLike]
-
-
-@dataclass
-class LoopState:
-    best_values: dict[str, Any]
-    best: Evaluation
-    history: list[RoundRecord] = field(default_factory=list)
-    stop_reason: str = ""
-    stopped_by_error: str = ""
-    # nodeid -> round from which the test passes with the best candidate (0 = already did)
-    passing_since: dict[str, int] = field(default_factory=dict)
-    baseline: Evaluation | None = None
-    groups: list[Group] = field(default_factory=list)
-
-    def drop_non_improvements(self) -> list[str]:
-        """Keep only changes that improve their own group's tests over the baseline.
-
-        Ties are accepted while exploring, but a group whose tests end no better than they
-        started proposes nothing. Returns the keys dropped.
-        """
-        if self.baseline is None:
-            return []
-        dropped: list[str] = []
-        for group in self.groups:
-            changed = [k for k in group.keys if k in self.best_values]
-            if not changed:
-                continue
-            after = counts(self.best, group.visible, group.holdout)
-            before = counts(self.baseline, group.visible, group.holdout)
-            if not improves(after, before):
-                for key in changed:
-                    del self.best_values[key]
-                dropped += changed
-        return dropped
-
-    def note_passing(self, round_number: int, nodeids: Sequence[str]) -> None:
-        for result in self.best.results(nodeids):
-            if result.passed:
-                self.passing_since.setdefault(result.nodeid, round_number)
-            else:
-                self.passing_since.pop(result.nodeid, None)
 
 
 WARM_TEMPERATURE = 0.8  # samples drawn together need it to differ
@@ -95,6 +55,7 @@ class _Batch:
     value_sets: list[dict[str, Any]] = field(default_factory=list)
     evaluations: list[Evaluation] = field(default_factory=list)
     reruns: dict[int, Evaluation] = field(default_factory=dict)  # candidate index -> 2nd run
+    picks: dict[int, int] = field(default_factory=dict)  # group index -> candidate judged
     aborted: str = ""
 
 
@@ -220,7 +181,10 @@ class RoundLoop:
                 state.history.append(record)
                 self.on_round(record)
                 return False
+            previous = dict(state.best_values)
             self._decide(state, record, active, batch)
+            if not batch.aborted:
+                self._refine(state, record, active, batch, previous)
             if batch.aborted:
                 state.stop_reason, stopped = batch.aborted, True
         state.history.append(record)
@@ -366,6 +330,41 @@ class RoundLoop:
             only_real_passes(evaluation, state.baseline, self.tagged)
         return evaluation
 
+    # -- phase 4: single-token edits of what the LLM changed, when it fell short -----------
+    def _refine(
+        self,
+        state: LoopState,
+        record: RoundRecord,
+        active: list[Group],
+        batch: _Batch,
+        previous: dict[str, Any],
+    ) -> None:
+        """``previous``: the best values before this round (what the LLM changed)."""
+        if not (self.edit_search and self.techniques.edit_search):
+            return
+        search = EditSearch(
+            self.evaluator, self.visible, self.holdout, self.techniques.holdout_guard, self.deadline
+        )
+        for index, pick in batch.picks.items():
+            group = active[index]
+            if not learnable_failures(state.best, group.visible):
+                continue  # this group is done
+            candidate = batch.proposals[index][pick].values
+            evaluation = batch.evaluations[pick]
+            start = state.best_values | candidate
+            found = search.refine(state.best, previous, start, evaluation, self.edit_search)
+            if found is None:
+                continue
+            record.eval_seconds = round(record.eval_seconds + found.record.eval_seconds, 3)
+            if found.evaluation is None:
+                continue
+            state.best, state.best_values = found.evaluation, found.values
+            state.note_passing(record.round, self.tagged)
+            record.status, record.reason = "accepted", f"{record.reason}; {found.record.reason}"
+            record.counts = counts(state.best, self.visible, self.holdout)
+            record.changed = sorted(set(record.changed) | set(found.values))
+            group.attempt, group.last_rejection = 0, []
+
     # -- phase 3: judge each group's best candidate ----------------------------------------
     def _decide(
         self, state: LoopState, record: RoundRecord, active: list[Group], batch: _Batch
@@ -385,6 +384,7 @@ class RoundLoop:
             group = active[index]
             prefix = f"[{group.label}] " if labelled else ""
             pick, ok, reason = self._judge_group(state, record, group, found, batch, prefix)
+            batch.picks[index] = pick
             reasons.append(prefix + reason)
             if not ok:
                 continue

@@ -10,6 +10,8 @@ would start from it. No LLM call."""
 
 from __future__ import annotations
 
+import difflib
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ class Candidate:
 @dataclass
 class SearchResult:
     record: RoundRecord
-    values: dict[str, Any] = field(default_factory=dict)  # accepted: key -> edited code
+    values: dict[str, Any] = field(default_factory=dict)  # accepted: the values to keep
     evaluation: Evaluation | None = None  # the accepted edit's evaluation
 
 
@@ -52,22 +54,39 @@ def candidates(
     found: dict[str, list[Candidate]] = {}
     for key in _reached_code(baseline, failing):
         info = baseline.targets[key]
-        source = str(info.original)
-        mine: list[Candidate] = []
-        for suspicion in rank_lines(key, failing, passing_results):
-            for edit in edits(source, [suspicion.line - info.line + 1]):
-                if len(mine) >= limit:
-                    break
-                check = check_code(
-                    edit.source, source, info.function_name or "", is_method=info.is_method
-                )
-                if check.ok:  # the edited text itself, not reformatted: one token changes
-                    mine.append(
-                        Candidate(key, info.name, suspicion.line, edit.description, edit.source)
-                    )
+        lines = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
+        mine = _edits_as_candidates(info, str(info.original), lines, limit)
         if mine:
             found[key] = mine
     return found
+
+
+def _edits_as_candidates(
+    info: TargetInfo, source: str, lines: Sequence[int], limit: int
+) -> list[Candidate]:
+    """Edits of ``lines`` (1-based lines of ``source``, whose first line is the file's
+    ``info.line``) that still define the same function, at most ``limit``."""
+    mine: list[Candidate] = []
+    for edit in edits(source, lines):
+        if len(mine) >= limit:
+            break
+        check = check_code(edit.source, source, info.function_name or "", is_method=info.is_method)
+        if check.ok:  # the edited text itself, not reformatted: one token changes
+            file_line = edit.line + info.line - 1
+            mine.append(Candidate(info.key, info.name, file_line, edit.description, edit.source))
+    return mine
+
+
+def _changed_lines(before: str, after: str) -> list[int]:
+    """1-based lines of ``after`` that are new or changed against ``before``."""
+    old = textwrap.dedent(before).splitlines()
+    new = textwrap.dedent(after).splitlines()
+    changed: list[int] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            changed += range(j1 + 1, j2 + 1)
+    return changed
 
 
 def _all_pass(evaluation: Evaluation, nodeids: Sequence[str]) -> bool:
@@ -116,19 +135,31 @@ class EditSearch:
         found = candidates(baseline, self.visible, limit)
         if not found:
             return None
+        return self._run_found(baseline, {}, found)
+
+    def _run_found(
+        self,
+        baseline: Evaluation,
+        start: dict[str, Any],
+        found: dict[str, list[Candidate]],
+        refining: bool = False,
+    ) -> SearchResult:
+        """``start``: the values the edits go on top of (an LLM candidate when refining)."""
         started = time.monotonic()
         before = counts(baseline, self.visible, self.holdout)
         result = SearchResult(RoundRecord(0, "rejected", before, stage="search"))
         best, texts, tried = baseline, [], []
+        base = dict(start)
         try:
             for key, mine in found.items():
-                kept, n = self._search_one(best, result.values, key, mine)
+                kept, n = self._search_one(best, base, key, mine)
                 tried += mine[:n]
                 if kept is None:
                     texts.append(_none_text(mine[:n]))
                     continue
                 candidate, best = kept
-                result.values[key] = candidate.value
+                base[key] = candidate.value
+                result.values = dict(base)  # what the accepted evaluation ran
                 passes = (
                     "every tagged test passes"
                     if _all_pass(best, self.judged)
@@ -142,7 +173,8 @@ class EditSearch:
             texts.append(str(exc))
         record = result.record
         record.eval_seconds = round(time.monotonic() - started, 3)
-        record.reason = "edit search: " + "; ".join(texts) + " (no LLM call)"
+        head = "then single-token edits of the lines it changed: " if refining else "edit search: "
+        record.reason = head + "; ".join(texts) + " (no LLM call)"
         record.notes = [f"{c.name} line {c.file_line}: {c.description}" for c in tried[:MAX_NOTES]]
         if len(tried) > MAX_NOTES:
             record.notes.append(f"... and {len(tried) - MAX_NOTES} more")
@@ -151,6 +183,36 @@ class EditSearch:
             record.status, record.changed = "accepted", sorted(result.values)
             record.counts = counts(best, self.visible, self.holdout)
         return result
+
+    def refine(
+        self,
+        best: Evaluation,
+        previous: dict[str, Any],
+        candidate: dict[str, Any],
+        evaluation: Evaluation,
+        limit: int,
+    ) -> SearchResult | None:
+        """After an LLM candidate that did not fix everything (``candidate``: the values it
+        ran with, ``evaluation``: its run): single-token edits of the lines it changed
+        against ``previous`` (its near misses: a bound one off in otherwise right code),
+        judged against ``best`` like any candidate. None when there is nothing to try."""
+        found: dict[str, list[Candidate]] = {}
+        failing = evaluation.failing(self.visible)
+        passing_results = [r for r in evaluation.results(self.visible) if r.passed]
+        for key, text in candidate.items():
+            info = evaluation.targets.get(key) or best.targets.get(key)
+            if info is None or info.kind != "code" or not isinstance(text, str):
+                continue
+            before = str(previous.get(key, info.original))
+            changed = _changed_lines(before, text)
+            ranked = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
+            order = [n for n in ranked if n in changed] + [n for n in changed if n not in ranked]
+            mine = _edits_as_candidates(info, text, order, limit)
+            if mine:
+                found[key] = mine
+        if not found:
+            return None
+        return self._run_found(best, candidate, found, refining=True)
 
     def _search_one(
         self, best: Evaluation, kept: dict[str, Any], key: str, mine: list[Candidate]

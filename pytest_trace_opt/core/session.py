@@ -22,7 +22,8 @@ from pytest_trace_opt.core.acceptance import counts, improves, only_real_passes
 from pytest_trace_opt.core.checkpoint import Checkpoint, CheckpointFile
 from pytest_trace_opt.core.evaluator import Evaluator
 from pytest_trace_opt.core.localize import suspicion_records
-from pytest_trace_opt.core.rounds import LoopState, RoundLoop
+from pytest_trace_opt.core.rounds import RoundLoop
+from pytest_trace_opt.core.state import LoopState
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.model import (
     Counts,
