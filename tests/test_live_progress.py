@@ -117,15 +117,15 @@ def test_a_plain_log_gets_one_line_per_round_and_only_for_a_slow_call() -> None:
     progress = CallProgress(clock)
     reporter = ReporterFake(isatty=False)
     line = LiveLine(reporter, progress.snapshot)
-    progress.label = "round 1 [add]"
+    progress.round, progress.label = 1, "round 1 [add]"
     progress.begin()
     line.update()
     assert reporter.events == []  # a fast call leaves no trace in the log
     clock.now += live.PLAIN_AFTER
     line.update()
-    progress.label = "round 1 [mul]"  # the round's second group: no second line
+    progress.round, progress.label = 1, "round 1 [mul]"  # the round's second group: no line
     line.update()
-    progress.label = "round 2 [add]"
+    progress.round, progress.label = 2, "round 2 [add]"
     line.update()
     assert reporter.events == [
         ("line", "trace-opt round 1: waiting for the LLM"),

@@ -80,7 +80,7 @@ class RoundLoop:
         candidates: int = 1,
         edit_search: int = 0,
         techniques: Techniques | None = None,
-        on_ask: Callable[[str], None] = lambda label: None,
+        on_ask: Callable[[int, str], None] = lambda round_number, label: None,
     ) -> None:
         self.evaluator = evaluator
         self.on_ask = on_ask  # names what the next LLM calls are for (the live progress)
@@ -240,7 +240,9 @@ class RoundLoop:
             detailed=self.techniques.detailed_feedback,
         )
         record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
-        self.on_ask(f"round {record.round}" + (f" [{group.label}]" if labelled else ""))
+        self.on_ask(
+            record.round, f"round {record.round}" + (f" [{group.label}]" if labelled else "")
+        )
         for request in self._requests(group, state, failing, passing, feedback):
             record.temperature = request.temperature
             for proposal in group.engine.propose(request):

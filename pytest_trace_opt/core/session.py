@@ -145,10 +145,10 @@ class OptimizationSession:
             )
         return outcome
 
-    def _name_llm_calls(self, label: str) -> None:
+    def _name_llm_calls(self, round_number: int, label: str) -> None:
         progress = getattr(self.llm, "progress", None)
         if progress is not None:
-            progress.label = label
+            progress.round, progress.label = round_number, label
 
     def llm_call_in_flight(self) -> Any:
         """A snapshot of the LLM call running now (None when there is none)."""

@@ -20,6 +20,7 @@ class CallSnapshot:
     elapsed: float  # seconds since the call began
     tokens: int  # completion tokens generated so far
     counts_tokens: bool  # whether the backend reports tokens while it generates
+    round: int = 0  # the round the call belongs to (0: not named)
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -42,6 +43,7 @@ class CallProgress:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self.label = ""
+        self.round = 0
         self.calls = 0
         self._started: float | None = None
         self._tokens = 0
@@ -73,4 +75,5 @@ class CallProgress:
             elapsed=max(0.0, self.clock() - started),
             tokens=self._tokens,
             counts_tokens=self.counts_tokens,
+            round=self.round,
         )

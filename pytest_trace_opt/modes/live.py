@@ -70,7 +70,7 @@ class LiveLine:
             if self.tty:
                 self._show(snap)
             elif snap is not None and snap.elapsed >= PLAIN_AFTER:
-                round_label = snap.label.split(" [", 1)[0]
+                round_label = f"round {snap.round}" if snap.round else snap.label
                 if round_label not in self._announced:
                     self._announced.add(round_label)
                     self.reporter.write_line(f"trace-opt {round_label}: waiting for the LLM")
