@@ -220,3 +220,24 @@ def test_a_plain_log_says_once_that_the_round_waits(pytester: pytest.Pytester) -
 
 def json_text(value: Any) -> str:
     return json.dumps(value)
+
+
+def test_the_background_import_silences_trace_banner_but_not_the_main_thread() -> None:
+    script = (
+        "import sys, threading, time\n"
+        "from pytest_trace_opt.core.optoprime import import_optimizers\n"
+        "worker = threading.Thread(target=import_optimizers)\n"
+        "worker.start()\n"
+        "for i in range(3):\n"
+        "    print('main', i, flush=True)\n"
+        "    time.sleep(0.3)\n"
+        "worker.join()\n"
+        "print('stdout restored:', type(sys.stdout).__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:3] == ["main 0", "main 1", "main 2"]
+    assert "default LLM backend" not in done.stdout  # opto's import-time banner
+    assert "stdout restored: TextIOWrapper" in done.stdout

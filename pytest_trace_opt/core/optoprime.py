@@ -6,20 +6,44 @@ cannot read, silently); OptoPrimeMulti gets the lenient extraction; TextGrad run
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
+import sys
+import threading
 from typing import Any
 
 from pytest_trace_opt.core import prompts
 from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
 
 
+class _MutedForThisThread:
+    """sys.stdout that drops what one thread writes and passes the rest on: the import runs
+    in a background thread while the main thread goes on printing."""
+
+    def __init__(self, original: Any) -> None:
+        self._original = original
+        self._muted = threading.get_ident()
+        self.active = True  # a wrapper left in place by a nested swap passes everything on
+
+    def write(self, text: str) -> int:
+        if self.active and threading.get_ident() == self._muted:
+            return len(text)
+        return int(self._original.write(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._original, name)
+
+
 def import_optimizers() -> Any:
     """``opto.optimizers`` without its side effects on the terminal and network."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    with contextlib.redirect_stdout(io.StringIO()):  # opto.utils.llm prints a banner
+    muted = _MutedForThisThread(sys.stdout)
+    sys.stdout = muted  # opto.utils.llm prints a banner at import
+    try:
         import opto.optimizers as optimizers
+    finally:
+        muted.active = False
+        if sys.stdout is muted:  # someone else may have replaced it meanwhile: leave theirs
+            sys.stdout = muted._original
     return optimizers
 
 
