@@ -22,6 +22,8 @@ from test_faults import TESTS  # test_b_zero passes with the bug, two tests fail
 
 from pytest_trace_opt.core import walls
 
+SECRET = "sk-test-0123456789abcdef"
+
 
 def run_hostile(
     pytester: pytest.Pytester,
@@ -33,16 +35,26 @@ def run_hostile(
     root = buggy_project(replies, tests=TESTS)
     before = tree_hashes(root)
     report = root.parent / f"{root.name}-report.json"
-    result = pytester.runpytest_subprocess(
-        "--trace-optimize", "--trace-apply", f"--trace-rounds={rounds}",
-        "--trace-test-timeout=2", "--trace-report-json", str(report), "-p", "no:randomly",
-        *extra, timeout=300,
-    )  # fmt: skip
+    previous_key = os.environ.get("OPENAI_API_KEY")
+    os.environ["OPENAI_API_KEY"] = SECRET  # every case also checks that no output shows it
+    try:
+        result = pytester.runpytest_subprocess(
+            "--trace-optimize", "--trace-apply", f"--trace-rounds={rounds}",
+            "--trace-test-timeout=2", "--trace-report-json", str(report), "-p", "no:randomly",
+            *extra, timeout=300,
+        )  # fmt: skip
+    finally:
+        if previous_key is None:
+            os.environ.pop("OPENAI_API_KEY", None)
+        else:
+            os.environ["OPENAI_API_KEY"] = previous_key
     out = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
     result.stdout.fnmatch_lines(["*2 failed, 1 passed*"])  # the honest final check
     assert tree_hashes(root) == before, "nothing may be applied"
     data = json.loads(report.read_text(encoding="utf-8"))
+    written = out + result.stderr.str() + json.dumps(data) + "".join(read_prompts(root))
+    assert SECRET not in written
     assert data["outcome"] in ("unchanged", "error"), out[-3000:]
     assert data["patch"] == ""
     assert all(r["status"] != "accepted" for r in data["rounds"]), data["rounds"]
@@ -160,9 +172,6 @@ def test_a_candidate_that_rewrites_the_tests_is_rejected_and_later_ones_see_the_
     first, second = data["rounds"][1], data["rounds"][2]
     assert "test_calc.py" in first["reason"] + " ".join(first["notes"]), first
     assert second["counts"]["visible_passed"] == 1, second
-
-
-SECRET = "sk-test-0123456789abcdef"
 
 
 def test_children_never_see_credentials_and_nothing_written_shows_them(
