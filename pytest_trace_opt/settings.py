@@ -110,8 +110,9 @@ OPTIONS: tuple[Option, ...] = (
         "edit-search",
         "edit_search",
         "int",
-        "single-token edits of the suspicious lines (`<` for `<=`, a bound +-1, `and` for `or`,"
-        " ...) tried against the failing tests before the first LLM call; 0: none",
+        "single-token edits per trainable (`<` for `<=`, a bound +-1, `and` for `or`, ...) of"
+        " its suspicious lines, tried before the first LLM call, and of the lines an LLM"
+        " candidate changed when it fell short; 0: none",
         minimum=0,
     ),
     Option(
