@@ -20,6 +20,8 @@ from conftest import (
     tree_hashes,
 )
 
+SECRET = "sk-test-interrupts-0123456789"  # set in the environment: no output may show it
+
 SLOW_LLM_CONFTEST = """
 import json, pathlib, time
 from types import SimpleNamespace
@@ -150,8 +152,9 @@ def test_untagged_and_slow():
 
 
 def test_ctrl_c_twice_during_the_final_check_reports_and_applies_nothing(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS + SLOW_UNTAGGED_TEST)
     pytester.makeconftest(FIXING_LLM_CONFTEST + LLM_PATH_ONLY)
     sources = tree_hashes(pytester.path)
@@ -185,6 +188,7 @@ def test_ctrl_c_twice_during_the_final_check_reports_and_applies_nothing(
     assert data["applied"] == []
     assert "during the final check" in data["stop_reason"]
     assert tree_hashes(pytester.path) == sources  # --trace-apply wrote nothing
+    assert SECRET not in out + report.read_text(encoding="utf-8")
 
 
 def _final_check_started(root: object, proc: subprocess.Popen[str]) -> bool:
@@ -227,8 +231,9 @@ def test_negative():
 
 
 def test_resume_keeps_the_best_so_far_and_compares_with_the_original(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=THREE_TESTS)
     pytester.makeconftest(PARTIAL_THEN_FIXING_CONFTEST + LLM_PATH_ONLY)
     (pytester.path / "reply").write_text("partial")
@@ -248,11 +253,16 @@ def test_resume_keeps_the_best_so_far_and_compares_with_the_original(
             "+    return a + b",
         ]
     )
+    assert SECRET not in first.stdout.str() + resumed.stdout.str() + resumed.stderr.str()
 
 
-def test_an_unwritable_cache_costs_the_checkpoint_only(pytester: pytest.Pytester) -> None:
+def test_an_unwritable_cache_costs_the_checkpoint_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS)
     pytester.makeconftest(FIXING_LLM_CONFTEST + LLM_PATH_ONLY)
+    before = tree_hashes(pytester.path)
     result = pytester.runpytest_subprocess(
         "--trace-optimize", "-o", "cache_dir=/proc/trace-opt-no-cache"
     )
@@ -265,11 +275,14 @@ def test_an_unwritable_cache_costs_the_checkpoint_only(pytester: pytest.Pytester
             "outcome: every tagged test passes with the proposed change",
         ]
     )
+    assert SECRET not in result.stdout.str() + result.stderr.str()
+    assert tree_hashes(pytester.path) == before  # not asked to apply: nothing written
 
 
 def test_a_change_that_fails_in_the_final_check_is_not_proposed(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     # Right in its round and on the re-run (calls 1-4), wrong from the fifth call on: the
     # final check. The counter lives outside the sandbox copy (no walls), as a cache would.
     counter = pytester.path.parent / f"{pytester.path.name}-calls"
@@ -300,6 +313,7 @@ def test_a_change_that_fails_in_the_final_check_is_not_proposed(
         ]
     )
     assert "apply it with" not in out
+    assert SECRET not in out + result.stderr.str()
     assert (
         not (pytester.path / "fix.patch").exists()
         or not (pytester.path / "fix.patch").read_text().strip()
