@@ -156,3 +156,27 @@ def test_candidate_with_helper_and_import_works(
     result = pytester.runpytest_subprocess(*FAST)
     assert result.ret == 0, result.stdout.str()[-2000:]
     result.stdout.fnmatch_lines(["*+import operator*", "*+def _plus(a, b):*"])
+
+
+SLOW_FEEDBACK_HOOK = """
+
+def pytest_trace_opt_feedback(report, item):
+    import time
+    time.sleep(1.6)  # past --trace-test-timeout=1: the alarm fires inside report code
+    return "slow feedback for " + item.name
+"""
+
+
+def test_the_per_test_alarm_never_fires_inside_the_plugins_report_code(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    root = buggy_project([code_reply("def add(a, b):\n    return a + b\n")])
+    conftest = root / "conftest.py"
+    conftest.write_text(conftest.read_text(encoding="utf-8") + SLOW_FEEDBACK_HOOK, "utf-8")
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-test-timeout=1", "-p", "no:randomly"
+    )
+    out = result.stdout.str()
+    assert "INTERNALERROR" not in out and "timed out" not in out, out[-3000:]
+    result.stdout.fnmatch_lines(["trace-opt round 0: 0/2 visible passed*"])
+    assert any("slow feedback for test_small" in p for p in read_prompts(root))

@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -98,6 +98,7 @@ class ChildRecorder:
         spec = self.runtime.spec
         self.test_timeout = spec.limits.test_timeout
         self.serialize_reports = spec.serialize_reports
+        self.reporting = 0  # > 0 while the plugin's own report code runs (see _reporting)
         self.is_worker = hasattr(config, "workerinput")
         self.tests: dict[str, ResultEvent] = {}
         self._send: Callable[[str], None] | None = None
@@ -124,6 +125,8 @@ class ChildRecorder:
             limit = self.test_timeout
 
             def on_alarm(signum: int, frame: FrameType | None) -> None:
+                if self.reporting:  # our own report code: the timer fires again in 1 s
+                    return
                 raise TestTimeout(describe_timeout(limit, frame))
 
             previous = signal.signal(signal.SIGALRM, on_alarm)
@@ -159,6 +162,12 @@ class ChildRecorder:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report: pytest.TestReport = yield
+        with self._reporting():
+            return self._complete_report(item, call, report)
+
+    def _complete_report(
+        self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+    ) -> pytest.TestReport:
         raised = item.stash.get(_raised_key, None)
         if call.when == "call" and raised and not report.failed:
             report.outcome = "failed"
@@ -193,7 +202,21 @@ class ChildRecorder:
     def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
         self.emit(StartEvent(nodeid))
 
+    @contextlib.contextmanager
+    def _reporting(self) -> Iterator[None]:
+        """While the plugin's own report code runs, the per-test alarm does not interrupt
+        it (an alarm there was an INTERNALERROR); the controller's deadline still holds."""
+        self.reporting += 1
+        try:
+            yield
+        finally:
+            self.reporting -= 1
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        with self._reporting():
+            self._absorb_report(report)
+
+    def _absorb_report(self, report: pytest.TestReport) -> None:
         state = self.tests.setdefault(report.nodeid, ResultEvent(report.nodeid, "passed"))
         state.duration += report.duration
         if report.failed:
@@ -219,11 +242,12 @@ class ChildRecorder:
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         state = self.tests.pop(nodeid, None)
         if state is not None:
-            changed = self.integrity.changed()
-            if changed:
-                state.outcome = "failed"
-                state.feedback = [f"{nodeid}: {tampered_note(changed)}"]
-            self.emit(state)
+            with self._reporting():
+                changed = self.integrity.changed()
+                if changed:
+                    state.outcome = "failed"
+                    state.feedback = [f"{nodeid}: {tampered_note(changed)}"]
+                self.emit(state)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
