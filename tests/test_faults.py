@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def test_b_zero():
 FAST = ("--trace-optimize", "--trace-rounds", "1", "--trace-test-timeout", "1")
 
 
+SECRET = "sk-test-faults-0123456789"
+
+
 def run_fault(
     pytester: pytest.Pytester,
     buggy_project: Callable[..., Path],
@@ -43,9 +47,19 @@ def run_fault(
     root = buggy_project(replies, tests=TESTS)
     before = tree_hashes(root)
     report = root.parent / f"{root.name}-report.json"
-    result = pytester.runpytest_subprocess(
-        *FAST, *extra, "--trace-report-json", str(report), timeout=120
-    )
+    previous_key = os.environ.get("OPENAI_API_KEY")
+    os.environ["OPENAI_API_KEY"] = SECRET  # no output may show it
+    try:
+        result = pytester.runpytest_subprocess(
+            *FAST, *extra, "--trace-report-json", str(report), timeout=120
+        )
+    finally:
+        if previous_key is None:
+            os.environ.pop("OPENAI_API_KEY", None)
+        else:
+            os.environ["OPENAI_API_KEY"] = previous_key
+    written = result.stdout.str() + result.stderr.str() + report.read_text(encoding="utf-8")
+    assert SECRET not in written + "".join(read_prompts(root))
     # the session completed: the final check replayed both tests and they still fail
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*2 failed, 1 passed*"])
@@ -178,5 +192,6 @@ def test_the_per_test_alarm_never_fires_inside_the_plugins_report_code(
     )
     out = result.stdout.str()
     assert "INTERNALERROR" not in out and "timed out" not in out, out[-3000:]
+    assert "a + b" not in (root / "calc.py").read_text(encoding="utf-8")  # nothing applied
     result.stdout.fnmatch_lines(["trace-opt round 0: 0/2 visible passed*"])
     assert any("slow feedback for test_small" in p for p in read_prompts(root))
