@@ -112,7 +112,7 @@ OPTIONS: tuple[Option, ...] = (
         "int",
         "single-token edits per trainable (`<` for `<=`, a bound +-1, `and` for `or`, ...) of"
         " its suspicious lines, tried before the first LLM call, and of the lines an LLM"
-        " candidate changed when it fell short; 0: none",
+        " candidate changed when it fell short (a quarter as many); 0: none",
         minimum=0,
     ),
     Option(

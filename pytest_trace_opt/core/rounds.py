@@ -37,6 +37,9 @@ class EngineLike(Protocol):
 EngineFactory = Callable[[Evaluation, list[str]], EngineLike]
 
 
+# After an LLM candidate, a quarter of the edit budget per trainable: every round pays it
+# (on examples/ the full budget cost 80 s of evaluations in one round of three groups).
+NEAR_MISS_SHARE = 4
 WARM_TEMPERATURE = 0.8  # samples drawn together need it to differ
 
 
@@ -354,7 +357,8 @@ class RoundLoop:
             candidate = batch.proposals[index][pick].values
             evaluation = batch.evaluations[pick]
             start = state.best_values | candidate
-            found = search.refine(state.best, previous, start, evaluation, self.edit_search)
+            limit = max(1, self.edit_search // NEAR_MISS_SHARE)
+            found = search.refine(state.best, previous, start, evaluation, limit)
             if found is None:
                 continue
             record.eval_seconds = round(record.eval_seconds + found.record.eval_seconds, 3)
