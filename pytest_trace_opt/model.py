@@ -117,7 +117,13 @@ class ProposalRequest:
     feedback: str
     temperature: float | None
     passing: Sequence[TestResult] = ()
-    samples: int = 1  # how many candidates to draw from this one request
+    samples: int = 1  # how many new candidates to draw from this one request
+    # Draws allowed in all: a draw that brings nothing new (the code unchanged, an attempt
+    # already tried) is replaced by another one, while draws are cheap (one prompt
+    # evaluation in process). Draws after the first are at ``redraw_temperature``.
+    draws: int = 1
+    redraw_temperature: float = 0.8
+    tried: Sequence[dict[str, Any]] = ()  # values judged and rejected before
 
 
 @dataclass

@@ -40,6 +40,7 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     ini: bool = True  # action switches are command line only, on purpose
+    default_text: str = ""  # how the default is said when it is resolved at run time
 
     @property
     def cli(self) -> str:
@@ -57,6 +58,12 @@ class Option:
     def default(self) -> Any:
         """Written once, as the default of the :class:`Settings` field."""
         return _DEFAULTS[self.field]
+
+    @property
+    def default_shown(self) -> str:
+        if self.kind == "bool":
+            return "off"
+        return self.default_text or f"{self.default}"
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -102,9 +109,11 @@ OPTIONS: tuple[Option, ...] = (
         "candidates",
         "candidates",
         "int",
-        "candidates asked per round once the first attempt missed (each warmer), all evaluated,"
+        "candidates asked per round once the first attempt missed (warmer), all evaluated,"
         " best kept",
         minimum=1,
+        default_text="3 where samples share one prompt evaluation (Repair with the local"
+        " model: one call), else 1 (each candidate is a call)",
     ),
     Option(
         "edit-search",
@@ -264,7 +273,7 @@ class Settings:
     resume: bool = False
     rounds: int = 5
     optimizer: str = "OptoPrime"
-    candidates: int = 1
+    candidates: int | None = None  # None: by the LLM (see the option's help)
     edit_search: int = 40
     llm: str = _LLM.model
     llm_model_path: Path | None = None
@@ -343,8 +352,7 @@ _INI_TYPES = {"bool": "bool", "int": "int", "float": "float"}
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("trace-opt", "optimize trainable code with Microsoft Trace")
     for option in OPTIONS:
-        default_text = "off" if option.kind == "bool" else f"{option.default}"
-        help_text = f"{option.help} (default: {default_text})"
+        help_text = f"{option.help} (default: {option.default_shown})"
         if option.kind == "bool":
             group.addoption(
                 option.cli, action="store_true", default=None, dest=option.dest, help=help_text

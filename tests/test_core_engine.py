@@ -266,13 +266,45 @@ def test_repair_asks_for_one_python_block_and_marks_suspicious_lines() -> None:
     assert "```python" in prompt
 
 
-def test_repair_draws_several_samples_from_one_request() -> None:
+def test_repair_draws_several_samples_of_one_prompt() -> None:
     other = FIXED.replace("/ len(xs)", "/ max(len(xs), 1)")
     llm = ScriptedLLMFake(f"```python\n{FIXED}```", f"```python\n{other}```")
     engine = repair_engine(llm)
-    proposals = engine.propose(request([failing_call()], samples=2))
-    assert len(llm.calls) == 1 and llm.calls[0]["n"] == 2
+    proposals = engine.propose(request([failing_call()], samples=2, draws=2))
+    # the second draw continues the same prompt (one call in process), warmer
+    assert [c.get("first_sample") for c in llm.calls] == [None, 1]
+    assert llm.calls[0]["messages"] == llm.calls[1]["messages"]
+    assert [c["temperature"] for c in llm.calls] == [0.0, 0.8]
     assert [p.values["mod.py::average"] for p in proposals] == [FIXED, other]
+
+
+def test_repair_replaces_a_draw_that_brings_nothing_new() -> None:
+    tried = FIXED.replace("/ len(xs)", "/ (len(xs) + 1)")
+    llm = ScriptedLLMFake(
+        f"```python\n{BUGGY}```",  # the code given back unchanged
+        f"```python\n{tried}```",  # an attempt already rejected
+        f"```python\n{FIXED}```",
+        "never asked",
+    )
+    engine = repair_engine(llm)
+    proposals = engine.propose(
+        request([failing_call()], draws=4, tried=[{"mod.py::average": tried}])
+    )
+    assert len(llm.calls) == 3  # stops at the first new candidate
+    assert [p.values.get("mod.py::average") for p in proposals][-1] == FIXED
+    assert proposals[0].unchanged == ["average"]
+
+
+def test_repair_stops_after_its_draws_when_nothing_new_comes() -> None:
+    llm = ScriptedLLMFake(*[f"```python\n{BUGGY}```"] * 3, "never asked")
+    proposals = repair_engine(llm).propose(request([failing_call()], draws=3))
+    assert len(llm.calls) == 3 and not any(p.values for p in proposals)
+
+
+def test_repair_reply_limit_follows_the_code_shown() -> None:
+    llm = ScriptedLLMFake(f"```python\n{FIXED}```")
+    repair_engine(llm).propose(request([failing_call()]))
+    assert llm.calls[0]["max_tokens"] < 1024  # a short function gets a short reply
 
 
 def test_repair_shows_the_constants_the_function_reads() -> None:

@@ -22,6 +22,7 @@ from pytest_trace_opt.llm import (
 )
 from pytest_trace_opt.llm.backends import Transient, unavailable
 from pytest_trace_opt.llm.cassette import make_request, mask_addresses, request_key
+from pytest_trace_opt.llm.errors import CallTimeSpent
 from pytest_trace_opt.llm.response import Completion
 from pytest_trace_opt.llm.retry import backoff_delay, parse_retry_after
 
@@ -111,6 +112,43 @@ def test_n_makes_several_counted_calls() -> None:
     resp = client.create(messages=MSG, n=3, response_format={"type": "json_object"})
     assert [c.message.content for c in resp.choices] == ["answer 1", "answer 2", "answer 3"]
     assert client.stats.calls == 3 and resp.usage.prompt_tokens == 30
+
+
+def test_a_later_draw_of_a_shared_prompt_is_no_new_call_but_stays_in_budget() -> None:
+    client, backend = make_client(max_calls=1, max_total_tokens=25)
+    client.provider = "local"  # in process: samples of one prompt share its evaluation
+    client(messages=MSG)
+    later = client(messages=MSG, first_sample=1, temperature=0.8)
+    assert later.usage.prompt_tokens == 0 and later.usage.completion_tokens == 5
+    assert backend.calls[1]["seed"] == backend.calls[0]["seed"] + 1  # a sample of its own
+    assert (client.stats.calls, client.stats.samples, client.stats.prompt_tokens) == (1, 2, 10)
+    client(messages=MSG, first_sample=2)  # 20 of 25 tokens used: still allowed
+    with pytest.raises(BudgetExhausted):  # the token budget holds for later samples too
+        client(messages=MSG, first_sample=3)
+    with pytest.raises(BudgetExhausted):  # and a new call is one past --trace-max-llm-calls
+        client(messages=MSG)
+
+
+def test_later_draws_share_the_call_time() -> None:
+    now = [0.0]
+    client, backend = make_client(clock=lambda: now[0], timeout=30.0)
+    client.provider = "local"
+    client(messages=MSG)
+    now[0] = 20.0
+    client(messages=MSG, first_sample=1)
+    assert backend.calls[1]["timeout"] == pytest.approx(10.0)  # what is left of the call's 30 s
+    now[0] = 29.5
+    with pytest.raises(CallTimeSpent):
+        client(messages=MSG, first_sample=2)
+    resp = client(messages=MSG, n=3)  # a new call has 30 s of its own
+    assert len(resp.choices) == 3
+
+
+def test_a_later_draw_through_a_server_is_a_call() -> None:
+    client, _ = make_client(max_calls=1)
+    client(messages=MSG)
+    with pytest.raises(BudgetExhausted):
+        client(messages=MSG, first_sample=1)
 
 
 def test_errors_hierarchy() -> None:

@@ -385,6 +385,46 @@ def test_rejected_candidates_raise_the_next_rounds_temperature_past_all_samples(
     assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6, 0.9, 1.0])
 
 
+class CheapBatchFakeEngine(FakeEngine):
+    """An engine that draws several samples per request (Repair in process)."""
+
+    batch_samples = True
+    cheap_samples = True
+
+    def __init__(self, proposals: Sequence[Proposal | Exception]) -> None:
+        super().__init__(proposals)
+        self.requests: list[ProposalRequest] = []
+
+    def propose(self, request: ProposalRequest) -> list[Proposal]:
+        self.requests.append(request)
+        found = []
+        for _ in range(request.samples):
+            found += super().propose(request)
+        return found
+
+
+def test_cheap_samples_ask_three_new_candidates_after_a_miss_with_spare_draws() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "bad": [], "b2": [], "b3": [], "all": ALL})
+    engine = CheapBatchFakeEngine(
+        [Proposal(values={"k": v}) for v in ("bad", "b2", "b3", "all")]
+    )
+    state, _ = loop(evaluator, engine, rounds=2)
+    first, second = engine.requests
+    assert (first.samples, first.draws, first.temperature) == (1, 3, 0.0)
+    assert (second.samples, second.draws) == (3, 5)
+    assert second.temperature == pytest.approx(0.3) and second.redraw_temperature == 0.8
+    assert second.tried == [{"k": "bad"}]  # what the engine must not draw again
+    assert state.best_values == {"k": "all"}
+
+
+def test_without_cheap_samples_one_candidate_per_round_and_no_spare_draw() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "bad": [], "b2": []})
+    engine = CheapBatchFakeEngine([Proposal(values={"k": "bad"}), Proposal(values={"k": "b2"})])
+    engine.cheap_samples = False  # type: ignore[misc]
+    loop(evaluator, engine, rounds=2)
+    assert [(r.samples, r.draws) for r in engine.requests] == [(1, 1), (1, 1)]
+
+
 def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
     from pytest_trace_opt.core.techniques import Techniques
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
 import math
 from collections.abc import Iterator
@@ -346,10 +347,23 @@ def test_method_must_keep_self_first() -> None:
     ) == ("'self' must stay the first parameter")
 
 
+def test_a_method_candidate_s_imports_move_into_its_body() -> None:
+    candidate = (
+        "import re\nfrom typing import (\n    List,\n)\n\n"
+        'def forward(self, question):\n    """Doc."""\n    return re.sub(" +", " ", question)\n'
+    )
+    check = check_code(candidate, METHOD, "forward", is_method=True)
+    assert check.ok, check.reason
+    body = ast.parse(str(check.value)).body
+    assert len(body) == 1 and isinstance(body[0], ast.FunctionDef)
+    inner = body[0].body
+    assert ast.get_docstring(body[0]) == "Doc."
+    assert [type(n) for n in inner[1:3]] == [ast.Import, ast.ImportFrom]
+
+
 @pytest.mark.parametrize(
     ("extra", "shown"),
     [
-        ("import re\n", "import re"),
         ("def helper(x):\n    return x\n", "def helper(x): ..."),
         ("LIMIT = 3\n", "LIMIT = 3"),
     ],

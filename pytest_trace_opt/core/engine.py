@@ -89,6 +89,7 @@ class TraceEngine:
         from opto.trace.nodes import ParameterNode
 
         self.targets = targets
+        self.llm = llm
         self.params: dict[str, Any] = {}
         for key, info in targets.items():
             if info.kind == "code":
@@ -147,6 +148,27 @@ class TraceEngine:
         """Several samples of one prompt come from one request (Repair)."""
         return hasattr(self.optimizer, "propose_samples")
 
+    @property
+    def cheap_samples(self) -> bool:
+        """Later samples of one prompt cost only their completion and no new call (Repair
+        with the in-process model, which evaluates the prompt once)."""
+        return self.batch_samples and bool(getattr(self.llm, "shares_prompt", False))
+
+    def _novelty(self, request: ProposalRequest) -> Callable[[dict[Any, Any]], bool]:
+        """Whether a draw's update is worth an evaluation: it passes the checks, changes
+        something and is neither an attempt already rejected nor one drawn before."""
+        seen: list[dict[str, Any]] = []
+
+        def is_new(update: dict[Any, Any]) -> bool:
+            probe = Proposal()
+            self._check(update, request.current, probe)
+            if not probe.values or probe.values in request.tried or probe.values in seen:
+                return False
+            seen.append(probe.values)
+            return True
+
+        return is_new
+
     def propose(self, request: ProposalRequest) -> list[Proposal]:
         """Proposals for ``request``: one per sample drawn (one unless the optimizer
         draws several from one request)."""
@@ -161,6 +183,9 @@ class TraceEngine:
         if self.batch_samples:
             self.optimizer.shown = self._shown(request)
             self.optimizer.samples = request.samples
+            self.optimizer.draws = request.draws
+            self.optimizer.redraw_temperature = request.redraw_temperature
+            self.optimizer.is_new = self._novelty(request)
             updates = self.optimizer.propose_samples()
             replies = getattr(self.optimizer, "last_samples", [])
         else:

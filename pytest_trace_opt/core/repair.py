@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pytest_trace_opt.core.optoprime import import_optimizers
 from pytest_trace_opt.core.prompts import repair as words
 from pytest_trace_opt.core.prompts.repair import CodeShown
+from pytest_trace_opt.llm.errors import LLMError
 from pytest_trace_opt.replies import ParsedReply, VariableSpec, parse_reply
 
 import_optimizers()  # silences opto's banner and its network fetch of the cost map
@@ -54,11 +55,23 @@ def value_from_reply(text: str, name: str) -> tuple[bool, Any]:
     return False, None
 
 
+# A reply is the corrected definition: about as long as the code shown, plus a helper or a
+# sentence. A small model that starts repeating itself is cut here, not at the call's limit.
+REPLY_TOKENS_BASE = 256
+CHARS_PER_REPLY_TOKEN = 2  # code runs about 3-4 characters a token: room for twice the code
+
+
+def reply_limit(codes: Sequence[CodeShown], limit: int) -> int:
+    """Completion tokens for one reply: room for the code shown twice over, at most ``limit``."""
+    shown = sum(len(c.text) for c in codes)
+    return max(16, min(limit, REPLY_TOKENS_BASE + shown // CHARS_PER_REPLY_TOKEN))
+
+
 class Repair(Optimizer):  # type: ignore[misc]
     """See the module docstring. The engine sets, before each ``propose``:
     ``variable_specs`` (how each parameter's value is read back), ``shown`` (how each
-    parameter is shown: its current text, context and suspicious lines), ``temperature``
-    and ``samples``."""
+    parameter is shown: its current text, context and suspicious lines), ``temperature``,
+    ``samples``, ``draws``, ``redraw_temperature`` and ``is_new``."""
 
     def __init__(
         self, parameters: list[Any], llm: Any, *, max_tokens: int = 1024, **kwargs: Any
@@ -70,6 +83,10 @@ class Repair(Optimizer):  # type: ignore[misc]
         self.shown: dict[str, CodeShown] = {}
         self.temperature: float | None = None
         self.samples = 1
+        self.draws = 1
+        self.redraw_temperature = 0.8
+        # Whether a draw's update brings something new (set by the engine per request).
+        self.is_new: Callable[[dict[Any, Any]], bool] = bool
         self.json_mode = False  # the reply is a python block, never JSON
         self.lenient_parsing = True
         self.last_prompt = ""
@@ -100,6 +117,10 @@ class Repair(Optimizer):  # type: ignore[misc]
         return samples[0] if samples else {}
 
     def propose_samples(self) -> list[dict[Any, Any]]:
+        """One update per draw. Draws go on until ``samples`` of them brought something new
+        (``is_new``, set by the engine) or ``draws`` were made: a reply that gives the code
+        back unchanged, or repeats an attempt already rejected, is replaced by another
+        sample of the same prompt, warmer, instead of costing a round."""
         reached, feedback = self._feedback()
         codes = [self.shown[p.py_name] for p in reached if p.py_name in self.shown]
         if not codes:
@@ -109,27 +130,40 @@ class Repair(Optimizer):  # type: ignore[misc]
             {"role": "user", "content": words.user_prompt(codes, feedback)},
         ]
         self.last_prompt = messages[0]["content"] + "\n\n" + messages[1]["content"]
-        replies = self._ask(messages)
-        self.last_samples = [(text, self.parse(text, reached)) for text in replies]
-        self.last_response = "\n\n---\n\n".join(replies)
-        self.last_parsed = self.last_samples[0][1] if self.last_samples else None
+        max_tokens = reply_limit(codes, self.max_tokens)
         by_name = {p.py_name: p for p in reached}
-        return [
-            {by_name[k]: v for k, v in parsed.suggestion.items() if k in by_name}
-            for _, parsed in self.last_samples
-        ]
+        wanted, new, updates, self.last_samples = max(1, self.samples), 0, [], []
+        for draw in range(max(wanted, self.draws)):
+            try:
+                text = self._ask(messages, draw, max_tokens)
+            except LLMError:
+                if draw == 0:
+                    raise
+                break  # keep the draws made; the next request meets the same error
+            parsed = self.parse(text, reached)
+            update = {by_name[k]: v for k, v in parsed.suggestion.items() if k in by_name}
+            self.last_samples.append((text, parsed))
+            updates.append(update)
+            new += int(self.is_new(update))
+            if new >= wanted:
+                break
+        self.last_response = "\n\n---\n\n".join(text for text, _ in self.last_samples)
+        self.last_parsed = self.last_samples[0][1] if self.last_samples else None
+        return updates
 
-    def _ask(self, messages: list[dict[str, str]]) -> list[str]:
-        kwargs: dict[str, Any] = {"max_tokens": self.max_tokens}
-        if self.temperature is not None:
-            kwargs["temperature"] = self.temperature
-        if self.samples > 1:
-            kwargs["n"] = self.samples
+    def _ask(self, messages: list[dict[str, str]], draw: int, max_tokens: int) -> str:
+        kwargs: dict[str, Any] = {"max_tokens": max_tokens}
+        temperature = self.temperature if draw == 0 else self.redraw_temperature
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        if draw:
+            kwargs["first_sample"] = draw  # the same prompt again: part of the same call
         try:
             response = self.llm(messages=messages, **kwargs)
         except TypeError:  # a duck-typed LLM that takes only what trace-opt passes
-            response = self.llm(messages=messages, max_tokens=self.max_tokens)
-        return [(choice.message.content or "") for choice in response.choices] or [""]
+            response = self.llm(messages=messages, max_tokens=max_tokens)
+        choices = response.choices or []
+        return (choices[0].message.content or "") if choices else ""
 
     def parse(self, text: str, params: Sequence[Any]) -> ParsedReply:
         """The code of each function from the reply's python block(s), the literal of each

@@ -41,6 +41,12 @@ EngineFactory = Callable[[Evaluation, list[str]], EngineLike]
 # (on examples/ the full budget cost 80 s of evaluations in one round of three groups).
 NEAR_MISS_SHARE = 4
 WARM_TEMPERATURE = 0.8  # samples drawn together need it to differ
+# Candidates per round after a miss when samples are cheap (one prompt evaluation in
+# process); where each sample is a call of its own, one.
+CHEAP_CANDIDATES = 3
+# Draws beyond the candidates wanted, when draws are cheap: a reply that gives the code back
+# unchanged or repeats a rejected attempt is replaced by another sample, not a round.
+SPARE_DRAWS = 2
 
 
 def temperature_for(attempt: int, base: float) -> float:
@@ -63,8 +69,9 @@ class _Batch:
 
 
 class RoundLoop:
-    """``candidates``: proposals asked per round and group (warmer each), all evaluated,
-    the best kept. ``techniques``: what the benchmark may switch off (all on by default)."""
+    """``candidates``: proposals asked per round and group after a miss (warmer each), all
+    evaluated, the best kept; None: several where samples are cheap, else one.
+    ``techniques``: what the benchmark may switch off (all on by default)."""
 
     def __init__(
         self,
@@ -80,7 +87,7 @@ class RoundLoop:
         stop_errors: tuple[type[BaseException], ...] = (),
         deadline: float | None = None,
         checkpoint: Callable[[LoopState], None] | None = None,
-        candidates: int = 1,
+        candidates: int | None = None,
         edit_search: int = 0,
         techniques: Techniques | None = None,
         on_ask: Callable[[int, str], None] = lambda round_number, label: None,
@@ -253,8 +260,24 @@ class RoundLoop:
 
     def samples_for(self, group: Group) -> int:
         """A group's first attempt is one sample at the base temperature (the model's best
-        guess, often right and the cheapest); after a miss, ``candidates`` are drawn."""
-        return 1 if group.attempt == 0 else self.candidates
+        guess, often right and the cheapest); after a miss, ``candidates`` are drawn (by
+        default several where samples are cheap, else one)."""
+        if group.attempt == 0:
+            return 1
+        if self.candidates is not None:
+            return self.candidates
+        return CHEAP_CANDIDATES if self._cheap(group) else 1
+
+    def candidates_in_use(self, state: LoopState | None) -> int:
+        """Candidates per round after a miss, as resolved (for the report)."""
+        if self.candidates is not None:
+            return self.candidates
+        groups = state.groups if state is not None else []
+        return CHEAP_CANDIDATES if any(self._cheap(g) for g in groups) else 1
+
+    @staticmethod
+    def _cheap(group: Group) -> bool:
+        return bool(getattr(group.engine, "cheap_samples", False))
 
     def _requests(
         self,
@@ -267,11 +290,22 @@ class RoundLoop:
         n = self.samples_for(group)
         current = state.best_values
         if getattr(group.engine, "batch_samples", False):
-            # One request, n samples: the prompt is evaluated once; warm so that they differ.
-            temperature = temperature_for(group.attempt, self.base_temperature)
-            if n > 1:
-                temperature = max(temperature, WARM_TEMPERATURE)
-            return [ProposalRequest(current, failing, feedback, temperature, passing, samples=n)]
+            # One request, n new samples: the first at the round's temperature (the model's
+            # best guess given this feedback), later draws warm so that they differ.
+            spare = SPARE_DRAWS if self._cheap(group) else 0
+            return [
+                ProposalRequest(
+                    current,
+                    failing,
+                    feedback,
+                    temperature_for(min(group.attempt, 1), self.base_temperature),
+                    passing,
+                    samples=n,
+                    draws=n + spare,
+                    redraw_temperature=max(WARM_TEMPERATURE, self.base_temperature),
+                    tried=list(group.tried),
+                )
+            ]
         return [
             ProposalRequest(
                 current,
@@ -293,7 +327,8 @@ class RoundLoop:
     ) -> None:
         """Keep a usable, new proposal; remember why another one was not."""
         record.notes += [prefix + note for note in proposal.notes]
-        record.response += proposal.response
+        if proposal.response:
+            record.response += ("\n\n---\n\n" if record.response else "") + proposal.response
         repeated = bool(proposal.values) and proposal.values in group.tried
         if proposal.values and not repeated:
             if proposal.values not in [p.values for p in found]:

@@ -360,7 +360,9 @@ class OptimizationSession:
         info: dict[str, Any] = {
             "model": s.llm,
             "optimizer": s.optimizer,
-            "candidates": s.candidates,
+            "candidates": (
+                self.loop.candidates_in_use(self.last_state) if self.loop else s.candidates or 1
+            ),
             "techniques_off": self.techniques.ablated,
         }
         stats = getattr(self.llm, "stats", None)

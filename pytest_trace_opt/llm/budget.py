@@ -26,11 +26,12 @@ class Budget:
     names: dict[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
 
-    def check(self, stats: LLMStats, inflight: int = 0) -> None:
-        """Raise :class:`BudgetExhausted` when no further call may start."""
+    def check(self, stats: LLMStats, inflight: int = 0, *, calls: bool = True) -> None:
+        """Raise :class:`BudgetExhausted` when no further call may start; ``calls=False``:
+        another sample of a call already counted (only the deadline and tokens apply)."""
         if self.deadline is not None and self.clock() >= self.deadline:
             raise BudgetExhausted("timeout", self.names.get("timeout", ""))
-        if self.max_calls is not None and stats.calls + inflight >= self.max_calls:
+        if calls and self.max_calls is not None and stats.calls + inflight >= self.max_calls:
             detail = self.names.get("llm-calls", f"{stats.calls} of {self.max_calls} calls made")
             raise BudgetExhausted("llm-calls", detail)
         if self.max_tokens is not None and stats.total_tokens >= self.max_tokens:

@@ -14,7 +14,7 @@ from .backends import Backend, LiteLLMBackend, Transient, unavailable
 from .budget import Budget
 from .cassette import Cassette, make_request
 from .config import LLMConfig
-from .errors import BudgetExhausted, CassetteMiss, LLMError, LLMUnavailable
+from .errors import BudgetExhausted, CallTimeSpent, CassetteMiss, LLMError, LLMUnavailable
 from .local_backend import LocalBackend
 from .progress import CallProgress
 from .response import ChatCompletion, Choice, Completion, LLMStats, Message, Usage
@@ -32,6 +32,10 @@ def _wants_json(response_format: Any) -> bool:
         else getattr(response_format, "type", None)
     )
     return kind in ("json_object", "json_schema")
+
+
+# A later sample of a call is not started with less of the call's time left than this.
+MIN_SAMPLE_SECONDS = 1.0
 
 
 class LLMClient:
@@ -75,6 +79,7 @@ class LLMClient:
         self._lock = threading.RLock()
         self._inflight = 0
         self._closed = False
+        self._call_started = clock()  # when the current call's first sample started
 
     # ------------------------------------------------------------------ public API
 
@@ -90,8 +95,11 @@ class LLMClient:
 
         In process (llama.cpp) the k samples are one call: the prompt is evaluated once and
         each sample costs only its completion tokens (and its own seed, so that they
-        differ). Through LiteLLM each sample is a request of its own, counted as a call."""
+        differ). Through LiteLLM each sample is a request of its own, counted as a call.
+        ``first_sample=i`` numbers the samples from i: a later draw of a prompt already
+        asked (in process, part of the call already counted)."""
         n = int(kwargs.get("n") or 1)
+        first = max(0, int(kwargs.get("first_sample") or 0))
         want_json = self.config.json_mode and _wants_json(response_format)
         limit = self.config.max_tokens
         max_tok = limit if max_tokens is None else max(1, min(int(max_tokens), limit))
@@ -99,8 +107,13 @@ class LLMClient:
         choices: list[Choice] = []
         usage = Usage()
         replayed = True
-        for i in range(max(1, n)):
-            comp, was_replayed = self._one(list(messages), want_json, max_tok, temp, sample=i)
+        for i in range(first, first + max(1, n)):
+            try:
+                comp, was_replayed = self._one(list(messages), want_json, max_tok, temp, sample=i)
+            except CallTimeSpent:
+                if not choices:
+                    raise
+                break  # the call's time is spent: the samples drawn so far answer it
             replayed = replayed and was_replayed
             choices.append(
                 Choice(
@@ -183,9 +196,13 @@ class LLMClient:
         request = make_request(self.model_id, messages, temp, max_tok, want_json, sample)
         # A later sample of a shared prompt is part of the call already counted.
         new_call = sample == 0 or not self.shares_prompt
+        if new_call:
+            self._call_started = self._clock()
+        elif self._call_timeout(sample) < MIN_SAMPLE_SECONDS:
+            raise CallTimeSpent(f"the call's {self.config.timeout:g} s are spent")
         with self._lock:
-            if new_call:
-                self.budget.check(self.stats, self._inflight)
+            # A later sample is no new call, but the deadline and the token budget still hold.
+            self.budget.check(self.stats, self._inflight, calls=new_call)
             if self.cassette is not None:
                 hit = self.cassette.lookup(request)
                 if hit is not None:
@@ -222,10 +239,13 @@ class LLMClient:
             self.cassette.record(request, comp.content, comp.prompt_tokens, comp.completion_tokens)
         return comp, False
 
-    def _call_timeout(self) -> float:
+    def _call_timeout(self, sample: int = 0) -> float:
         """``--trace-llm-timeout``, cut to what is left of ``--trace-timeout``: a call that
-        starts before the deadline ends by it."""
+        starts before the deadline ends by it. Samples of one shared prompt are one call:
+        a later one gets what is left of the call's time."""
         timeout = self.config.timeout
+        if sample and self.shares_prompt:
+            timeout -= self._clock() - self._call_started
         deadline = self.budget.deadline
         if deadline is not None:
             timeout = max(0.1, min(timeout, deadline - self.budget.clock()))
@@ -271,7 +291,7 @@ class LLMClient:
                     temperature=temp,
                     max_tokens=max_tok,
                     json_mode=want_json,
-                    timeout=self._call_timeout(),
+                    timeout=self._call_timeout(sample),
                     seed=cfg.seed + sample,
                 )
             except Transient as t:

@@ -49,6 +49,11 @@ class BudgetExhausted(LLMError):
         return (type(self), (self.which, self.detail))
 
 
+class CallTimeSpent(LLMError):
+    """A later sample of a call would start after the call's ``--trace-llm-timeout``: the
+    samples drawn so far are the call's answer."""
+
+
 class CassetteMiss(LLMError):
     """Replay-only cassette and no recorded answer for this request."""
 
