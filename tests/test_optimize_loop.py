@@ -405,9 +405,7 @@ class CheapBatchFakeEngine(FakeEngine):
 
 def test_cheap_samples_ask_three_new_candidates_after_a_miss_with_spare_draws() -> None:
     evaluator = FakeEvaluator({None: ["t.py::h"], "bad": [], "b2": [], "b3": [], "all": ALL})
-    engine = CheapBatchFakeEngine(
-        [Proposal(values={"k": v}) for v in ("bad", "b2", "b3", "all")]
-    )
+    engine = CheapBatchFakeEngine([Proposal(values={"k": v}) for v in ("bad", "b2", "b3", "all")])
     state, _ = loop(evaluator, engine, rounds=2)
     first, second = engine.requests
     assert (first.samples, first.draws, first.temperature) == (1, 3, 0.0)

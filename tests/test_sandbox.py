@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import code_reply, tree_hashes
 
-from pytest_trace_opt.core.sandbox import Sandbox, SandboxTooLarge
+from pytest_trace_opt.core.sandbox import Sandbox, SandboxTooLarge, is_protected
 
 VANDAL = (
     "import os\n"
@@ -64,3 +64,23 @@ def test_too_large_a_project_is_refused(tmp_path: Path) -> None:
     (tmp_path / "big.bin").write_bytes(b"\0" * 2048)
     with pytest.raises(SandboxTooLarge, match="MiB"):
         Sandbox(tmp_path, max_bytes=1024)
+
+
+def test_refresh_removes_compiled_files_a_candidate_left(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "pkg" / "__pycache__").mkdir(parents=True)
+    (project / "pkg" / "mod.py").write_text("x = 1\n")
+    (project / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"users own")
+    sandbox = Sandbox(project)
+    try:
+        assert not (sandbox.root / "pkg" / "__pycache__").exists()  # never copied
+        forged = sandbox.root / "pkg" / "__pycache__" / "mod.cpython-311-pytest-9.pyc"
+        forged.parent.mkdir()
+        forged.write_bytes(b"forged")
+        restored = sandbox.refresh()
+        assert restored == ["pkg/__pycache__/mod.cpython-311-pytest-9.pyc"]
+        assert all(is_protected(p) for p in restored)
+        assert not forged.parent.exists()
+    finally:
+        sandbox.cleanup()
+    assert (project / "pkg" / "__pycache__" / "mod.cpython-311.pyc").read_bytes() == b"users own"

@@ -32,7 +32,11 @@ class SandboxTooLarge(Exception):
 
 
 # What the tests are judged by: a candidate that changes one of these on disk is forging.
-PROTECTED_SUFFIXES = frozenset({".py", ".pyi", ".pth", ".ini", ".cfg", ".toml"})
+# Compiled files too: Python and pytest's assertion rewriting read a ``__pycache__`` file
+# whose header matches the source's size and mtime instead of the source itself, and the
+# children never write one (PYTHONDONTWRITEBYTECODE), so one that appears was forged.
+PROTECTED_SUFFIXES = frozenset({".py", ".pyi", ".pth", ".ini", ".cfg", ".toml", ".pyc"})
+CACHE_DIR = "__pycache__"
 
 
 def is_protected(rel: str) -> bool:
@@ -105,7 +109,7 @@ class Sandbox:
 
     def refresh(self) -> list[str]:
         """Undo whatever the last evaluation did to the copy; returns the paths restored."""
-        restored: list[str] = []
+        restored = self._clear_caches()
         current = _walk(self.root)
         for rel in current.keys() - self.manifest.keys():
             (self.root / rel).unlink(missing_ok=True)
@@ -115,6 +119,18 @@ class Sandbox:
                 self._copy(rel)
                 restored.append(rel)
         return sorted(restored)
+
+    def _clear_caches(self) -> list[str]:
+        """Remove every ``__pycache__`` of the copy (none was copied); returns its files."""
+        removed: list[str] = []
+        for dirpath, dirnames, _ in os.walk(self.root):
+            if CACHE_DIR in dirnames:
+                cache = Path(dirpath, CACHE_DIR)
+                for inner, _, names in os.walk(cache):
+                    removed += [Path(inner, n).relative_to(self.root).as_posix() for n in names]
+                shutil.rmtree(cache, onerror=_make_writable)
+            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+        return removed
 
     def recopy(self) -> None:
         """A fresh copy of the original, for the final check: nothing a candidate left in
