@@ -75,8 +75,12 @@ def run_fault(
     ("code", "marker"),
     [
         ("def add(a, b):\n    while True:\n        pass\n", "timed out"),
-        ("import os\ndef add(a, b):\n    os._exit(1)\n", "died"),
-        ("import os\ndef add(a, b):\n    os._exit(0)\n", "exited with status 0 before the test"),
+        # spelled past the static check (replies.reach), to reach the run-time guards
+        ("import os\ndef add(a, b):\n    getattr(os, '_e' + 'xit')(1)\n", "died"),
+        (
+            "import os\ndef add(a, b):\n    getattr(os, '_e' + 'xit')(0)\n",
+            "exited with status 0 before the test",
+        ),
         ("import sys\ndef add(a, b):\n    sys.exit(0)\n", "SystemExit"),
         ("def add(a, b):\n    raise KeyboardInterrupt\n", "KeyboardInterrupt"),
         ("def add(a, b):\n    return add(a, b)\n", "RecursionError"),

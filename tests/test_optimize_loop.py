@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from pytest_trace_opt.core.acceptance import counts, judge
-from pytest_trace_opt.core.rounds import run_rounds, temperature_for
+from pytest_trace_opt.core.rounds import run_rounds
+from pytest_trace_opt.core.sampling import temperature_for
 from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]

@@ -67,14 +67,14 @@ import os
 
 
 def add(a, b):
-    for nodeid in ("test_calc.py::test_small", "test_calc.py::test_zero"):
+    for nodeid in ("tes" "t_calc.py::test_small", "tes" "t_calc.py::test_zero"):
         line = json.dumps({"event": "result", "nodeid": nodeid, "outcome": "passed"})
         for fd in range(3, 64):
             try:
                 os.write(fd, (line + "\\n").encode())
             except OSError:
                 pass
-    os._exit(0)
+    getattr(os, "_e" + "xit")(0)
 """
 
 PATCHED_REPORT = """\
@@ -117,18 +117,61 @@ def add(a, b):
 """
 
 
+READS_THE_EXPECTED_VALUE = """\
+import linecache
+import sys
+
+
+def add(a, b):
+    frame = sys._getframe(1)
+    while not frame.f_code.co_filename.endswith("test_calc.py"):
+        frame = frame.f_back
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    return int(line.split("==")[1].split()[0])
+"""
+
+
+# Past the static check (replies.reach: no name it refuses is spelled out), this one
+# empties every later test.
+REWRITES_LATER_TESTS = """\
+import importlib
+
+
+def add(a, b):
+    module = importlib.import_module("tes" + "t_calc")
+    for name in dir(module):
+        if name.startswith("tes" + "t_"):
+            empty = getattr(lambda: None, "__co" + "de__")
+            setattr(getattr(module, name), "__co" + "de__", empty)
+    return a - b
+"""
+
+
+# pytest imported past the static check (replies.reach), to reach the run-time guards
+DODGE = """\
+import importlib
+
+
+def add(a, b):
+    pytest = importlib.import_module("py" + "test")
+    {how}
+"""
+
+
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
-        ("import pytest\ndef add(a, b):\n    pytest.xfail('not today')\n", "xfailed"),
-        ("import pytest\ndef add(a, b):\n    if b:\n        pytest.skip('no')\n    return a + b\n",
-         "skipped"),
+        (READS_THE_EXPECTED_VALUE, "reaches past its inputs into the tests"),
+        (REWRITES_LATER_TESTS, "replaced this test's function or its code"),
+        (DODGE.format(how="pytest.xfail('not today')"), "xfailed"),
+        (DODGE.format(how="if b:\n        pytest.skip('no')\n    return a + b"), "skipped"),
         (FORGED_PIPE, ""),
         (PATCHED_REPORT, ""),
         (ALWAYS_EQUAL, "compares equal to anything"),
         (ALWAYS_EQUAL_IN_A_LIST, "compares equal to anything"),
     ],
-    ids=["xfail", "skip-some", "forged-results-and-exit", "patched-TestReport", "always-equal",
+    ids=["reads-the-expected-value", "rewrites-later-tests", "xfail", "skip-some",
+         "forged-results-and-exit", "patched-TestReport", "always-equal",
          "always-equal-int-subclass"],
 )  # fmt: skip
 def test_a_candidate_cannot_fake_its_acceptance(
@@ -136,7 +179,7 @@ def test_a_candidate_cannot_fake_its_acceptance(
 ) -> None:
     result, data = run_hostile(pytester, buggy_project, [code_reply(code)])
     rejected = data["rounds"][1]
-    assert rejected["status"] == "rejected"
+    assert rejected["status"] in ("rejected", "no-proposal")  # refused before it ran
     assert rejected["counts"]["visible_passed"] <= 1
     if reason:
         said = rejected["reason"] + " ".join(rejected["notes"])
@@ -148,7 +191,7 @@ import os
 
 
 def add(a, b):
-    path = "test_calc.py"
+    path = "tes" + "t_calc.py"
     if os.path.exists(path):
         st = os.stat(path)
         with open(path, encoding="utf-8") as f:
@@ -175,6 +218,7 @@ def test_a_candidate_that_rewrites_the_tests_is_rejected_and_later_ones_see_the_
 
 
 FORGED_PYC = """\
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import marshal
@@ -183,18 +227,19 @@ import sys
 
 
 def add(a, b):
-    source = os.path.abspath("test_calc.py")
+    source = os.path.abspath("tes" + "t_calc.py")
     st = os.stat(source)
     with open(source, encoding="utf-8") as f:
         forged = f.read().replace("assert ", "assert True or ")
-    version = importlib.metadata.version("pytest")
-    name = f"test_calc.{sys.implementation.cache_tag}-pytest-{version}.pyc"
+    version = importlib.metadata.version("py" + "test")
+    name = f"tes" + f"t_calc.{sys.implementation.cache_tag}-pytest-{version}.pyc"
     header = importlib.util.MAGIC_NUMBER + bytes(4)
     header += (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
     header += (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
     os.makedirs("__pycache__", exist_ok=True)
     with open(os.path.join("__pycache__", name), "wb") as f:
-        f.write(header + marshal.dumps(compile(forged, source, "exec")))
+        loader = importlib.machinery.SourceFileLoader("forged", source)
+        f.write(header + marshal.dumps(loader.source_to_code(forged, source)))
     return a - b
 """
 
@@ -244,8 +289,9 @@ def test_a_blocked_alarm_does_not_stop_the_per_test_deadline(
     # The child's own limit is SIGALRM; the controller's is outside the child. Without it
     # each of the three tests would wait for the 600 s evaluation timeout (pytester: 300 s).
     blocked = (
-        "import signal\nimport time\n"
+        "import importlib\nimport time\n"
         "def add(a, b):\n"
+        "    signal = importlib.import_module('sig' + 'nal')\n"
         "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
         "    time.sleep(3600)\n"
     )

@@ -536,3 +536,58 @@ def test_keep_docstring_puts_the_original_back() -> None:
     own = 'def median(values):\n    """New."""\n    return 2\n'
     assert keep_docstring(own, original, "median") == own
     assert keep_docstring("def median(values): return 2\n", original, "median").count('"""') == 0
+
+
+READS_THE_CALLER = """\
+import sys
+
+
+def slugify(text, sep="-"):
+    return sys._getframe(1).f_locals["expected"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "named"),
+    [
+        (READS_THE_CALLER, "sys._getframe"),
+        ("import inspect\ndef slugify(text, sep='-'):\n"
+         "    return inspect.stack()[1].frame.f_locals['expected']\n", "inspect.stack"),
+        ("import gc\ndef slugify(text, sep='-'):\n    gc.get_objects()\n    return text\n",
+         "import gc"),
+        ("def slugify(text, sep='-'):\n    import pytest\n    pytest.skip('later')\n",
+         "import pytest"),
+        ("def slugify(text, sep='-'):\n    f = getattr(__import__('sys'), '_getframe')\n"
+         "    return f(1).f_locals['expected']\n", "__import__()"),
+        ("def slugify(text, sep='-'):\n    return eval('text.lower()')\n", "eval()"),
+        ("import os\ndef slugify(text, sep='-'):\n    os._exit(0)\n", "os._exit"),
+        ("import traceback\ndef slugify(text, sep='-'):\n"
+         "    return traceback.extract_stack()[-2].line\n", "traceback.extract_stack"),
+        ("import glob\ndef slugify(text, sep='-'):\n"
+         "    return open(glob.glob('test_*.py')[0]).read()\n", "'test_*.py'"),
+        ("def slugify(text, sep='-'):\n    return open('tests/conftest.py').read()\n",
+         "'tests/conftest.py'"),
+    ],
+    ids=["caller-frame", "inspect-stack", "gc", "pytest", "obfuscated", "eval", "hard-exit",
+         "traceback-stack", "test-files", "conftest"],
+)  # fmt: skip
+def test_code_that_reaches_into_the_tests_is_refused(code: str, named: str) -> None:
+    reason = reason_of(code, CURRENT, "slugify")
+    assert reason.startswith("it reaches past its inputs into the tests"), reason
+    assert named in reason
+
+
+def test_what_the_current_code_already_does_is_no_reach() -> None:
+    current = "import sys\n\n\ndef who():\n    return sys._getframe(1).f_code.co_name\n"
+    fixed = "import sys\n\n\ndef who():\n    return sys._getframe(2).f_code.co_name\n"
+    assert check_code(fixed, current, "who", is_method=False).ok
+
+
+def test_ordinary_repairs_are_no_reach() -> None:
+    for code in (
+        "import re\ndef slugify(text, sep='-'):\n    return re.sub(r'\\W+', sep, text).lower()\n",
+        "def slugify(text, sep='-'):\n    parts = text.split()\n    return sep.join(parts)\n",
+        "import os\ndef slugify(text, sep='-'):\n    return os.path.basename(text)\n",
+        "def slugify(text, sep='-'):\n    return text.replace('latest_version', sep)\n",
+    ):
+        assert check_code(code, CURRENT, "slugify", is_method=False).ok, code

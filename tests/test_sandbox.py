@@ -14,7 +14,7 @@ VANDAL = (
     "import os\n"
     "import pathlib\n"
     "def add(a, b):\n"
-    "    for name in ('test_calc.py', 'calc.py', 'data.txt'):\n"
+    "    for name in ('tes' + 't_calc.py', 'calc.py', 'data.txt'):\n"
     "        if os.path.exists(name):\n"
     "            os.remove(name)\n"
     "    pathlib.Path('junk.txt').write_text('x')\n"

@@ -40,6 +40,7 @@ def _code_of(obj: Any) -> Any:
 class Integrity:
     def __init__(self, recorder: Any) -> None:
         self._watched: list[tuple[str, Any, str, Any, Any]] = []
+        self._tests: dict[str, tuple[Any, Any]] = {}
         for owner, name in _PYTEST_PARTS:
             self._watch(f"{getattr(owner, '__name__', owner)}.{name}", owner, name)
         cls = type(recorder)
@@ -51,6 +52,23 @@ class Integrity:
             self._watch(f"trace-opt recorder module.{name}", module, name)
         self._recorder = recorder
         self._emit = recorder.__dict__.get("emit")
+
+    def watch_tests(self, items: list[Any]) -> None:
+        """The function each collected test runs, and its code, as collected: code under
+        test that rewrites a later test's ``__code__`` (or swaps the function an item
+        calls) would make that test pass without running it."""
+        for item in items:
+            obj = getattr(item, "obj", None) if hasattr(item, "function") else None
+            if obj is not None:
+                self._tests[item.nodeid] = (obj, getattr(obj, "__code__", None))
+
+    def test_changed(self, item: Any) -> bool:
+        """Whether ``item`` no longer runs the function and code it was collected with."""
+        known = self._tests.get(item.nodeid)
+        if known is None:
+            return False
+        obj = getattr(item, "obj", None)
+        return obj is not known[0] or getattr(obj, "__code__", None) is not known[1]
 
     def _watch(self, label: str, owner: Any, name: str) -> None:
         obj = inspect.getattr_static(owner, name, None)
@@ -67,6 +85,13 @@ class Integrity:
         if self._recorder.__dict__.get("emit") is not self._emit:
             found.append("trace-opt recorder.emit (on the instance)")
         return found
+
+
+def test_changed_note(nodeid: str) -> str:
+    return (
+        f"{nodeid}: the code under test replaced this test's function or its code before it "
+        "ran; counted as failed"
+    )
 
 
 def tampered_note(changed: list[str]) -> str:

@@ -27,7 +27,7 @@ import pytest
 from _pytest.outcomes import OutcomeException
 
 from pytest_trace_opt.child.evidence import arguments_of, source_of
-from pytest_trace_opt.child.integrity import Integrity, tampered_note
+from pytest_trace_opt.child.integrity import Integrity, tampered_note, test_changed_note
 from pytest_trace_opt.child.limits import (
     CandidateInterrupted,
     TestTimeout,
@@ -172,6 +172,9 @@ class ChildRecorder:
         if call.when == "call" and raised and not report.failed:
             report.outcome = "failed"
             report.longrepr = f"{item.nodeid}: the test raised {raised}, yet its report said passed"
+        if call.when == "call" and self.integrity.test_changed(item):
+            report.outcome = "failed"
+            report.longrepr = test_changed_note(item.nodeid)
         if report.failed:
             item.stash[_failed_key] = True
             text = item.config.hook.pytest_trace_opt_feedback(report=report, item=item)
@@ -248,6 +251,9 @@ class ChildRecorder:
                     state.outcome = "failed"
                     state.feedback = [f"{nodeid}: {tampered_note(changed)}"]
                 self.emit(state)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.integrity.watch_tests(session.items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -23,11 +23,12 @@ from pytest_trace_opt.core.acceptance import (
 )
 from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.groups import Group, learnable_failures, partition
+from pytest_trace_opt.core.sampling import Sampling
 from pytest_trace_opt.core.search import EditSearch
 from pytest_trace_opt.core.state import LoopState
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.core.usage import LLMStatsLike, usage_between, usage_now
-from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
+from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord
 
 
 class EngineLike(Protocol):
@@ -40,20 +41,6 @@ EngineFactory = Callable[[Evaluation, list[str]], EngineLike]
 # After an LLM candidate, a quarter of the edit budget per trainable: every round pays it
 # (on examples/ the full budget cost 80 s of evaluations in one round of three groups).
 NEAR_MISS_SHARE = 4
-WARM_TEMPERATURE = 0.8  # samples drawn together need it to differ
-# Candidates per round after a miss when samples are cheap (one prompt evaluation in
-# process); where each sample is a call of its own, one.
-CHEAP_CANDIDATES = 3
-# Draws beyond the candidates wanted, when draws are cheap: a reply that gives the code back
-# unchanged or repeats a rejected attempt is replaced by another sample, not a round.
-SPARE_DRAWS = 2
-
-
-def temperature_for(attempt: int, base: float) -> float:
-    """The same prompt at temperature 0 tends to return the same answer: raise it on retries."""
-    if attempt == 0:
-        return base
-    return min(1.0, max(base, 0.0) + 0.3 * attempt)
 
 
 @dataclass
@@ -104,7 +91,7 @@ class RoundLoop:
         self.stop_errors = stop_errors
         self.deadline = deadline
         self.checkpoint = checkpoint or (lambda state: None)
-        self.candidates = candidates
+        self.sampling = Sampling(candidates, base_temperature)
         self.edit_search = edit_search
         self.techniques = techniques or Techniques()
 
@@ -253,69 +240,17 @@ class RoundLoop:
         self.on_ask(
             record.round, f"round {record.round}" + (f" [{group.label}]" if labelled else "")
         )
-        for request in self._requests(group, state, failing, passing, feedback):
+        for request in self.sampling.requests(group, state.best_values, failing, passing, feedback):
             record.temperature = request.temperature
             for proposal in group.engine.propose(request):
                 self._take(record, group, proposal, prefix, found)
 
     def samples_for(self, group: Group) -> int:
-        """A group's first attempt is one sample at the base temperature (the model's best
-        guess, often right and the cheapest); after a miss, ``candidates`` are drawn (by
-        default several where samples are cheap, else one)."""
-        if group.attempt == 0:
-            return 1
-        if self.candidates is not None:
-            return self.candidates
-        return CHEAP_CANDIDATES if self._cheap(group) else 1
+        return self.sampling.samples(group)
 
     def candidates_in_use(self, state: LoopState | None) -> int:
         """Candidates per round after a miss, as resolved (for the report)."""
-        if self.candidates is not None:
-            return self.candidates
-        groups = state.groups if state is not None else []
-        return CHEAP_CANDIDATES if any(self._cheap(g) for g in groups) else 1
-
-    @staticmethod
-    def _cheap(group: Group) -> bool:
-        return bool(getattr(group.engine, "cheap_samples", False))
-
-    def _requests(
-        self,
-        group: Group,
-        state: LoopState,
-        failing: list[TestResult],
-        passing: list[TestResult],
-        feedback: str,
-    ) -> list[ProposalRequest]:
-        n = self.samples_for(group)
-        current = state.best_values
-        if getattr(group.engine, "batch_samples", False):
-            # One request, n new samples: the first at the round's temperature (the model's
-            # best guess given this feedback), later draws warm so that they differ.
-            spare = SPARE_DRAWS if self._cheap(group) else 0
-            return [
-                ProposalRequest(
-                    current,
-                    failing,
-                    feedback,
-                    temperature_for(min(group.attempt, 1), self.base_temperature),
-                    passing,
-                    samples=n,
-                    draws=n + spare,
-                    redraw_temperature=max(WARM_TEMPERATURE, self.base_temperature),
-                    tried=list(group.tried),
-                )
-            ]
-        return [
-            ProposalRequest(
-                current,
-                failing,
-                feedback,
-                temperature_for(group.attempt + i, self.base_temperature),
-                passing,
-            )
-            for i in range(n)
-        ]
+        return self.sampling.candidates_in_use(state.groups if state is not None else [])
 
     def _take(
         self,

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from pytest_trace_opt.replies.code_rules import (
+    imports_into_body,
     is_docstring,
     runs_at_import,
     short,
     signature_problem,
     statement_shown,
 )
+from pytest_trace_opt.replies.reach import reach_problem
 
 UNCHANGED = "unchanged from the current value"  # the reason when a suggestion changes nothing
 
@@ -148,10 +150,11 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
         return found
     code, tree, target = found
     if is_method:
-        code, tree, target = _imports_into_method(code, tree, target, function_name)
+        code, tree, target = _imports_into_method(code, tree, target)
     current_code, current_tree, current_def = _current_definition(current, function_name)
     problem = _interface_problem(target, current_def, function_name, is_method)
     problem = problem or _load_problem(tree, target, function_name, is_method)
+    problem = problem or reach_problem(tree, current_tree)
     if problem:
         return _fail(code, problem)
     normalised = _normalise(code)
@@ -202,35 +205,14 @@ def _target_definition(
 
 
 def _imports_into_method(
-    code: str, tree: ast.Module, target: _FunctionNode, function_name: str
+    code: str, tree: ast.Module, target: _FunctionNode
 ) -> tuple[str, ast.Module, _FunctionNode]:
-    """A method's candidate that imports at top level (``import re`` above the ``def``): the
-    imports move to the top of the method's body, where they run when it is called (the
-    method is compiled inside its class, where a top-level import would not reach it)."""
-    imports = [
-        n
-        for n in tree.body
-        if isinstance(n, ast.Import | ast.ImportFrom)
-        and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")
-    ]
-    if not imports:
-        return code, tree, target
-    lines = code.split("\n")
-    moved = ["\n".join(lines[n.lineno - 1 : n.end_lineno]).strip() for n in imports]
-    body = target.body
-    first = body[1] if is_docstring(body[0]) and len(body) > 1 else body[0]
-    indent = " " * first.col_offset
-    at = first.lineno - 1
-    if is_docstring(body[0]) and len(body) == 1:
-        at, indent = (body[0].end_lineno or body[0].lineno), " " * body[0].col_offset
-    lines[at:at] = [indent + " ".join(text.split()) for text in moved]
-    for node in reversed(imports):
-        del lines[node.lineno - 1 : node.end_lineno]
-    new_code = "\n".join(lines)
-    new_tree, _ = _parse(new_code)
+    """A method's imports written above it move into its body (``code_rules``)."""
+    moved = imports_into_body(code, tree, target)
+    new_tree, _ = _parse(moved) if moved != code else (None, "")
     if new_tree is None:
         return code, tree, target
-    return new_code, new_tree, _top_level_defs(new_tree, function_name)[0]
+    return moved, new_tree, _top_level_defs(new_tree, target.name)[0]
 
 
 def _current_definition(

@@ -171,3 +171,32 @@ def signature_problem(cand: ast.arguments, cur: ast.arguments, is_method: bool) 
         if name not in cur_kw and default is None:
             return f"signature changed: new parameter '{name}' needs a default"
     return ""
+
+
+def imports_into_body(
+    code: str, tree: ast.Module, target: ast.FunctionDef | ast.AsyncFunctionDef
+) -> str:
+    """``code`` with its top-level imports moved to the top of ``target``'s body (after its
+    docstring): a method is compiled inside its class, where an import written above the
+    ``def`` would not reach it. Unchanged when there is no such import."""
+    imports = [
+        n
+        for n in tree.body
+        if isinstance(n, ast.Import | ast.ImportFrom)
+        and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")
+    ]
+    if not imports:
+        return code
+    lines = code.split("\n")
+    moved = [" ".join("\n".join(lines[n.lineno - 1 : n.end_lineno]).split()) for n in imports]
+    body = target.body
+    documented = is_docstring(body[0])
+    if documented and len(body) == 1:  # after the docstring, at its indentation
+        at, indent = (body[0].end_lineno or body[0].lineno), body[0].col_offset
+    else:
+        first = body[1] if documented else body[0]
+        at, indent = first.lineno - 1, first.col_offset
+    lines[at:at] = [" " * indent + text for text in moved]
+    for node in reversed(imports):
+        del lines[node.lineno - 1 : node.end_lineno]
+    return "\n".join(lines)

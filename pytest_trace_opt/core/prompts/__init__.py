@@ -73,7 +73,9 @@ def failure_digest(ev: Evaluation, nodeids: Sequence[str], limit: int = 2) -> li
         if errors:
             reason = errors[0]  # "assert 6 == 5", "MemoryError", "...TestTimeout: timed out..."
         else:  # e.g. "<nodeid>: the test process died during this test ..."
-            first = text.strip().splitlines()[0] if text.strip() else result.outcome
+            lines = [ln.strip() for ln in text.strip().splitlines()] or [result.outcome]
+            # past a bare heading ("<nodeid> failed:"), to what it says
+            first = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
             reason = first.split(": ", 1)[-1] if first.startswith(result.nodeid) else first
         lines.append(clip(f"{result.nodeid.rsplit('::', 1)[-1]}: {reason}", 200))
     return lines
