@@ -120,6 +120,9 @@ class TargetInfo:
         return info
 
 
+MAX_CALL_STEPS = 24  # lines of one call traced with their values (see CallRecord.steps)
+
+
 @dataclass
 class CallRecord:
     """One call a test made to a trainable: bounded reprs, never the objects."""
@@ -133,6 +136,10 @@ class CallRecord:
     values: dict[str, str] = field(default_factory=dict)  # trainable values read by the call
     depth: int = 1  # how deep it recursed into itself
     recursion: list[dict[str, str]] = field(default_factory=list)  # args of the first inner calls
+    # the lines the call ran, each with the values it set (child.steps: at most
+    # MAX_CALL_STEPS), and how many more ran (counted on 3.11; 0 where not counted)
+    steps: list[str] = field(default_factory=list)
+    more_steps: int = 0
 
     @classmethod
     def from_dict(cls, data: Any) -> CallRecord:

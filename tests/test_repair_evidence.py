@@ -16,6 +16,7 @@ import pytest
 from pytest_trace_opt.child.coverage import LineRecorder
 from pytest_trace_opt.child.evidence import arguments_of, source_of
 from pytest_trace_opt.child.failure_text import collapse_repeats
+from pytest_trace_opt.child.steps import MAX_STEPS, Steps
 from pytest_trace_opt.core.context import code_context
 from pytest_trace_opt.core.localize import rank_lines, suspicious_lines
 from pytest_trace_opt.core.prompts.evidence import describe_call, evidence_text
@@ -239,6 +240,85 @@ def test_line_recorder_sees_only_the_watched_code_while_it_runs() -> None:
     finally:
         recorder.exit()
     assert sorted(set(seen)) == [("mod.clamp", first + 1), ("mod.clamp", first + 3)]
+
+
+def digits_of(text: str) -> int:
+    number = 0
+    for ch in text:
+        number = int(ch)
+    return number
+
+
+def fails_on_empty(text: str) -> str:
+    first = text[0]
+    return first
+
+
+def traced_call(fn: Any, *args: Any) -> CallRecord:
+    record = CallRecord(key="m.f", function=fn.__name__, args={})
+    steps = Steps()
+    recorder = LineRecorder(lambda key, line: None, steps)
+    recorder.watch(fn.__code__, "m.f")
+    recorder.begin_test()
+    steps.begin(record)
+    recorder.enter()
+    try:
+        fn(*args)
+    except Exception:
+        pass
+    finally:
+        recorder.exit()
+    return record
+
+
+def test_the_outer_call_is_traced_line_by_line_with_the_values_each_line_set() -> None:
+    if sys.gettrace() is not None and sys.version_info < (3, 12):
+        pytest.skip("another tracer (coverage, a debugger) is active")
+    record = traced_call(digits_of, "45")
+    shown = [" ".join(step.split()) for step in record.steps]
+    assert shown[:5] == [
+        "number = 0 # number=0",
+        "for ch in text: # ch='4'",
+        "number = int(ch) # number=4",
+        "for ch in text: # ch='5'",
+        "number = int(ch) # number=5",
+    ]
+    if sys.version_info < (3, 12):  # sys.monitoring's LINE events do not see the return
+        assert shown[-1] == "return number # returns 5"
+
+
+def test_a_traced_call_that_raises_says_so_and_long_loops_are_bounded() -> None:
+    if sys.gettrace() is not None and sys.version_info < (3, 12):
+        pytest.skip("another tracer (coverage, a debugger) is active")
+    if sys.version_info < (3, 12):
+        assert (
+            traced_call(fails_on_empty, "")
+            .steps[-1]
+            .split("# ")[-1]
+            .startswith("raises IndexError")
+        )
+    record = traced_call(digits_of, "7" * 200)
+    assert len(record.steps) == MAX_STEPS
+    if sys.version_info < (3, 12):  # sys.monitoring stops reporting once the steps are full
+        assert record.more_steps > 300
+
+
+def test_the_feedback_shows_the_trace_of_the_smallest_failing_case_only() -> None:
+    call = CallRecord(
+        key="m.f", function="m.digits_of", args={"text": "'45'"}, output="5",
+        steps=["    number = 0  # number=0", "    for ch in text:  # ch='4'"], more_steps=3,
+    )  # fmt: skip
+    small = TestResult("t.py::test_a", "failed", feedback=["E   assert 5 == 45"], calls=[call])
+    other = TestResult(
+        "t.py::test_b", "failed", feedback=["E   assert 5 == 4500, and a longer message"],
+        calls=[call],
+    )  # fmt: skip
+    text = "\n".join(evidence_text([other, small]))
+    assert text.count("line by line") == 1
+    assert "what digits_of(text='45') did, line by line" in text
+    assert "      number = 0  # number=0\n      for ch in text:  # ch='4'" in text
+    assert "... (3 more lines ran)" in text
+    assert text.index("line by line") < text.index("t.py::test_b")
 
 
 # -- the Repair prompt and its replies -------------------------------------------------------

@@ -5,7 +5,8 @@ the rest of the test pays nothing: on Python 3.12+ through ``sys.monitoring`` LI
 set on those code objects alone; on 3.11 through ``sys.settrace`` installed for the
 duration of the outermost trainable call, with a tracer that declines every other frame.
 When another tool already traces (coverage.py, a debugger) nothing is recorded rather than
-disturbing it.
+disturbing it. The outermost call's own lines also feed ``steps`` (the values each line
+set, for the feedback); on 3.12+ its return value is not seen there (the call record has it).
 
 Lines are reported as lines of the real source file: candidates are compiled with the
 same line numbers as the code they replace (see ``runtime``).
@@ -16,7 +17,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import CodeType, FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_trace_opt.child.steps import Steps
 
 # code object -> (target key, offset added to its line numbers to give file lines)
 Watched = dict[CodeType, tuple[str, int]]
@@ -38,8 +42,11 @@ def nested_codes(code: CodeType) -> list[CodeType]:
 class LineRecorder:
     """Records (target key, file line) pairs into ``sink`` while a trainable runs."""
 
-    def __init__(self, sink: Sink) -> None:
+    def __init__(self, sink: Sink, steps: Steps | None = None) -> None:
         self.sink = sink
+        self.steps = steps  # the outermost call's lines and values (child.steps)
+        self._outer: FrameType | None = None  # its frame
+        self._raised: str | None = None
         self.watched: Watched = {}
         self.by_name: dict[tuple[str, str], tuple[str, int]] = {}  # exec'd code: by name
         self.depth = 0
@@ -82,9 +89,20 @@ class LineRecorder:
 
     def exit(self) -> None:
         self.depth = max(0, self.depth - 1)
-        if self.depth == 0 and self._tracing:
-            sys.settrace(self._previous)
-            self._tracing = False
+        if self.depth == 0:
+            self._outer = None
+            if self._tracing:
+                sys.settrace(self._previous)
+                self._tracing = False
+
+    def _is_outer(self, frame: FrameType) -> bool:
+        """Whether ``frame`` is the outermost trainable call's own frame (the first watched
+        frame since it began); its steps are recorded."""
+        if self.steps is None:
+            return False
+        if self._outer is None and self.depth == 1:
+            self._outer, self._raised = frame, None
+        return frame is self._outer
 
     # -- 3.11: sys.settrace ---------------------------------------------------------------
     def _target(self, code: CodeType) -> tuple[str, int] | None:
@@ -99,11 +117,21 @@ class LineRecorder:
             return None
         key, offset = target
         seen: set[int] = set()
+        outer = self._is_outer(frame)
+        steps = self.steps
 
         def local(frame: FrameType, event: str, arg: Any) -> Any:
-            if event == "line" and frame.f_lineno not in seen:
-                seen.add(frame.f_lineno)
-                self.sink(key, frame.f_lineno + offset)
+            if event == "line":
+                if frame.f_lineno not in seen:
+                    seen.add(frame.f_lineno)
+                    self.sink(key, frame.f_lineno + offset)
+                if outer and steps is not None:
+                    steps.line(frame)
+            elif outer and steps is not None:
+                if event == "exception":
+                    self._raised = f"{arg[0].__name__}: {arg[1]}"[:120]
+                elif event == "return":
+                    steps.returned(frame, arg, self._raised)
             return local
 
         return local
@@ -130,5 +158,11 @@ class LineRecorder:
         if target is not None and self.depth > 0:
             key, offset = target
             self.sink(key, line + offset)
+            steps = self.steps
+            if steps is not None and not steps.full:
+                frame = sys._getframe(1)  # the monitored frame called this callback
+                if self._is_outer(frame):
+                    steps.line(frame)
+                    return None  # every line of the outer call, while steps are wanted
             return _MONITORING.DISABLE  # once per line and test: restart_events re-arms
         return None

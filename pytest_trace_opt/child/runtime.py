@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_trace_opt.child.coverage import LineRecorder
+from pytest_trace_opt.child.steps import Steps
 from pytest_trace_opt.protocol import (
     CHILD_ENV,
     CallRecord,
@@ -85,7 +86,8 @@ class Runtime:
         self.max_calls = spec.limits.max_calls_per_test
         self.targets: dict[str, TargetInfo] = {}
         self.current: TestRecorder | None = None
-        self.lines = LineRecorder(self._line_ran)
+        self.steps = Steps()
+        self.lines = LineRecorder(self._line_ran, self.steps)
 
     def _line_ran(self, key: str, line: int) -> None:
         if self.current is not None:
@@ -133,6 +135,8 @@ class Runtime:
             return None
         recorder.use(target.key)
         recorder.depth += 1
+        if recorder.depth == 1:
+            self.steps.begin(None)  # until this call has a record
         if recorder.depth > 1:  # inner (recursive) calls: the outer call tells the story
             self._note_recursion(recorder, target, bind)
             return None
@@ -148,6 +152,7 @@ class Runtime:
         record = CallRecord(key=target.key, function=target.name, args=args, types=types_)
         recorder.calls.append(record)
         recorder.outer = record
+        self.steps.begin(record)
         return record
 
     def _note_recursion(
@@ -173,6 +178,7 @@ class Runtime:
             self.current.depth = max(0, self.current.depth - 1)
             if self.current.depth == 0:
                 self.current.outer = None
+                self.steps.begin(None)
         if record is None:
             return
         if exc is not None:

@@ -11,11 +11,12 @@ what must keep working.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pytest_trace_opt.model import TestResult
-from pytest_trace_opt.protocol import CallRecord
+from pytest_trace_opt.protocol import MAX_CALL_STEPS, CallRecord
 from pytest_trace_opt.text import clip
 
 MAX_FEEDBACK_CHARS = 4000
@@ -95,7 +96,23 @@ def _groups(failing: Sequence[TestResult]) -> list[_TestGroup]:
     return sorted(groups.values(), key=lambda g: g.size)
 
 
-def _case_lines(result: TestResult, *, parametrized: bool) -> list[str]:
+def steps_lines(result: TestResult) -> list[str]:
+    """The line-by-line trace of the failing case's last traced call (child.steps)."""
+    traced = [c for c in result.calls if c.steps]
+    if not traced:
+        return []
+    call = traced[-1]
+    args = ", ".join(f"{k}={v}" for k, v in call.args.items())
+    head = f"    what {call.function.rsplit('.', 1)[-1]}({clip(args, 120)}) did, line by line"
+    body = textwrap.dedent("\n".join(call.steps)).splitlines()
+    if call.more_steps:
+        body.append(f"... ({call.more_steps} more lines ran)")
+    elif len(call.steps) >= MAX_CALL_STEPS:
+        body.append("... (more lines ran)")
+    return [head + " (# the values each line set):", *("      " + ln for ln in body)]
+
+
+def _case_lines(result: TestResult, *, parametrized: bool, traced: bool = False) -> list[str]:
     out: list[str] = []
     if parametrized:
         out.append(f"  case {_case_id(result)}")
@@ -106,18 +123,21 @@ def _case_lines(result: TestResult, *, parametrized: bool) -> list[str]:
     if calls:
         out.append("    calls: " + "\n           ".join(calls))
     out += ["    " + ln for ln in error_lines(result)]
+    if traced:
+        out += steps_lines(result)
     return out
 
 
-def _group_lines(group: _TestGroup, full: bool) -> list[str]:
+def _group_lines(group: _TestGroup, full: bool, traced: bool = False) -> list[str]:
+    """``traced``: show the trace of the group's first (smallest) case."""
     parametrized = any("[" in r.nodeid for r in group.cases)
     where = f" ({group.nodeid.split('::', 1)[0]}:{group.line})" if group.line else ""
     count = f": {len(group.cases)} case(s) fail" if parametrized else ""
     out = [f"FAILED {group.nodeid}{where}{count}"]
     if full and group.source:
         out += ["    " + ln for ln in group.source.splitlines()]
-    for result in group.cases[: MAX_CASES_SHOWN if full else 1]:
-        out += _case_lines(result, parametrized=parametrized)
+    for index, result in enumerate(group.cases[: MAX_CASES_SHOWN if full else 1]):
+        out += _case_lines(result, parametrized=parametrized, traced=traced and index == 0)
     hidden = len(group.cases) - (MAX_CASES_SHOWN if full else 1)
     if hidden > 0:
         out.append(f"  ... and {hidden} more failing case(s) of this test")
@@ -146,11 +166,11 @@ def evidence_text(
 ) -> list[str]:
     """The failing tests, smallest first; the first ones in full, the rest briefly."""
     lines: list[str] = []
-    for group in _groups(failing):
-        block = _group_lines(group, full=True)
+    for index, group in enumerate(_groups(failing)):
+        block = _group_lines(group, full=True, traced=index == 0)  # one trace per prompt
         size = sum(len(ln) + 1 for ln in block)
         if size > budget:
-            block = _group_lines(group, full=False)
+            block = _group_lines(group, full=False, traced=index == 0)
             size = sum(len(ln) + 1 for ln in block)
         if size > budget:
             lines.append(f"... and more failing tests, such as {group.nodeid}")
