@@ -434,6 +434,14 @@ def emit(result: dict[str, Any], args: argparse.Namespace) -> None:
         write_markdown(args.markdown, md, start, end)
 
 
+SPREAD_OFFSETS = (2, 4, 1, 3, 0)
+
+
+def spread(cases: list[str]) -> list[str]:
+    """Every fifth case from the third, then from the fifth, second, fourth and first."""
+    return [c for offset in SPREAD_OFFSETS for c in cases[offset::5]]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
@@ -456,6 +464,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="an existing aider executable (default: benchmarks/.aider-venv/bin/aider, "
         f"created with aider-chat=={aider_baseline.AIDER_VERSION} when missing)",
+    )
+    ap.add_argument(
+        "--order",
+        choices=("sorted", "spread"),
+        default="sorted",
+        help="order of the cases: sorted by name, or spread (every fifth case of the sorted "
+        "corpus from the third, then from the fifth, second, fourth and first: an "
+        "interrupted run has measured a sample spread over the corpus)",
     )
     ap.add_argument("--out", type=Path, default=None, help="JSON results file")
     ap.add_argument("--markdown", type=Path, default=REPO / "docs" / "benchmarks.md")
@@ -514,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
         missing = [c for c in cases if c not in all_cases]
         if missing:
             ap.error(f"unknown case(s): {', '.join(missing)}")
+        if args.order == "spread":
+            cases = spread(cases)
         out = args.out or HERE / "results" / f"{now:%Y-%m-%d-%H%M}.json"
         previous_seconds = 0.0
         result = {
@@ -525,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
             "json_mode": args.json_mode,
             "systems": systems,
             "cases": cases,
-            "partial": cases != all_cases or args.budget != 3 or systems != list(SYSTEMS),
+            "partial": sorted(cases) != all_cases or args.budget != 3 or systems != list(SYSTEMS),
             "command": command,
             "machine": machine(),
             "commit": commit(),

@@ -251,3 +251,13 @@ def test_quickstart_table_and_markers(quickstart: Any, tmp_path: Path) -> None:
     written = doc.read_text()
     assert "old" not in written and "intro" in written and "after" in written
     assert written.count(quickstart.START) == 1 and text in written
+
+
+def test_spread_order_visits_every_case_once_starting_with_every_fifth_from_the_third(
+    bench: Any,
+) -> None:
+    cases = [f"case{i:02d}" for i in range(12)]
+    order = bench.spread(cases)
+    assert sorted(order) == cases
+    assert order[:3] == ["case02", "case07", "case04"]
+    assert order[-3:] == ["case00", "case05", "case10"]
