@@ -190,3 +190,56 @@ def test_absolute_paths_are_used_as_they_are(tmp_path: Path, project: Path) -> N
     written, _ = write_changes(elsewhere, [edit])
     assert written == [str(path)]
     assert "return a + b" in path.read_text(encoding="utf-8")
+
+
+TEMPERATURE = '''"""Unit conversions."""
+
+from pytest_trace_opt import trainable
+
+
+@trainable
+def to_f(c):
+    return c * 9 / 5 + 32
+
+
+@trainable
+def to_c(f):
+    return f - 32 * 5 / 9
+'''
+
+
+def test_imports_the_new_code_needs_go_with_the_module_s_own(tmp_path: Path) -> None:
+    # Each candidate imports Union above its def; in place above the lower function only,
+    # the upper one's annotations would raise NameError when the module is imported.
+    (tmp_path / "temperature.py").write_text(TEMPERATURE, encoding="utf-8")
+    known = {
+        t.key: t for t in (code_target(tmp_path, "temperature.py", n) for n in ("to_f", "to_c"))
+    }
+    values = {
+        "temperature.py::to_f": "from typing import Union\n\n\n"
+        "def to_f(c: Union[int, float]) -> float:\n    return c * 9 / 5 + 32\n",
+        "temperature.py::to_c": "from typing import Union\n\n\n"
+        "def to_c(f: Union[int, float]) -> float:\n    return (f - 32) * 5 / 9\n",
+    }
+    results, edits = build_targets(tmp_path, known, values, known)
+    assert [r.status for r in results] == ["changed", "changed"]
+    text = edits[0].new_text
+    assert text.count("from typing import Union") == 1
+    assert text.index("from pytest_trace_opt import trainable") < text.index("from typing")
+    assert text.index("from typing") < text.index("def to_f")
+    namespace: dict[str, object] = {}
+    exec(compile(text, "temperature.py", "exec"), namespace)
+    assert namespace["to_c"](212) == 100  # type: ignore[operator]
+    for result in results:  # each target's own patch also carries the import
+        assert "+from typing import Union" in result.patch
+
+
+def test_a_module_without_imports_gets_them_after_its_docstring() -> None:
+    from pytest_trace_opt.patch.splice import add_imports
+
+    text = '"""Doc."""\n\ndef f(x):\n    return x\n'
+    out = add_imports(text, ["import math", "import math"])
+    assert out == '"""Doc."""\n\nimport math\n\ndef f(x):\n    return x\n'
+    assert add_imports("def f(x):\n    return x\n", ["import re"]) == (
+        "import re\n\ndef f(x):\n    return x\n"
+    )

@@ -76,3 +76,37 @@ def test_a_bundle_function_and_a_node_value_are_fixed_and_patched(
     report = json.loads((pytester.path / "report.json").read_text())
     assert report["outcome"] == "fixed"
     assert sorted(t["status"] for t in report["targets"]) == ["changed", "changed"]
+
+
+UNPATCHABLE = """\
+from opto.trace import node
+
+PARTS = ("Hello", "{name}")
+GREETING = node(" ".join(PARTS), trainable=True, description="greeting; {name} is filled")
+
+
+def greet(name):
+    return GREETING.data.format(name=name)
+"""
+
+
+def test_a_change_the_patch_cannot_carry_fails_the_final_check_and_is_not_proposed(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    # The value is built by an expression, not written as a literal: the rounds try it
+    # (injected), but the final check runs the files as the patch would write them.
+    scripted_llm([json.dumps({"reasoning": "", "suggestion": {"GREETING0": "Good day {name}"}})])
+    polite = TESTS.replace("greet, shout", "greet").split("\n\ndef test_shout")[0] + "\n"
+    pytester.makepyfile(greet=UNPATCHABLE, test_greet=polite)
+    before = (pytester.path / "greet.py").read_bytes()
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-apply",
+        "--trace-report-json=report.json", "-p", "no:randomly",
+    )  # fmt: skip
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    result.stdout.fnmatch_lines(["*round 1: 1/1 visible passed; accepted*", "*1 failed*"])
+    assert (pytester.path / "greet.py").read_bytes() == before
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert report["applied"] == [] and report["patch"] == ""
+    assert any("in the final check" in p for p in report["problems"]), report["problems"]

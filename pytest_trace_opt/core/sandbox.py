@@ -88,6 +88,7 @@ class Sandbox:
         self.base = Path(tempfile.mkdtemp(prefix="trace-opt-sandbox-"))
         self.root = self.base / (self.original.name or "project")
         self.manifest: dict[str, Entry] = {}
+        self.overlay: dict[str, bytes] = {}  # relpath -> what the copy holds instead
         self._copy_all(list(manifest))
 
     def _copy_all(self, paths: list[str]) -> None:
@@ -101,7 +102,9 @@ class Sandbox:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.is_symlink() or target.exists():
             target.unlink()
-        if source.is_symlink():
+        if rel in self.overlay:
+            target.write_bytes(self.overlay[rel])
+        elif source.is_symlink():
             os.symlink(os.readlink(source), target)
         else:
             shutil.copy2(source, target)
@@ -115,7 +118,8 @@ class Sandbox:
             (self.root / rel).unlink(missing_ok=True)
             restored.append(rel)
         for rel, entry in self.manifest.items():
-            if current.get(rel) != entry and (self.original / rel).exists():
+            exists = rel in self.overlay or (self.original / rel).exists()
+            if current.get(rel) != entry and exists:
                 self._copy(rel)
                 restored.append(rel)
         return sorted(restored)
@@ -132,11 +136,14 @@ class Sandbox:
             dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
         return removed
 
-    def recopy(self) -> None:
+    def recopy(self, overlay: dict[str, bytes] | None = None) -> None:
         """A fresh copy of the original, for the final check: nothing a candidate left in
-        the copy (a directory, a changed permission) survives."""
+        the copy (a directory, a changed permission) survives. ``overlay``: files (relpath
+        -> content) the copy holds instead of the original's, kept by every refresh until
+        the next recopy (the change as it would be written)."""
         shutil.rmtree(self.root, onerror=_make_writable)
-        self._copy_all(list(_walk(self.original)))
+        self.overlay = dict(overlay or {})
+        self._copy_all(sorted(set(_walk(self.original)) | set(self.overlay)))
 
     def cleanup(self) -> None:
         shutil.rmtree(self.base, onerror=_make_writable)

@@ -33,8 +33,10 @@ from pytest_trace_opt.model import (
     TargetResult,
 )
 from pytest_trace_opt.patch import (
+    SourceError,
     build_targets,
     combined_patch,
+    encode_like,
     read_source,
     sha256_text,
     write_changes,
@@ -254,13 +256,41 @@ class OptimizationSession:
         return before
 
     def final_check(self, state: LoopState) -> Evaluation:
-        """Every selected test against the accepted candidate, with reports to replay."""
+        """Every selected test against the accepted candidate, with reports to replay.
+
+        In a sandbox the candidate is checked as it would be written: a fresh copy holds
+        the patched files and the tests import them (a change the patch cannot carry is not
+        in it); only a file outside the copy gets its value injected as in the rounds."""
+        values = state.best_values
         if self.evaluator.sandbox is not None:
-            self.evaluator.sandbox.recopy()  # never the copy that candidates ran in
-        final = self.evaluator.run(state.best_values, self.tests.selected, serialize_reports=True)
+            overlay, values = self._as_written(state)
+            self.evaluator.sandbox.recopy(overlay)  # never the copy that candidates ran in
+        final = self.evaluator.run(values, self.tests.selected, serialize_reports=True)
         if state.baseline is not None:
             only_real_passes(final, state.baseline, self.tests.tagged)
         return final
+
+    def _as_written(self, state: LoopState) -> tuple[dict[str, bytes], dict[str, Any]]:
+        """The files the patch would write (relpath -> bytes), and the values of targets
+        in files outside the copy, which stay injected."""
+        if not state.best_values:
+            return {}, {}
+        targets, edits = build_targets(
+            self.rootdir,
+            state.best.targets,
+            state.best_values,
+            self.reached(state.best),
+            self.start_hashes,
+        )
+        overlay: dict[str, bytes] = {}
+        for edit in edits:
+            if Path(edit.relpath).is_absolute():
+                continue
+            with suppress(OSError, SourceError):
+                old = (self.rootdir / edit.relpath).read_bytes()
+                overlay[edit.relpath] = encode_like(edit.new_text, old, edit.relpath)
+        outside = {t.key for t in targets if Path(t.file).is_absolute()}
+        return overlay, {k: v for k, v in state.best_values.items() if k in outside}
 
     def broken_outside_tagged(self, state: LoopState, final: Evaluation) -> list[str]:
         """Untagged tests that fail with the change and passed without it."""
@@ -268,6 +298,8 @@ class OptimizationSession:
         failing = [r.nodeid for r in final.failing(self.tests.selected) if r.nodeid not in tagged]
         if not (state.best_values and failing):
             return []
+        if self.evaluator.sandbox is not None:
+            self.evaluator.sandbox.recopy()  # the original files again
         original = self.evaluator.run({}, failing)
         return [n for n in failing if original.tests.get(n) and original.tests[n].passed]
 

@@ -10,6 +10,7 @@ from pytest_trace_opt.patch.diff import first_changed_line, unified_diff
 from pytest_trace_opt.patch.edits import FileEdit, build_targets, combined_patch, write_changes
 from pytest_trace_opt.patch.files import (
     atomic_write,
+    encode_like,
     read_source,
     sha256_file,
     sha256_text,
@@ -37,6 +38,7 @@ __all__ = [
     "build_targets",
     "child_bodies",
     "combined_patch",
+    "encode_like",
     "first_changed_line",
     "git_toplevel",
     "locate_function",

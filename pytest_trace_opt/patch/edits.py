@@ -13,14 +13,15 @@ from pytest_trace_opt.patch.diff import unified_diff
 from pytest_trace_opt.patch.files import atomic_write, read_source, sha256_text
 from pytest_trace_opt.patch.literals import replace_literal
 from pytest_trace_opt.patch.locate import locate_function_at, locate_node_literal
-from pytest_trace_opt.patch.splice import splice_function
+from pytest_trace_opt.patch.splice import add_imports, splice_function
 from pytest_trace_opt.protocol import TargetInfo
 
 
-def _edit(text: str, path: Path, info: TargetInfo, value: Any) -> str:
+def _edit(text: str, path: Path, info: TargetInfo, value: Any, imports: list[str]) -> str:
+    """``text`` with one target changed; the imports its new code adds go to ``imports``."""
     if info.kind == "code":
         loc = locate_function_at(path, info.function_name or "", info.line, text=text)
-        return splice_function(text, loc, str(value))
+        return splice_function(text, loc, str(value), imports=imports)
     literal = locate_node_literal(path, info.line, text=text)
     return replace_literal(text, literal, value)
 
@@ -69,15 +70,23 @@ def build_targets(
                 result.status, result.note = "not-patchable", str(exc)
             continue
         text = original
+        imports: list[str] = []  # with the module's own imports, once all edits are made
         # Bottom-up, so that each edit leaves the line numbers above it valid.
         for info, result in sorted(entries, key=lambda e: -e[0].line):
             try:
-                alone = _edit(original, path, info, result.final)
-                text = _edit(text, path, info, result.final)
+                own: list[str] = []
+                alone = add_imports(_edit(original, path, info, result.final, own), own)
+                text = _edit(text, path, info, result.final, imports)
             except SourceError as exc:
                 result.status, result.note = "not-patchable", str(exc)
                 continue
             result.patch = unified_diff(original, alone, relpath)
+        try:
+            text = add_imports(text, imports, relpath)
+        except SourceError as exc:
+            for _, result in entries:
+                result.status, result.note = "not-patchable", str(exc)
+            continue
         if text != original:
             patch = unified_diff(original, text, relpath)
             # --trace-apply refuses a file that changed since the run began.

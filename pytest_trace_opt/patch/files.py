@@ -64,6 +64,15 @@ def _encoding_for(new_text: str, old_bytes: bytes) -> str:
     return "utf-8"
 
 
+def encode_like(new_text: str, old_bytes: bytes, path: Path | str = "<file>") -> bytes:
+    """``new_text`` encoded as the file it replaces was (its coding cookie, its BOM)."""
+    encoding = _encoding_for(new_text, old_bytes)
+    try:
+        return new_text.encode(encoding)
+    except (UnicodeEncodeError, LookupError) as exc:
+        raise SourceError(f"cannot encode the new text of {path} as {encoding}: {exc}") from exc
+
+
 def _fsync_dir(directory: Path) -> None:
     if os.name != "posix":
         return
@@ -140,11 +149,7 @@ def atomic_write(
     old_bytes, hashes = current()
     if expected_sha256 not in hashes:
         raise SourceChangedError(f"{path} changed on disk since the run began; not writing")
-    encoding = _encoding_for(new_text, old_bytes)
-    try:
-        new_bytes = new_text.encode(encoding)
-    except (UnicodeEncodeError, LookupError) as exc:
-        raise SourceError(f"cannot encode the new text of {path} as {encoding}: {exc}") from exc
+    new_bytes = encode_like(new_text, old_bytes, path)
 
     try:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)

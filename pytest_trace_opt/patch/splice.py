@@ -208,7 +208,9 @@ def _merged_body(
     return body
 
 
-def splice_function(text: str, loc: FunctionLocation, new_source: str) -> str:
+def splice_function(
+    text: str, loc: FunctionLocation, new_source: str, *, imports: list[str] | None = None
+) -> str:
     """Replace the function at ``loc`` by ``new_source``; every other byte stays identical.
 
     ``new_source`` is dedented, re-indented to ``loc.indent`` and converted to the file's
@@ -216,7 +218,8 @@ def splice_function(text: str, loc: FunctionLocation, new_source: str) -> str:
     byte.  Decorators in ``new_source`` are ignored (the file's decorators are kept).  For a
     function that is not a method, statements before the def (imports, helpers) are inserted
     above its decorators and statements after it below it; imports the module already has
-    at top level are dropped.
+    at top level are dropped. With ``imports`` (a list), the new imports are appended there
+    instead, for :func:`add_imports` to put them with the module's own.
     """
     lines = split_lines(text)
     region = _current_region(lines, loc)
@@ -225,6 +228,12 @@ def splice_function(text: str, loc: FunctionLocation, new_source: str) -> str:
     new_lines = new.split("\n")[:-1]
     main, extras = _new_definition(tree, loc)
     drop_rows = set() if loc.is_method else _known_import_rows(text, loc, extras)
+    if imports is not None and not loc.is_method:
+        for stmt in extras:
+            rows = set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+            if isinstance(stmt, ast.Import | ast.ImportFrom) and not rows & drop_rows:
+                imports.append("\n".join(new_lines[min(rows) - 1 : max(rows)]))
+                drop_rows |= rows
     main_start = decorator_start(main, new_lines)
     main_end = def_end_line(main, new_lines, "")
     fresh = _Reindent(
@@ -250,3 +259,47 @@ def splice_function(text: str, loc: FunctionLocation, new_source: str) -> str:
             f"{exc.msg} (line {exc.lineno})"
         ) from exc
     return result
+
+
+def add_imports(text: str, statements: list[str], path: str = "<module>") -> str:
+    """``text`` with the import ``statements`` it lacks added after the module's leading
+    imports (or its docstring): an import placed above one function is not seen by the
+    functions above it, whose annotations and defaults run first."""
+    tree = parse_source(text, path)
+    known = {ast.dump(s) for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)}
+    wanted: list[str] = []
+    for statement in statements:
+        parsed = ast.parse(statement).body
+        dumped = ast.dump(parsed[0]) if parsed else ""
+        if parsed and dumped not in known:
+            known.add(dumped)
+            wanted.append(" ".join(statement.split()))
+    if not wanted:
+        return text
+    lines = split_lines(text)
+    eol = default_eol(lines)
+    body = list(tree.body)
+    at, blank_before = 0, False
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        at, blank_before = body[0].end_lineno or body[0].lineno, True
+        body = body[1:]
+    leading = [s for s in _leading_imports(body)]
+    if leading:
+        at, blank_before = leading[-1].end_lineno or leading[-1].lineno, False
+    if at and at <= len(lines) and not eol_of(lines[at - 1]):
+        lines[at - 1] += eol
+    added = [line + eol for line in wanted]
+    if blank_before:
+        added.insert(0, eol)
+    if not leading and at < len(lines) and lines[at].strip():
+        added.append(eol)
+    return "".join([*lines[:at], *added, *lines[at:]])
+
+
+def _leading_imports(body: list[ast.stmt]) -> list[ast.stmt]:
+    found: list[ast.stmt] = []
+    for stmt in body:
+        if not isinstance(stmt, ast.Import | ast.ImportFrom):
+            break
+        found.append(stmt)
+    return found
