@@ -71,13 +71,22 @@ VARIANTS: dict[str, tuple[list[str], str, str]] = {
         "plain feedback: 'k of n tests fail' + one 'FAILED test - error' line per test",
     ),
     "plugin-no-memory": ([], "memory", "no memory of the rejected candidate in the next prompt"),
-    "plugin-no-lenient": ([], "lenient", "stock OptoPrime reply parsing"),
+    "plugin-no-lenient": (
+        ["--trace-optimizer=OptoPrime"],
+        "lenient",
+        "stock OptoPrime reply parsing (OptoPrime: Repair has a parser of its own)",
+    ),
     "plugin-no-holdout-guard": ([], "holdout", "acceptance ignores the holdout tests"),
     "plugin-no-search": ([], "search", "no edit search: the LLM rounds start from the original"),
     "plugin-repair": (
         ["--trace-optimizer=Repair"],
         "",
         "the plugin's own Repair optimizer (one python block, suspicious lines marked)",
+    ),
+    "plugin-optoprime": (
+        ["--trace-optimizer=OptoPrime"],
+        "",
+        "Trace's OptoPrime instead of Repair (the default until 2026-12-05)",
     ),
 }
 

@@ -272,7 +272,7 @@ class Settings:
     apply: bool = False
     resume: bool = False
     rounds: int = 5
-    optimizer: str = "OptoPrime"
+    optimizer: str = "Repair"
     candidates: int | None = None  # None: by the LLM (see the option's help)
     edit_search: int = 40
     llm: str = _LLM.model

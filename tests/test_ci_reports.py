@@ -69,6 +69,9 @@ class FixingLLM:
             if name in table
         }
         content = json.dumps({"reasoning": "", "answer": "", "suggestion": suggestion})
+        repair = [n for n in re.findall(r"## Code to fix: (\\w+)", prompt) if n in table]
+        if repair:  # the Repair optimizer's prompt: the code back in one python block
+            content = "```python\\n" + "\\n\\n".join(table[n] for n in repair) + "```"
         return SimpleNamespace(
             choices=[SimpleNamespace(message=SimpleNamespace(content=content))],
             usage={"prompt_tokens": 100, "completion_tokens": 20},

@@ -126,12 +126,18 @@ REPLY_FAULTS = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "terminate"), [("Repair", "no-proposal"), ("OptoPrime", "terminated")]
+)
 def test_unusable_replies_each_cost_one_round(
-    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path], optimizer: str, terminate: str
 ) -> None:
     assert len(HUGE) > 4_000_000
     replies = [text for _, text in REPLY_FAULTS]
-    _, data = run_fault(pytester, buggy_project, replies, "--trace-rounds", str(len(replies)), "-v")
+    _, data = run_fault(
+        pytester, buggy_project, replies, "--trace-rounds", str(len(replies)), "-v",
+        f"--trace-optimizer={optimizer}",
+    )  # fmt: skip
     rounds = data["rounds"][1:]
     assert len(rounds) == len(REPLY_FAULTS)
     by_name = dict(zip([name for name, _ in REPLY_FAULTS], rounds, strict=True))
@@ -139,7 +145,7 @@ def test_unusable_replies_each_cost_one_round(
         assert record["status"] in ("no-proposal", "terminated", "rejected"), name
         assert record["counts"]["visible_passed"] == 1, name  # test_b_zero passes with the bug
         assert record["llm_calls"] == 1, name
-    assert by_name["TERMINATE"]["status"] == "terminated"
+    assert by_name["TERMINATE"]["status"] == terminate  # Repair's prompt has no TERMINATE
     assert by_name["empty reply"]["status"] == "no-proposal"
     assert by_name["non-JSON reply"]["status"] == "no-proposal"
     assert by_name["other function name"]["status"] == "no-proposal"

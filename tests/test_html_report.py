@@ -71,7 +71,7 @@ def test_a_real_run_writes_a_self_contained_report(html_report: Path) -> None:
     # the feedback each round sent and the reply it got, HTML-escaped
     assert '<details class="exchange" id="round-1">' in page
     assert "assert -1 == 5" in page  # pytest's introspection, in the feedback
-    assert "&quot;suggestion&quot;: {&quot;__code" in page  # the reply, escaped
+    assert "```python\ndef " in page  # the reply
     # nothing is fetched from anywhere
     for external in ("src=", "href=", "url(", "@import", "<link", "<script", "http:", "https:"):
         assert external not in page

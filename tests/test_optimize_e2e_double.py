@@ -239,14 +239,16 @@ def test_stock_parsing_switch_drops_what_the_lenient_parser_recovers(
     out_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Measured by the benchmark: a bare python block is a fix for us, nothing for stock Trace."""
+    """Measured by the benchmark: a bare python block is a fix for us, nothing for stock Trace
+    (OptoPrime's parser; Repair asks for a python block)."""
     fenced = f"The bug is the operator.\n```python\n{CORRECT_ADD}```\n"
     buggy_project([fenced])
     report = out_dir / "report.json"
-    lenient = pytester.runpytest_subprocess(*ROUND1, "--trace-report-json", str(report))
+    args = (*ROUND1, "--trace-optimizer=OptoPrime", "--trace-report-json", str(report))
+    lenient = pytester.runpytest_subprocess(*args)
     assert lenient.ret == pytest.ExitCode.OK
     monkeypatch.setenv("PYTEST_TRACE_OPT_ABLATE", "lenient")
-    stock = pytester.runpytest_subprocess(*ROUND1, "--trace-report-json", str(report))
+    stock = pytester.runpytest_subprocess(*args)
     assert stock.ret == pytest.ExitCode.TESTS_FAILED
     stock.stdout.fnmatch_lines(
         [

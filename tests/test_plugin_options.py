@@ -129,7 +129,7 @@ def test_header_shows_optimizer_llm_and_budget_only_under_trace_optimize(
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            "trace-opt: optimize; optimizer OptoPrime; LLM local; "
+            "trace-opt: optimize; optimizer Repair; LLM local; "
             "budget 5 rounds, 4 LLM calls, 900 tokens, 30 s; seed 7",
             "trace-opt: only tests tagged @pytest.mark.trainable run while optimizing*",
         ]

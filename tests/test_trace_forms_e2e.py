@@ -66,8 +66,8 @@ def test_a_bundle_function_and_a_node_value_are_fixed_and_patched(
     result.stdout.fnmatch_lines(["*round 1: 2/2 visible passed; accepted*"])
     prompts = read_prompts(pytester.path)
     assert len(prompts) == 2  # one group each
-    assert any("GREETING0 (a new str)" in p for p in prompts)
-    assert any("__code0 (the complete new definition of shout)" in p for p in prompts)
+    assert any("## Value to change: GREETING" in p for p in prompts)
+    assert any("## Code to fix: shout" in p for p in prompts)
     patch = (pytester.path / "fix.patch").read_text()
     assert '+GREETING = node("Good day {name}", trainable=True' in patch
     assert '+    return text.upper() + "!"' in patch

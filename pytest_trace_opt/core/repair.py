@@ -174,8 +174,12 @@ class Repair(Optimizer):  # type: ignore[misc]
         parsed = parse_reply(text, code_specs) if code_specs else ParsedReply({}, False, (), False)
         suggestion = dict(parsed.suggestion)
         problems = [p for p in parsed.problems if "JSON" not in p and "not JSON" not in p]
-        for spec in specs:
-            if spec.kind != "value":
+        value_specs = [s for s in specs if s.kind == "value"]
+        # A small model sometimes answers in JSON anyway: its suggestion for a value counts.
+        as_json = parse_reply(text, value_specs).suggestion if value_specs else {}
+        for spec in value_specs:
+            if spec.py_name in as_json:  # keyed by the variable's own name: unambiguous
+                suggestion[spec.py_name] = as_json[spec.py_name]
                 continue
             shown = self.shown.get(spec.py_name)
             found, value = value_from_reply(text, shown.name if shown else spec.py_name)
