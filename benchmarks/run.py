@@ -190,6 +190,7 @@ def run_plugin(
     llm = rep.get("llm") or {}
     out_row.update(
         llm_calls=llm.get("calls", 0),
+        llm_samples=llm.get("samples", llm.get("calls", 0)),  # replies drawn (several a call)
         prompt_tokens=llm.get("prompt_tokens", 0),
         completion_tokens=llm.get("completion_tokens", 0),
         llm_seconds=llm.get("seconds", 0.0),

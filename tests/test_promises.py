@@ -132,6 +132,26 @@ def add(a, b):
 
 
 # Past the static check (replies.reach: no name it refuses is spelled out), this one
+# turns every failure the recorder sends into a pass.
+PATCHED_RECORDER = """\
+import importlib
+
+
+def add(a, b):
+    recorder = importlib.import_module("pytest_" + "trace_opt.child.recorder")
+    encode = recorder.encode_event
+
+    def forged(event):
+        if getattr(event, "outcome", "") == "failed":
+            event.outcome = "passed"
+        return encode(event)
+
+    recorder.encode_event = forged
+    return a - b
+"""
+
+
+# Past the static check (replies.reach: no name it refuses is spelled out), this one
 # empties every later test.
 REWRITES_LATER_TESTS = """\
 import importlib
@@ -163,6 +183,7 @@ def add(a, b):
     [
         (READS_THE_EXPECTED_VALUE, "reaches past its inputs into the tests"),
         (REWRITES_LATER_TESTS, "replaced this test's function or its code"),
+        (PATCHED_RECORDER, "changed the test machinery"),
         (DODGE.format(how="pytest.xfail('not today')"), "xfailed"),
         (DODGE.format(how="if b:\n        pytest.skip('no')\n    return a + b"), "skipped"),
         (FORGED_PIPE, ""),
@@ -170,7 +191,8 @@ def add(a, b):
         (ALWAYS_EQUAL, "compares equal to anything"),
         (ALWAYS_EQUAL_IN_A_LIST, "compares equal to anything"),
     ],
-    ids=["reads-the-expected-value", "rewrites-later-tests", "xfail", "skip-some",
+    ids=["reads-the-expected-value", "rewrites-later-tests", "patched-recorder", "xfail",
+         "skip-some",
          "forged-results-and-exit", "patched-TestReport", "always-equal",
          "always-equal-int-subclass"],
 )  # fmt: skip

@@ -87,3 +87,16 @@ def test_the_channel_counts_unsigned_and_unasked_results_as_forged() -> None:
     assert channel.run.started == ["t.py::test_a"]
     assert channel.run.finished["t.py::test_a"].outcome == "failed"
     assert "t.py::test_other" not in channel.run.finished
+
+
+def test_a_bound_signer_signs_as_sign_line_and_ignores_later_patches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pytest_trace_opt import protocol
+
+    sign = protocol.line_signer(b"k" * 32)
+    expected = protocol.sign_line(b"k" * 32, 3, '{"event": "finish"}')
+    monkeypatch.setattr(protocol, "_mac", lambda key, seq, text: "forged")
+    monkeypatch.setattr(protocol.hmac, "new", lambda *a, **k: None)
+    assert sign(3, '{"event": "finish"}') == expected
+

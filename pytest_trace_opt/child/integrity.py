@@ -48,7 +48,7 @@ class Integrity:
             self._watch(f"trace-opt recorder.{name}", cls, name)
         import pytest_trace_opt.child.recorder as module
 
-        for name in ("sign_line", "encode_event"):
+        for name in ("line_signer", "encode_event", "signed_writer"):
             self._watch(f"trace-opt recorder module.{name}", module, name)
         self._recorder = recorder
         self._emit = recorder.__dict__.get("emit")

@@ -46,7 +46,7 @@ from pytest_trace_opt.protocol import (
     StartEvent,
     TestRecord,
     encode_event,
-    sign_line,
+    line_signer,
     to_plain,
 )
 
@@ -66,15 +66,18 @@ def take_key() -> bytes:
 
 
 def signed_writer(fd: int, key: bytes) -> Callable[[str], None]:
-    """Writes each event text as one signed line to ``fd``; the key lives in this closure."""
+    """Writes each event text as one signed line to ``fd``; the key lives in this closure.
+    What it calls is bound now, before any test runs: code under test that replaces a
+    module attribute (``os.write``, the signing or encoding functions) reaches none of it."""
     seq = itertools.count()
+    sign, write = line_signer(key), os.write
 
     def send(text: str) -> None:
-        data = (sign_line(key, next(seq), text) + "\n").encode("utf-8", "replace")
+        data = (sign(next(seq), text) + "\n").encode("utf-8", "replace")
         view = memoryview(data)
         while view:
             try:
-                written = os.write(fd, view)
+                written = write(fd, view)
             except InterruptedError:
                 continue
             except OSError:
@@ -103,6 +106,7 @@ class ChildRecorder:
         self.tests: dict[str, ResultEvent] = {}
         self._send: Callable[[str], None] | None = None
         apply_limits(spec.limits.memory_limit_mb, spec.limits.cpu_limit_s)
+        self._encode = encode_event  # bound before any test runs (see signed_writer)
         if not self.is_worker and spec.results_fd >= 0:
             self._send = signed_writer(spec.results_fd, take_key())
         from pytest_trace_opt.child import trace_patch
@@ -113,7 +117,7 @@ class ChildRecorder:
     # -- stream ---------------------------------------------------------------------------
     def emit(self, event: Event) -> None:
         if self._send is not None:
-            self._send(encode_event(event))
+            self._send(self._encode(event))
 
     # -- in the process that runs the test -------------------------------------------------
     @pytest.hookimpl(wrapper=True)

@@ -59,8 +59,11 @@ def markers(tree: ast.AST) -> set[str]:
             found.add(f"{node.id}()" if node.id in _CALLS else node.id)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value.strip()
+            dotted_root = text.split(".", 1)[0] if "." in text and " " not in text else ""
             if text in _ATTRIBUTES or (text in _MODULES and text not in ("signal", "gc")):
                 found.add(repr(text))  # getattr(sys, "_getframe"), import_module("pytest")
+            elif dotted_root in _MODULES:  # import_module("pytest_trace_opt.child.recorder")
+                found.add(repr(text[:40]))
             elif _TEST_FILE_TEXT.search(text):
                 found.add(repr(text[:40]))  # glob("test_*.py"), open("tests/test_calc.py")
     return found
