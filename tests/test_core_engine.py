@@ -260,7 +260,8 @@ def test_repair_asks_for_one_python_block_and_marks_suspicious_lines() -> None:
     shown = engine.optimizer.shown[engine.params["mod.py::average"].py_name]
     # line 6 runs only in the failing test: it ranks first
     assert shown.suspicious and shown.suspicious[0][0] == 6
-    assert "RATE" not in shown.context  # a constant the code does not read stays out
+    # a module this small is shown whole, the code to fix replaced by a comment
+    assert "RATE = 2" in shown.context and "return sum(xs) * len(xs)" not in shown.context
     prompt = llm.prompt()
     assert "assert 18 == 2.0" in prompt
     assert "```python" in prompt

@@ -92,7 +92,7 @@ MODULE = textwrap.dedent('''\
 
 
 def test_context_holds_the_docs_comments_and_what_the_code_reads() -> None:
-    context = code_context(MODULE, "discount", 15)
+    context = code_context(MODULE, "discount", 15, whole_up_to=0)  # by what the code reads
     assert "Discounts never make a price negative" in context
     assert "rounded down to whole cents" in context
     assert "# Applies the member discount." in context and "# Called once" in context
@@ -101,7 +101,7 @@ def test_context_holds_the_docs_comments_and_what_the_code_reads() -> None:
 
 
 def test_context_of_a_method_outlines_its_class() -> None:
-    context = code_context(MODULE, "Basket.total", 27)
+    context = code_context(MODULE, "Basket.total", 27, whole_up_to=0)
     assert "class Basket" in context and "A list of prices." in context
     assert "self.items = []" in context  # __init__ in full
     assert "def unrelated(self):" in context  # other members by signature
@@ -109,11 +109,23 @@ def test_context_of_a_method_outlines_its_class() -> None:
 
 
 def test_context_is_bounded_and_excludes_the_targets_shown() -> None:
-    context = code_context(MODULE, "discount", 15, exclude=frozenset({"_floor"}), limit=120)
+    context = code_context(
+        MODULE, "discount", 15, exclude=frozenset({"_floor"}), limit=120, whole_up_to=0
+    )
     assert "def _floor" not in context
     assert len(context) <= 200
     assert code_context("def broken(:\n", "broken", 1) == ""
     assert code_context(MODULE, "missing", 999) == ""
+
+
+def test_a_small_module_is_shown_whole_without_the_code_to_fix() -> None:
+    context = code_context(MODULE, "Basket.total", 27, exclude=frozenset({"discount"}))
+    assert "UNUSED = 3" in context and "def _floor(x):" in context  # read or not
+    assert "# discount: the code to fix, shown below" in context
+    assert "\n    # total: the code to fix, shown below" in context
+    assert "return sum(self.items)" not in context and "_floor(price *" not in context
+    assert "def unrelated(self):\n        return 1" in context
+    assert len(code_context(MODULE, "discount", 15, whole_up_to=100)) < len(MODULE) // 2
 
 
 # -- a failing test's own evidence -----------------------------------------------------------

@@ -1,7 +1,10 @@
 """The context a trainable's code depends on, read from its module: what a reader of the
 whole file would see and the function alone does not show.
 
-In order of priority, bounded in size: comments right above the definition, the module's
+A small module is shown whole, the code to be fixed replaced by a comment (the naive "here
+is the file" loop won on exactly the cases where the fix needed a helper the buggy code does
+not call yet). For a larger one, in order of priority, bounded in size: comments right
+above the definition, the module's
 documentation (its docstring and prose strings such as a ``SPEC = \"\"\"...\"\"\"``), the
 module-level names the body reads (constants, helper functions, classes, imports), and for
 a method the class around it (header, docstring, ``__init__``, the other members it uses).
@@ -16,6 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_CONTEXT_CHARS = 2000
+# A module this small (without the code shown to be fixed) is shown whole, as a reader of the
+# file would see it: a helper the buggy code should call but does not is in it too.
+MAX_WHOLE_MODULE_CHARS = 3000
 MAX_HELPER_LINES = 15
 MAX_PROSE_CHARS = 1200
 _BUILTINS = frozenset(dir(builtins))
@@ -198,10 +204,12 @@ def code_context(
     *,
     exclude: frozenset[str] = frozenset(),
     limit: int = MAX_CONTEXT_CHARS,
+    whole_up_to: int = MAX_WHOLE_MODULE_CHARS,
 ) -> str:
     """The context of the definition at ``line``; ``exclude``: names shown elsewhere (the
-    trainables being fixed). Empty when the module does not parse or the definition is not
-    found."""
+    trainables being fixed). A module of at most ``whole_up_to`` characters besides them is
+    shown whole; a larger one by what the code reads, within ``limit``. Empty when the
+    module does not parse or the definition is not found."""
     try:
         tree = ast.parse(module_text)
     except SyntaxError:
@@ -211,6 +219,9 @@ def code_context(
         return ""
     lines = module_text.splitlines()
     node = located.node
+    whole = _whole_module(tree, lines, node, exclude)
+    if len(whole) <= whole_up_to:
+        return whole
     pieces: list[str] = []
     above = comments_above(lines, node)
     if above:
@@ -228,6 +239,21 @@ def code_context(
     if located.owner is not None:
         pieces.append(_class_outline(lines, located.owner, members, skip=node.name))
     return _bounded(pieces, limit)
+
+
+def _whole_module(
+    tree: ast.Module, lines: list[str], node: _FuncDef, exclude: frozenset[str]
+) -> str:
+    """The module with the code shown to be fixed (``node`` and the definitions named in
+    ``exclude``) replaced by one comment line each."""
+    shown = [d for _, d in _definitions(tree.body, None) if d is node or d.name in exclude]
+    out = list(lines)
+    for definition in sorted(shown, key=lambda d: -d.lineno):
+        start = min([definition.lineno, *(d.lineno for d in definition.decorator_list)])
+        end = definition.end_lineno or definition.lineno
+        indent = " " * definition.col_offset
+        out[start - 1 : end] = [f"{indent}# {definition.name}: the code to fix, shown below"]
+    return "\n".join(out).strip("\n")
 
 
 def _bounded(pieces: list[str], limit: int) -> str:
