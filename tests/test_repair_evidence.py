@@ -315,6 +315,17 @@ def test_a_traced_call_that_raises_says_so_and_long_loops_are_bounded() -> None:
         assert record.more_steps > 300
 
 
+def test_the_smallest_failing_input_comes_first_whatever_its_message_length() -> None:
+    big = CallRecord(key="m.f", function="m.f", args={"graph": "{" + "'a': ['b'], " * 20 + "}"})
+    small = CallRecord(key="m.f", function="m.f", args={"graph": "{'a': ['b']}"})
+    short_message = TestResult("t.py::test_big", "failed", feedback=["E   x"], calls=[big])
+    long_message = TestResult(
+        "t.py::test_small", "failed", feedback=["E   " + "diff " * 40], calls=[small]
+    )
+    text = "\n".join(evidence_text([short_message, long_message]))
+    assert text.index("test_small") < text.index("test_big")
+
+
 def test_the_feedback_shows_the_trace_of_the_smallest_failing_case_only() -> None:
     call = CallRecord(
         key="m.f", function="m.digits_of", args={"text": "'45'"}, output="5",

@@ -81,8 +81,15 @@ class _TestGroup:
     cases: list[TestResult] = field(default_factory=list)
 
     @property
-    def size(self) -> int:
-        return min(len(r.feedback_text()) + len(str(r.arguments)) for r in self.cases)
+    def size(self) -> tuple[int, int]:
+        return min(case_size(r) for r in self.cases)
+
+
+def case_size(result: TestResult) -> tuple[int, int]:
+    """How big a failing case is: the inputs it gave the trainables (its parametrize values
+    when no call was recorded), then the length of its failure text."""
+    inputs = sum(len(v) for call in result.calls for v in call.args.values())
+    return inputs or len(str(result.arguments)), len(result.feedback_text())
 
 
 def _groups(failing: Sequence[TestResult]) -> list[_TestGroup]:
@@ -92,7 +99,7 @@ def _groups(failing: Sequence[TestResult]) -> list[_TestGroup]:
         group = groups.setdefault(key, _TestGroup(key, result.test_source, result.test_line))
         group.cases.append(result)
     for group in groups.values():
-        group.cases.sort(key=lambda r: len(r.feedback_text()) + len(str(r.arguments)))
+        group.cases.sort(key=case_size)
     return sorted(groups.values(), key=lambda g: g.size)
 
 
