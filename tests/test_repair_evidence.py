@@ -326,6 +326,30 @@ def test_the_smallest_failing_input_comes_first_whatever_its_message_length() ->
     assert text.index("test_small") < text.index("test_big")
 
 
+def test_the_failing_case_whose_call_ran_the_fewest_lines_comes_first_and_is_traced() -> None:
+    # fewest_coins(0, EURO) runs four lines and shows the bug (best[0] is never 0) whole;
+    # fewest_coins(30, [1, 15, 25]) has the shorter arguments but runs hundreds of lines
+    short_run = CallRecord(
+        key="m.f", function="m.fewest_coins",
+        args={"amount": "0", "coins": "[1, 2, 5, 10, 20, 50]"},
+        steps=["    best = [inf] * (amount + 1)  # best=[inf]", "    return None  # returns None"],
+    )  # fmt: skip
+    long_run = CallRecord(
+        key="m.f", function="m.fewest_coins", args={"amount": "30", "coins": "[1, 15]"},
+        steps=["    for value in range(1, amount + 1):  # value=1"] * MAX_STEPS, more_steps=200,
+    )  # fmt: skip
+    untraced = CallRecord(key="m.f", function="m.fewest_coins", args={"amount": "1"})
+    results = [
+        TestResult("t.py::test_untraced", "failed", feedback=["E   x"], calls=[untraced]),
+        TestResult("t.py::test_long", "failed", feedback=["E   x"], calls=[long_run]),
+        TestResult("t.py::test_short", "failed", feedback=["E   x"], calls=[short_run]),
+    ]
+    text = "\n".join(evidence_text(results))
+    assert text.index("test_short") < text.index("test_long") < text.index("test_untraced")
+    assert "what fewest_coins(amount=0, coins=[1, 2, 5, 10, 20, 50]) did, line by line" in text
+    assert text.count("line by line") == 1
+
+
 def test_the_feedback_shows_the_trace_of_the_smallest_failing_case_only() -> None:
     call = CallRecord(
         key="m.f", function="m.digits_of", args={"text": "'45'"}, output="5",

@@ -4,13 +4,14 @@ Per failing test, what a developer would look at: the test's source (with its
 parametrize decorator, which holds the expected values), the arguments it ran with, the
 calls it made to the trainables and what they returned or raised (a recursion that did not
 shrink its arguments is said so), and the error. Parametrized cases of one test share its
-source. The smallest failing case comes first; the passing tests are named briefly, as
-what must keep working.
+source. The smallest failing case (the shortest run, then the smallest inputs) comes first;
+the passing tests are named briefly, as what must keep working.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,15 +82,30 @@ class _TestGroup:
     cases: list[TestResult] = field(default_factory=list)
 
     @property
-    def size(self) -> tuple[int, int]:
+    def size(self) -> tuple[int, int, int]:
         return min(case_size(r) for r in self.cases)
 
 
-def case_size(result: TestResult) -> tuple[int, int]:
-    """How big a failing case is: the inputs it gave the trainables (its parametrize values
-    when no call was recorded), then the length of its failure text."""
+def lines_run(result: TestResult) -> int | None:
+    """How many lines the case's traced call ran (the one its trace shows), or None."""
+    traced = [c for c in result.calls if c.steps]
+    if not traced:
+        return None
+    return len(traced[-1].steps) + traced[-1].more_steps
+
+
+def case_size(result: TestResult) -> tuple[int, int, int]:
+    """How big a failing case is: how many lines its traced call ran (the shortest run that
+    still goes wrong is the easiest to follow, and its trace is whole), then the inputs it
+    gave the trainables (its parametrize values when no call was recorded), then the length
+    of its failure text. A case with no trace comes after every traced one."""
+    ran = lines_run(result)
     inputs = sum(len(v) for call in result.calls for v in call.args.values())
-    return inputs or len(str(result.arguments)), len(result.feedback_text())
+    return (
+        ran if ran is not None else sys.maxsize,
+        inputs or len(str(result.arguments)),
+        len(result.feedback_text()),
+    )
 
 
 def _groups(failing: Sequence[TestResult]) -> list[_TestGroup]:
