@@ -328,3 +328,26 @@ def test_a_candidate_that_passes_only_once_is_not_accepted(
     assert "changed on a re-run" in data["rounds"][1]["reason"]
     assert "return a + b\n" in data["patch"] and "FLAKY_MARKER" not in data["patch"]
     assert "not deterministic" in read_prompts(root)[1]
+
+
+def test_a_candidate_whose_annotations_fail_is_rejected_in_its_round_as_in_the_file(
+    pytester: pytest.Pytester, buggy_project: Callable[..., Path]
+) -> None:
+    # Annotations run when the def runs: the rounds must judge the candidate as the written
+    # file would (this plugin's own modules use ``from __future__ import annotations``,
+    # which compile() would otherwise pass on to the candidate).
+    unimportable = "def add(a, b, scale: Missing = 1):\n    return (a + b) * scale\n"
+    root = buggy_project([code_reply(unimportable), code_reply(CORRECT_ADD)])
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=2", "-p", "no:randomly"
+    )
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, out[-3000:]
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 1: */2 visible passed; rejected*",
+            "*NameError: name 'Missing' is not defined*",
+            "trace-opt round 2: 2/2 visible passed; accepted*",
+        ]
+    )
+    assert "return a - b" in (root / "calc.py").read_text()  # not applied

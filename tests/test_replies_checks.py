@@ -395,8 +395,30 @@ def test_method_allows_only_its_own_def(extra: str, shown: str) -> None:
     ],
 )
 def test_top_level_code_that_would_run_at_import(extra: str, shown: str) -> None:
-    candidate = FIXED + "\n" + extra + "\n"
+    candidate = extra + "\n\n" + FIXED + "\n"
     assert reason_of(candidate) == f"top-level statement would run at import: {shown}"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        'print(slugify("Hello World"))',
+        "sys.exit(0)",
+        "for case in ['a', 'b']:\n    slugify(case)",
+        "assert slugify('A B') == 'a-b'",
+        "import os\nos.system('rm -rf /tmp/x')",
+    ],
+)
+def test_code_below_the_definition_that_tries_it_out_is_dropped_never_run(extra: str) -> None:
+    result = check_code(FIXED + "\n" + extra + "\n", CURRENT, "slugify", is_method=False)
+    assert result.ok, result.reason
+    assert extra.splitlines()[-1].strip() not in result.value
+    assert "import os" not in result.value
+
+
+def test_code_below_the_definition_that_does_not_try_it_out_is_still_refused() -> None:
+    reason = reason_of(FIXED + "\nwhile True:\n    pass\n")
+    assert reason == "top-level statement would run at import: while True: ..."
 
 
 def test_long_statement_is_shortened_in_the_reason() -> None:
@@ -591,3 +613,92 @@ def test_ordinary_repairs_are_no_reach() -> None:
         "def slugify(text, sep='-'):\n    return text.replace('latest_version', sep)\n",
     ):
         assert check_code(code, CURRENT, "slugify", is_method=False).ok, code
+
+
+def test_a_suggestion_that_adds_type_hints_keeps_the_current_header() -> None:
+    # the model's hints need ``List``, which the module does not import: written, the file
+    # would fail to import; the reviewer wants the fix without new hints either way
+    current = "def change(amount, coins=(1, 2)):\n    return None\n"
+    candidate = (
+        "from typing import List\n\n"
+        "def change(amount: int,\n           coins: List[int] = (1, 2)) -> int:\n"
+        "    best = [0] * (amount + 1)\n    return best[amount]\n"
+    )
+    result = check_code(candidate, current, "change", is_method=False)
+    assert result.ok
+    assert "def change(amount, coins=(1, 2)):\n    best = [0]" in result.value
+    assert "List[int]" not in result.value and "-> int" not in result.value
+    hinted_only = "def change(amount: int, coins=(1, 2)) -> int:\n    return None\n"
+    assert check_code(hinted_only, current, "change", is_method=False).reason == checks.UNCHANGED
+
+
+def test_a_header_that_changes_more_than_annotations_is_kept_as_suggested() -> None:
+    current = "async def fetch(url: str, *, retries: int = 3) -> bytes:\n    return b''\n"
+    renamed_default = "async def fetch(url, *, retries=5):\n    return b'x'\n"
+    result = check_code(renamed_default, current, "fetch", is_method=False)
+    assert result.ok and "retries=5" in result.value
+    dropped_hints = "async def fetch(url, *, retries=3):\n    return b'x'\n"
+    result = check_code(dropped_hints, current, "fetch", is_method=False)
+    assert result.ok
+    assert "async def fetch(url: str, *, retries: int = 3) -> bytes:" in result.value
+
+
+def test_a_method_suggestion_with_new_hints_keeps_the_current_header() -> None:
+    current = "def total(self, items):\n    return 0\n"
+    candidate = (
+        "def total(self, items: list[Item]) -> int:\n    return sum(i.price for i in items)\n"
+    )
+    result = check_code(candidate, current, "total", is_method=True)
+    assert result.ok
+    assert result.value.startswith("def total(self, items):\n    return sum(")
+
+
+def test_what_a_reply_adds_below_the_definition_to_try_it_out_is_dropped() -> None:
+    current = "def fewest(amount, coins):\n    return None\n"
+    candidate = """\
+import pytest
+from typing import List
+
+EURO = [1, 2, 5]
+LIMIT = 10
+
+
+def fewest(amount, coins: List[int]):
+    best = [0] + [LIMIT] * amount
+    return best[amount]
+
+# Test cases
+assert fewest(0, EURO) == 0
+print(fewest(3, EURO))
+result = fewest(5, [5])
+
+def test_fewest():
+    assert fewest(0, [1]) == 0
+
+class TestFewest:
+    def test_zero(self):
+        assert fewest(0, [1]) == 0
+
+for amount in range(3):
+    print(amount, fewest(amount, EURO))
+"""
+    result = check_code(candidate, current, "fewest", is_method=False)
+    assert result.ok, result.reason
+    assert "LIMIT = 10" in result.value  # the definition uses it
+    for gone in ("assert", "print", "test_fewest", "TestFewest", "EURO", "pytest", "result"):
+        assert gone not in result.value, gone
+    assert "Test cases" not in result.value
+
+
+def test_statements_above_the_definition_and_its_helpers_are_not_taken_for_examples() -> None:
+    current = "def area(r):\n    return 0\n"
+    candidate = (
+        "def area(r):\n    return PI * square(r)\n\n\n"
+        "def square(x):\n    return x * x\n\n\nPI = 3.14\n"
+    )
+    result = check_code(candidate, current, "area", is_method=False)
+    assert result.ok and "def square(x)" in result.value and "PI = 3.14" in result.value
+    called_above = "print('loading')\n\n\ndef area(r):\n    return r\n"
+    assert check_code(called_above, current, "area", is_method=False).reason.startswith(
+        "top-level statement would run at import"
+    )

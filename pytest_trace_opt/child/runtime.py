@@ -297,7 +297,9 @@ class CodeSlot:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         namespace = _ModuleChain(self.fn.__globals__)
         try:
-            exec(compile(source, filename, "exec"), namespace)
+            # dont_inherit: this module's ``from __future__ import annotations`` would leave
+            # the candidate's annotations unevaluated here but not in the file it is written to
+            exec(compile(source, filename, "exec", dont_inherit=True), namespace)
         except BaseException as exc:  # SystemExit and friends at definition time too
             raise CandidateDefinitionError(
                 f"the candidate for {self.fn.__qualname__} could not be defined: "

@@ -6,6 +6,9 @@ Pure and stdlib-only; reads the syntax tree, never runs the code.
 from __future__ import annotations
 
 import ast
+import copy
+import io
+import tokenize
 
 MAX_SHOWN = 60  # characters of code quoted in a reason
 
@@ -200,3 +203,58 @@ def imports_into_body(
     for node in reversed(imports):
         del lines[node.lineno - 1 : node.end_lineno]
     return "\n".join(lines)
+
+
+def _without_annotations(args: ast.arguments) -> str:
+    bare = copy.deepcopy(args)
+    for arg in [*bare.posonlyargs, *bare.args, *bare.kwonlyargs, bare.vararg, bare.kwarg]:
+        if arg is not None:
+            arg.annotation = None
+    return ast.dump(bare)
+
+
+def _header_span(code: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int] | None:
+    """Offsets in ``code`` of ``node``'s header, from ``def`` (or ``async``) to its colon."""
+    lines = code.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    first = node.lineno  # decorators are stripped before this runs; the def is on lineno
+    source = "\n".join(lines[first - 1 :])
+    depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type != tokenize.OP:
+                continue
+            if tok.string in "([{":
+                depth += 1
+            elif tok.string in ")]}":
+                depth -= 1
+            elif tok.string == ":" and depth == 0:
+                row, col = tok.end
+                return starts[first - 1] + node.col_offset, starts[first - 2 + row] + col
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
+
+
+def keep_annotations(
+    code: str,
+    target: ast.FunctionDef | ast.AsyncFunctionDef,
+    current_code: str,
+    current: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> str:
+    """``code`` with the current header back when the suggestion changed only the header's
+    annotations: a small model adds ``List[int]`` without importing ``List`` (the written file
+    then fails to import), and a reviewer wants the fix, not new type hints."""
+    if _without_annotations(target.args) != _without_annotations(current.args):
+        return code
+    if ast.dump(target.args) == ast.dump(current.args) and ast.dump(
+        target.returns or ast.Constant(None)
+    ) == ast.dump(current.returns or ast.Constant(None)):
+        return code
+    new_span, old_span = _header_span(code, target), _header_span(current_code, current)
+    if new_span is None or old_span is None:
+        return code
+    header = current_code[old_span[0] : old_span[1]]
+    return code[: new_span[0]] + header + code[new_span[1] :]
