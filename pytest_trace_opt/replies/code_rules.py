@@ -1,4 +1,5 @@
-"""What a suggested function must keep and may not do: its interface, and nothing run at import.
+"""What a suggested function must keep and may not do: its interface, and nothing run at import
+(what a reply adds below it to try it out is dropped).
 
 Pure and stdlib-only; reads the syntax tree, never runs the code.
 """
@@ -258,3 +259,70 @@ def keep_annotations(
         return code
     header = current_code[old_span[0] : old_span[1]]
     return code[: new_span[0]] + header + code[new_span[1] :]
+
+
+_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _names_used(nodes: list[ast.stmt]) -> set[str]:
+    return {
+        n.id
+        for node in nodes
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store)
+    }
+
+
+def _calls_or_checks(node: ast.stmt, function_name: str) -> bool:
+    """The statement asserts, prints or calls ``function_name``: it tries the code out."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Assert):
+            return True
+        called = sub.func if isinstance(sub, ast.Call) else None
+        if isinstance(called, ast.Name) and called.id in (function_name, "print"):
+            return True
+    return False
+
+
+def _is_example_usage(node: ast.stmt, function_name: str) -> bool:
+    if isinstance(node, ast.Assert | ast.Expr) and not is_docstring(node):
+        return True
+    if isinstance(node, _FunctionNode):
+        return node.name.startswith("test")
+    if isinstance(node, ast.ClassDef):
+        return node.name.startswith("Test")
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return False
+    return _calls_or_checks(node, function_name)
+
+
+def strip_example_usage(code: str, tree: ast.Module, function_name: str) -> str:
+    """Drop what a reply adds below the definition to try it out: asserts, prints, calls,
+    test functions, and the literals and imports only they use. They would run at import
+    (and be refused) or be written into the user's module as noise."""
+    targets = [n for n in tree.body if isinstance(n, _FunctionNode) and n.name == function_name]
+    if len(targets) != 1:
+        return code
+    after = tree.body[tree.body.index(targets[0]) + 1 :]
+    dropped = [n for n in after if _is_example_usage(n, function_name)]
+    if not dropped:
+        return code
+    kept = [n for n in tree.body if n not in dropped]
+    needed = _names_used(kept)
+    only_for_examples = _names_used(dropped) - needed
+    for node in kept:
+        if isinstance(node, ast.Import | ast.ImportFrom):  # used by nothing that is kept
+            bound = [(a.asname or a.name).split(".")[0] for a in node.names]
+            if not any(name in needed for name in bound):
+                dropped.append(node)
+        elif isinstance(node, ast.Assign):  # test data the examples used
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if names and len(names) == len(node.targets) and set(names) <= only_for_examples:
+                dropped.append(node)
+    lines = code.split("\n")
+    for node in sorted(dropped, key=lambda n: -n.lineno):
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        while first > 1 and lines[first - 2].startswith("#"):
+            first -= 1  # "# Test cases" above it goes with it
+        del lines[first - 1 : node.end_lineno]
+    return "\n".join(lines)
