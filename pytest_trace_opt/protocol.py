@@ -115,6 +115,13 @@ class TargetInfo:
     origin: str = "trainable"  # trainable | bundle | node
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def in_class(self) -> bool:
+        """Defined in a class body: a method, static or not. Its patch can hold nothing but
+        the method, so a suggestion's imports go into its body as for any method."""
+        parts = self.name.split(".")
+        return self.kind == "code" and len(parts) > 1 and parts[-2] != "<locals>"
+
     @classmethod
     def from_dict(cls, data: Any) -> TargetInfo:
         info: TargetInfo = _build(cls, data, "target")

@@ -351,3 +351,55 @@ def test_a_candidate_whose_annotations_fail_is_rejected_in_its_round_as_in_the_f
         ]
     )
     assert "return a - b" in (root / "calc.py").read_text()  # not applied
+
+
+STATIC_SLUG = '''\
+import re
+
+from pytest_trace_opt import trainable
+
+
+class Post:
+    @staticmethod
+    @trainable
+    def slugify(title):
+        """Lowercase words joined by single dashes."""
+        return re.sub(r"[^a-z0-9]", "-", title.lower())
+'''
+
+SLUG_TESTS = """\
+import pytest
+
+from post import Post
+
+
+@pytest.mark.trainable
+def test_two_words():
+    assert Post.slugify("Hello World") == "hello-world"
+
+
+@pytest.mark.trainable
+def test_punctuation():
+    assert Post.slugify("Hi, you!") == "hi-you"
+"""
+
+
+def test_a_static_method_fix_with_an_import_above_it_is_written_into_the_class(
+    pytester: pytest.Pytester, scripted_llm: Callable[..., None]
+) -> None:
+    # A static method takes no self, yet its patch can hold only the method: the import the
+    # reply writes above it goes into its body, and the final check passes on the written file.
+    fixed = (
+        "import re\n\ndef slugify(title):\n"
+        '    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")\n'
+    )
+    scripted_llm([code_reply(fixed)])
+    pytester.makepyfile(post=STATIC_SLUG, test_post=SLUG_TESTS)
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-apply", "-p", "no:randomly"
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-3000:]
+    written = (pytester.path / "post.py").read_text()
+    assert 'title.lower()).strip("-")' in written
+    assert "    @staticmethod\n    @trainable\n    def slugify(title):" in written
+    assert pytester.runpytest_subprocess("-p", "no:randomly").ret == pytest.ExitCode.OK

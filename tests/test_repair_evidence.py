@@ -381,6 +381,8 @@ def test_prompt_marks_suspicious_lines_and_a_copied_mark_is_removed() -> None:
     assert prompt.index("## Tests") < prompt.index("Reply with the complete corrected definition")
     copied = "    return 1  # <- line 12: suspicious, run by 2 of 2 failing tests\n"
     assert strip_marks(copied) == "    return 1\n"
+    reworded = "    return 0  # <- line 12: fixed, run by 2 of 2 failing tests and 2 passing\n"
+    assert strip_marks(reworded) == "    return 0\n"
 
 
 def test_value_from_reply_reads_the_assignment_or_a_bare_literal() -> None:

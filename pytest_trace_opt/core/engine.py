@@ -221,7 +221,9 @@ class TraceEngine:
             now = current.get(key, info.original)
             function_name = info.function_name or ""
             if info.kind == "code":
-                check = check_code(str(raw), now, function_name, is_method=info.is_method)
+                check = check_code(
+                    str(raw), now, function_name, is_method=info.is_method or info.in_class
+                )
             else:
                 check = check_value(raw, now)
             if not check.ok:

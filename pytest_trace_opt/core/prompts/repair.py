@@ -21,7 +21,8 @@ SYSTEM = (
 
 # The mark put on suspicious lines; a reply that copies it has it removed.
 _MARK = "  # <- line {line}: suspicious, run by {failing} of {failing_total} failing tests"
-_MARK_PATTERN = re.compile(r"[ \t]*# <- line \d+: suspicious, run by [^\n]*")
+# any "# <- line N: ..." comment: replies copy the mark and reword it ("fixed, run by ...")
+_MARK_PATTERN = re.compile(r"[ \t]*# <- line \d+:[^\n]*")
 
 
 @dataclass(frozen=True)
