@@ -315,6 +315,30 @@ def test_a_traced_call_that_raises_says_so_and_long_loops_are_bounded() -> None:
         assert record.more_steps > 300
 
 
+def slug_of(title):
+    cleaned = title.lower().replace(
+        " ",
+        "-",
+    )
+    total = 0
+    for ch in cleaned: total += len(ch)  # noqa: E701  # fmt: skip
+    return cleaned.strip(
+        "-"
+    )
+
+
+def test_a_statement_over_several_lines_is_one_step_and_a_one_line_loop_repeats() -> None:
+    if sys.gettrace() is not None and sys.version_info < (3, 12):
+        pytest.skip("another tracer (coverage, a debugger) is active")
+    record = traced_call(slug_of, "a b")
+    shown = [" ".join(step.split()) for step in record.steps]
+    assert shown[0] == "cleaned = title.lower().replace( ... # cleaned='a-b'"
+    assert shown[1] == "total = 0 # total=0"
+    assert len([s for s in shown if s.startswith("for ch in cleaned: total += len(ch)")]) >= 3
+    assert shown[-1] == "return cleaned.strip( ... # returns 'a-b'"
+    assert not any(s.startswith(('" "', '"-"', ")")) for s in shown)
+
+
 def test_the_smallest_failing_input_comes_first_whatever_its_message_length() -> None:
     big = CallRecord(key="m.f", function="m.f", args={"graph": "{" + "'a': ['b'], " * 20 + "}"})
     small = CallRecord(key="m.f", function="m.f", args={"graph": "{'a': ['b']}"})

@@ -8,6 +8,7 @@ the outermost call of a trainable is traced, only its own frame, and only its fi
 
 from __future__ import annotations
 
+import ast
 import linecache
 import reprlib
 from types import FrameType
@@ -37,16 +38,47 @@ def _shown_names(frame: FrameType) -> dict[str, Any]:
     return {k: v for k, v in frame.f_locals.items() if not k.startswith("__")}
 
 
+# filename -> (the source lines parsed, line -> first line of its statement)
+_STATEMENT_STARTS: dict[str, tuple[list[str], dict[int, int]]] = {}
+
+
+def statement_start(filename: str, line: int) -> int:
+    """The first line of the statement (or compound statement's header) ``line`` belongs to:
+    a call spread over several lines reports each of them, yet it is one step."""
+    lines = linecache.getlines(filename)
+    known = _STATEMENT_STARTS.get(filename)
+    if known is not None and known[0] is lines:
+        starts = known[1]
+    else:  # new, or a candidate compiled under the same name since
+        starts = {}
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        for node in ast.walk(tree) if tree is not None else ():
+            if not isinstance(node, ast.stmt):
+                continue
+            end = node.end_lineno or node.lineno
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                end = max(node.lineno, body[0].lineno - 1)  # the header only
+            for number in range(node.lineno, end + 1):
+                starts[number] = node.lineno  # ast.walk goes outside in: inner ones win
+        _STATEMENT_STARTS[filename] = (lines, starts)
+    return starts.get(line, line)
+
+
 class Steps:
     """Collects the steps of one call into its :class:`CallRecord`."""
 
     def __init__(self) -> None:
         self.record: CallRecord | None = None
-        self._line: tuple[str, int] | None = None  # the line that is running
+        self._line: tuple[str, int] | None = None  # the statement that is running
+        self._raw_line = 0  # the physical line last reported
         self._before: dict[str, str] = {}
 
     def begin(self, record: CallRecord | None) -> None:
-        self.record, self._line, self._before = record, None, {}
+        self.record, self._line, self._before, self._raw_line = record, None, {}, 0
 
     @property
     def full(self) -> bool:
@@ -56,15 +88,21 @@ class Steps:
         """``frame`` is about to run a new line: the one before it has finished."""
         if self.record is None:
             return
+        filename, number = frame.f_code.co_filename, frame.f_lineno
+        start = statement_start(filename, number)
+        previous, self._raw_line = self._raw_line, number
+        if self._line == (filename, start) and (number != start or previous != start):
+            return  # still the same multi-line statement (a one-line loop repeats: a step)
         if self.full:
             self.record.more_steps += 1
+            self._line = (filename, start)
             return
         now = {k: short_repr(v) for k, v in _shown_names(frame).items()}
         if self._line is None:
             self._before = now  # the arguments: the call record shows them already
         else:
             self._add(self._changes(now))
-        self._line = (frame.f_code.co_filename, frame.f_lineno)
+        self._line = (filename, start)
         self._before = now
 
     def returned(self, frame: FrameType, value: Any, raised: str | None) -> None:
@@ -84,6 +122,8 @@ class Steps:
         assert self.record is not None and self._line is not None
         filename, number = self._line
         text = linecache.getline(filename, number).rstrip()
+        if statement_start(filename, number + 1) == number:
+            text += " ..."  # the statement goes on over the next lines
         if len(text) > MAX_LINE_CHARS:
             text = text[: MAX_LINE_CHARS - 3] + "..."
         if changes:
