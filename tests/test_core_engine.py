@@ -320,3 +320,23 @@ def test_repair_shows_the_constants_the_function_reads() -> None:
     engine.propose(request([failing_call()]))
     assert "RATE = 2" in engine.optimizer.shown[engine.params["mod.py::average"].py_name].context
     assert "RATE = 2" in llm.prompt()
+
+
+def test_a_suggestion_the_patch_could_not_write_is_refused_with_the_reason() -> None:
+    # The file holds the function in a class body, where the patch can write nothing but
+    # the function; the checks saw a plain function (its record said so) and allowed an
+    # import above it. Refused in its round, it cannot pass there and fail the final check.
+    in_class = "class Stats:\n" + "".join("    " + line for line in BUGGY.splitlines(True))
+    target = TargetInfo(
+        key="mod.py::average", kind="code", name="average", file="mod.py", line=2,
+        original=BUGGY, function_name="average",
+    )  # fmt: skip
+    llm = ScriptedLLMFake(json_reply("__code", "import math\n\n\n" + FIXED))
+    engine = TraceEngine({target.key: target}, llm, read_source={"mod.py": in_class}.get)
+    proposal = engine.propose(request([failing_call()]))[0]
+    assert proposal.values == {}
+    assert any("the patch could not write it" in note for note in proposal.notes)
+
+    llm = ScriptedLLMFake(json_reply("__code", FIXED))
+    engine = TraceEngine({target.key: target}, llm, read_source={"mod.py": in_class}.get)
+    assert engine.propose(request([failing_call()]))[0].values == {target.key: FIXED}

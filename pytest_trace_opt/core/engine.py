@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pytest_trace_opt.core.context import code_context
@@ -18,6 +19,7 @@ from pytest_trace_opt.core.localize import suspicious_lines
 from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.core.prompts.repair import CodeShown
 from pytest_trace_opt.model import Proposal, ProposalRequest, TestResult
+from pytest_trace_opt.patch import SourceError, locate_function_at, splice_function
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies import (
     UNCHANGED,
@@ -239,7 +241,28 @@ class TraceEngine:
                     proposal.notes.append(f"{info.name}: {UNCHANGED}")
                     proposal.unchanged.append(info.name)
                     continue
+                unwritable = self._unwritable(info, value)
+                if unwritable:
+                    proposal.notes.append(f"{info.name}: {unwritable}")
+                    continue
             proposal.values[key] = value
+
+    def _unwritable(self, info: TargetInfo, value: str) -> str:
+        """Why the patch could not write ``value`` into the function's file ("" when it can,
+        or when the function is not found there): a candidate that cannot be written would
+        pass its rounds and fail the final check, which runs the files as written."""
+        text = self.read_source(info.file) if self.read_source is not None else None
+        if text is None:
+            return ""
+        try:
+            loc = locate_function_at(Path(info.file), info.function_name or "", info.line, text)
+        except SourceError:
+            return ""
+        try:
+            splice_function(text, loc, value, imports=[])
+        except SourceError as exc:
+            return f"the patch could not write it: {exc}"
+        return ""
 
     def _shown(self, request: ProposalRequest) -> dict[str, CodeShown]:
         """How Repair shows each parameter this round: current text, context, suspicion."""
