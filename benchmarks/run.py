@@ -38,6 +38,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -452,7 +453,14 @@ def spread(cases: list[str]) -> list[str]:
     return [c for offset in SPREAD_OFFSETS for c in cases[offset::5]]
 
 
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    # as Ctrl-C does: the aider server, its proxy and the temporary copies are cleaned up
+    # (a killed run left the model server running, busy on its last request)
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
     ap.add_argument("--cases", default="", help="comma-separated case names (default: all)")
