@@ -120,7 +120,9 @@ class TargetInfo:
         """Defined in a class body: a method, static or not. Its patch can hold nothing but
         the method, so a suggestion's imports go into its body as for any method."""
         parts = self.name.split(".")
-        return self.kind == "code" and len(parts) > 1 and parts[-2] != "<locals>"
+        return self.is_method or (
+            self.kind == "code" and len(parts) > 1 and parts[-2] != "<locals>"
+        )
 
     @classmethod
     def from_dict(cls, data: Any) -> TargetInfo:
@@ -302,9 +304,11 @@ __all__ = [
 _MAC_CHARS = 32
 
 
-def _mac(key: bytes, seq: int, text: str) -> str:
-    digest = hmac.new(key, f"{seq}\n{text}".encode(), hashlib.sha256).hexdigest()
-    return digest[:_MAC_CHARS]
+def _mac(
+    key: bytes, seq: int, text: str, _new: Any = hmac.new, _sha256: Any = hashlib.sha256
+) -> str:
+    # hmac.new and sha256 are bound at import, as defaults: see line_signer
+    return str(_new(key, f"{seq}\n{text}".encode(), _sha256).hexdigest()[:_MAC_CHARS])
 
 
 def sign_line(key: bytes, seq: int, text: str) -> str:
@@ -314,11 +318,10 @@ def sign_line(key: bytes, seq: int, text: str) -> str:
 def line_signer(key: bytes) -> Callable[[int, str], str]:
     """``sign_line`` for one key, its parts bound now: code that later replaces a module
     attribute (``hmac.new``, ``_mac``, ``sign_line``) changes nothing it does."""
-    new, sha256, chars = hmac.new, hashlib.sha256, _MAC_CHARS
+    mac = _mac
 
     def sign(seq: int, text: str) -> str:
-        message = (str(seq) + "\n" + text).encode()
-        return new(key, message, sha256).hexdigest()[:chars] + " " + text
+        return f"{mac(key, seq, text)} {text}"
 
     return sign
 

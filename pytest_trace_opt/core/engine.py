@@ -87,6 +87,7 @@ class TraceEngine:
     ) -> None:
         import_optimizers()
         self.read_source = read_source  # module text by relpath, for Repair's context
+        self._modules: dict[str, str | None] = {}  # read once: patches are built against it
         self._contexts: dict[str, str] = {}
         from opto.trace.nodes import ParameterNode
 
@@ -223,9 +224,7 @@ class TraceEngine:
             now = current.get(key, info.original)
             function_name = info.function_name or ""
             if info.kind == "code":
-                check = check_code(
-                    str(raw), now, function_name, is_method=info.is_method or info.in_class
-                )
+                check = check_code(str(raw), now, function_name, is_method=info.in_class)
             else:
                 check = check_value(raw, now)
             if not check.ok:
@@ -247,11 +246,16 @@ class TraceEngine:
                     continue
             proposal.values[key] = value
 
+    def _module(self, relpath: str) -> str | None:
+        if relpath not in self._modules:
+            self._modules[relpath] = self.read_source(relpath) if self.read_source else None
+        return self._modules[relpath]
+
     def _unwritable(self, info: TargetInfo, value: str) -> str:
         """Why the patch could not write ``value`` into the function's file ("" when it can,
         or when the function is not found there): a candidate that cannot be written would
         pass its rounds and fail the final check, which runs the files as written."""
-        text = self.read_source(info.file) if self.read_source is not None else None
+        text = self._module(info.file)
         if text is None:
             return ""
         try:
@@ -272,7 +276,7 @@ class TraceEngine:
             info = self.targets[key]
             text = request.current.get(key, info.original)
             if key not in self._contexts:
-                module = self.read_source(info.file) if self.read_source else None
+                module = self._module(info.file)
                 self._contexts[key] = (
                     code_context(module, info.name, info.line, exclude=group_keys)
                     if module and info.kind == "code"

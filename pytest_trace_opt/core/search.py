@@ -70,9 +70,7 @@ def _edits_as_candidates(
     for edit in edits(source, lines):
         if len(mine) >= limit:
             break
-        check = check_code(
-            edit.source, source, info.function_name or "", is_method=info.is_method or info.in_class
-        )
+        check = check_code(edit.source, source, info.function_name or "", is_method=info.in_class)
         if check.ok:  # the edited text itself, not reformatted: one token changes
             file_line = edit.line + info.line - 1
             mine.append(Candidate(info.key, info.name, file_line, edit.description, edit.source))

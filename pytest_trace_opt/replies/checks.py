@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from pytest_trace_opt.replies.code_rules import (
+    FunctionNode,
     imports_into_body,
     is_docstring,
     keep_annotations,
@@ -54,8 +55,6 @@ def _shown(value: object) -> str:
 
 # --------------------------------------------------------------------------------------------
 # code
-
-_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @cache
@@ -93,7 +92,7 @@ def _parse(code: str) -> tuple[ast.Module | None, str]:
         return None, f"syntax error: {short(str(err)) or type(err).__name__}"
 
 
-def _strip_decorators(code: str, node: _FunctionNode) -> str:
+def _strip_decorators(code: str, node: FunctionNode) -> str:
     if not node.decorator_list:
         return code
     lines = code.split("\n")
@@ -128,12 +127,12 @@ def _is_main_guard(node: ast.stmt) -> bool:
     )
 
 
-def _kind_word(node: _FunctionNode) -> str:
+def _kind_word(node: FunctionNode) -> str:
     return "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
 
 
-def _top_level_defs(tree: ast.Module, name: str) -> list[_FunctionNode]:
-    return [n for n in tree.body if isinstance(n, _FunctionNode) and n.name == name]
+def _top_level_defs(tree: ast.Module, name: str) -> list[FunctionNode]:
+    return [n for n in tree.body if isinstance(n, FunctionNode) and n.name == name]
 
 
 def check_code(candidate: str, current: str, function_name: str, *, is_method: bool) -> Check:
@@ -173,7 +172,7 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
 
 def _target_definition(
     code: str, function_name: str
-) -> Check | tuple[str, ast.Module, _FunctionNode]:
+) -> Check | tuple[str, ast.Module, FunctionNode]:
     """The code without ``__main__`` guards and decorators, its tree and the one definition of
     ``function_name`` in it; or the failed :class:`Check` saying why there is none."""
     tree, error = _parse(code)
@@ -191,14 +190,14 @@ def _target_definition(
 
     targets = _top_level_defs(tree, function_name)
     if not targets:
-        funcs = [n.name for n in tree.body if isinstance(n, _FunctionNode)]
+        funcs = [n.name for n in tree.body if isinstance(n, FunctionNode)]
         classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)]
         if funcs:
             return _fail(code, f"defines {funcs[-1]}() instead of {function_name}()")
         if classes:
             return _fail(code, f"defines class {classes[-1]} instead of {function_name}()")
         nested = any(
-            isinstance(n, _FunctionNode) and n.name == function_name for n in ast.walk(tree)
+            isinstance(n, FunctionNode) and n.name == function_name for n in ast.walk(tree)
         )
         where = " at top level" if nested else ""
         return _fail(code, f"does not define {function_name}(){where}")
@@ -213,8 +212,8 @@ def _target_definition(
 
 
 def _imports_into_method(
-    code: str, tree: ast.Module, target: _FunctionNode
-) -> tuple[str, ast.Module, _FunctionNode]:
+    code: str, tree: ast.Module, target: FunctionNode
+) -> tuple[str, ast.Module, FunctionNode]:
     """A method's imports written above it move into its body (``code_rules``)."""
     moved = imports_into_body(code, tree, target)
     new_tree, _ = _parse(moved) if moved != code else (None, "")
@@ -225,7 +224,7 @@ def _imports_into_method(
 
 def _current_definition(
     current: str, function_name: str
-) -> tuple[str, ast.Module | None, _FunctionNode | None]:
+) -> tuple[str, ast.Module | None, FunctionNode | None]:
     """The current code without decorators, its tree, and its definition: what to keep."""
     current_code = textwrap.dedent(str(current).replace("\r\n", "\n")).strip("\n")
     current_tree, _ = _parse(current_code)
@@ -240,7 +239,7 @@ def _current_definition(
 
 
 def _interface_problem(
-    target: _FunctionNode, current_def: _FunctionNode | None, function_name: str, is_method: bool
+    target: FunctionNode, current_def: FunctionNode | None, function_name: str, is_method: bool
 ) -> str:
     """Why the new definition cannot be called as the current one is ("" when it can)."""
     if current_def is None:
@@ -253,7 +252,7 @@ def _interface_problem(
 
 
 def _load_problem(
-    tree: ast.Module, target: _FunctionNode, function_name: str, is_method: bool
+    tree: ast.Module, target: FunctionNode, function_name: str, is_method: bool
 ) -> str:
     """What else the code would do when loaded ("" when nothing): nothing else may run."""
     for node in tree.body:

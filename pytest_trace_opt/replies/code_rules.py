@@ -12,6 +12,7 @@ import io
 import tokenize
 
 MAX_SHOWN = 60  # characters of code quoted in a reason
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def short(text: str) -> str:
@@ -75,7 +76,7 @@ def _safe_decorator(node: ast.expr) -> bool:
     return True
 
 
-def _definition_time_code(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _definition_time_code(node: FunctionNode) -> bool:
     """Whether defining this helper runs code: decorators, defaults and annotations."""
     args = node.args
     evaluated: list[ast.expr | None] = [*args.defaults, *args.kw_defaults, node.returns]
@@ -102,7 +103,7 @@ def runs_at_import(node: ast.stmt) -> bool:
     """True when a module-level statement (other than the target def) executes code."""
     if isinstance(node, ast.Import | ast.ImportFrom) or is_docstring(node):
         return False
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+    if isinstance(node, FunctionNode):
         return _definition_time_code(node)
     if isinstance(node, ast.ClassDef):
         evaluated = [*node.bases, *(k.value for k in node.keywords)]
@@ -177,9 +178,7 @@ def signature_problem(cand: ast.arguments, cur: ast.arguments, is_method: bool) 
     return ""
 
 
-def imports_into_body(
-    code: str, tree: ast.Module, target: ast.FunctionDef | ast.AsyncFunctionDef
-) -> str:
+def imports_into_body(code: str, tree: ast.Module, target: FunctionNode) -> str:
     """``code`` with its top-level imports moved to the top of ``target``'s body (after its
     docstring): a method is compiled inside its class, where an import written above the
     ``def`` would not reach it. Unchanged when there is no such import."""
@@ -214,7 +213,7 @@ def _without_annotations(args: ast.arguments) -> str:
     return ast.dump(bare)
 
 
-def _header_span(code: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int] | None:
+def _header_span(code: str, node: FunctionNode) -> tuple[int, int] | None:
     """Offsets in ``code`` of ``node``'s header, from ``def`` (or ``async``) to its colon."""
     lines = code.split("\n")
     starts = [0]
@@ -241,9 +240,9 @@ def _header_span(code: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tup
 
 def keep_annotations(
     code: str,
-    target: ast.FunctionDef | ast.AsyncFunctionDef,
+    target: FunctionNode,
     current_code: str,
-    current: ast.FunctionDef | ast.AsyncFunctionDef,
+    current: FunctionNode,
 ) -> str:
     """``code`` with the current header back when the suggestion changed only the header's
     annotations: a small model adds ``List[int]`` without importing ``List`` (the written file
@@ -259,9 +258,6 @@ def keep_annotations(
         return code
     header = current_code[old_span[0] : old_span[1]]
     return code[: new_span[0]] + header + code[new_span[1] :]
-
-
-_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _names_used(nodes: list[ast.stmt]) -> set[str]:
@@ -287,7 +283,7 @@ def _calls_or_checks(node: ast.stmt, function_name: str) -> bool:
 def _is_example_usage(node: ast.stmt, function_name: str) -> bool:
     if isinstance(node, ast.Assert | ast.Expr) and not is_docstring(node):
         return True
-    if isinstance(node, _FunctionNode):
+    if isinstance(node, FunctionNode):
         return node.name.startswith("test")
     if isinstance(node, ast.ClassDef):
         return node.name.startswith("Test")
@@ -300,7 +296,7 @@ def strip_example_usage(code: str, tree: ast.Module, function_name: str) -> str:
     """Drop what a reply adds below the definition to try it out: asserts, prints, calls,
     test functions, and the literals and imports only they use. They would run at import
     (and be refused) or be written into the user's module as noise."""
-    targets = [n for n in tree.body if isinstance(n, _FunctionNode) and n.name == function_name]
+    targets = [n for n in tree.body if isinstance(n, FunctionNode) and n.name == function_name]
     if len(targets) != 1:
         return code
     after = tree.body[tree.body.index(targets[0]) + 1 :]
