@@ -198,7 +198,7 @@ def test_run_rounds_stops_at_the_round_limit() -> None:
     assert len(engine.calls) == 3
     # retries raise the temperature; the rejection is fed back to the next prompt
     assert [c[3] for c in engine.calls] == pytest.approx([0.0, 0.3, 0.6])
-    assert "rejected because it passes fewer tests" in engine.calls[1][2]
+    assert "Rejected: it passes fewer tests" in engine.calls[1][2]
 
 
 def test_a_candidate_already_rejected_is_not_evaluated_again() -> None:

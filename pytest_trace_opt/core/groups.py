@@ -15,6 +15,15 @@ from pytest_trace_opt.model import Evaluation, TestResult
 
 
 @dataclass
+class RejectedAttempt:
+    """A candidate the tests judged and rejected: its values, why, and what failed under it."""
+
+    values: dict[str, Any]
+    reason: str
+    evidence: str = ""
+
+
+@dataclass
 class Group:
     """Trainables linked by the tests that exercise them, optimized with their own prompt."""
 
@@ -23,7 +32,10 @@ class Group:
     holdout: list[str]
     engine: Any = None
     attempt: int = 0
+    # what the previous reply was when the tests did not judge it (unusable, a repeat)
     last_rejection: list[str] = field(default_factory=list)
+    # judged and rejected since the base last improved: shown as changes to the base
+    rejected: list[RejectedAttempt] = field(default_factory=list)
     tried: list[dict[str, Any]] = field(default_factory=list)  # values judged and rejected
 
     @property

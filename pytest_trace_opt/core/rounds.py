@@ -22,7 +22,7 @@ from pytest_trace_opt.core.acceptance import (
     rank_key,
 )
 from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
-from pytest_trace_opt.core.groups import Group, learnable_failures, partition
+from pytest_trace_opt.core.groups import Group, RejectedAttempt, learnable_failures, partition
 from pytest_trace_opt.core.sampling import Sampling
 from pytest_trace_opt.core.search import EditSearch
 from pytest_trace_opt.core.state import LoopState
@@ -225,7 +225,11 @@ class RoundLoop:
             group.engine = self.engine_factory(state.best, group.keys)
         failing = learnable_failures(state.best, group.visible)
         results = state.best.results(group.visible)
-        memory = group.last_rejection if self.techniques.rejection_memory else []
+        memory: list[str] = []
+        if self.techniques.rejection_memory:
+            current = {k: state.best_values.get(k, state.best.targets[k].original)
+                       for k in group.keys if k in state.best.targets}  # fmt: skip
+            memory = prompts.attempts_note(group.rejected, current) + group.last_rejection
         passing = [r for r in results if r.passed]
         feedback = prompts.compose_feedback(
             failing,
@@ -339,7 +343,7 @@ class RoundLoop:
             record.status, record.reason = "accepted", f"{record.reason}; {found.record.reason}"
             record.counts = counts(state.best, self.visible, self.holdout)
             record.changed = sorted(set(record.changed) | set(found.values))
-            group.attempt, group.last_rejection = 0, []
+            group.attempt, group.last_rejection, group.rejected = 0, [], []
 
     # -- phase 3: judge each group's best candidate ----------------------------------------
     def _decide(
@@ -419,14 +423,19 @@ class RoundLoop:
             # with this attempt shown as tried (it may add a side effect and fix nothing).
             ok, reason = False, prompts.NO_GAIN
         if ok:
-            group.attempt, group.last_rejection = 0, []
+            group.attempt, group.last_rejection, group.rejected = 0, [], []
         else:
             digest = prompts.failure_digest(evaluations[pick], group.visible)
             record.notes += [prefix + d for d in digest]
             group.attempt += asked
             group.tried += [p.values for p in found if p.values not in group.tried]
-            group.last_rejection = prompts.rejection_note(
-                found[pick], reason + (prompts.FLAKY_HINT if flaky else "")
+            group.last_rejection = []  # it is in the attempts, with its change and reason
+            group.rejected.append(
+                RejectedAttempt(
+                    found[pick].values,
+                    reason + (prompts.FLAKY_HINT if flaky else ""),
+                    digest[0] if digest else "",
+                )
             )
         return pick, ok, reason
 

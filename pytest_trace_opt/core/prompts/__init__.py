@@ -9,13 +9,15 @@ Pure functions over the data model; no opto, no pytest.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_trace_opt.core.prompts.evidence import evidence_text, first_error_line
 from pytest_trace_opt.text import clip
 
 if TYPE_CHECKING:
+    from pytest_trace_opt.core.groups import RejectedAttempt
     from pytest_trace_opt.model import Evaluation, Proposal, TestResult
 
 
@@ -161,11 +163,55 @@ def unchanged_note(names: Sequence[str]) -> list[str]:
 
 
 def rejection_note(proposal: Proposal | None, reason: str) -> list[str]:
+    """The previous reply, when it was not judged by the tests: unusable, or a repeat."""
     if proposal is None:
         return [f"Your previous reply could not be used ({reason}). Reply in the required format."]
-    shown = "\n".join(clip(str(v), 900) for v in proposal.values.values())
-    return [f"Your previous suggestion was tried and rejected because {reason}:\n{shown}\n"
-            "Suggest a different change."]  # fmt: skip
+    return [f"Your previous reply was not tried: {reason}. Suggest a different change."]
+
+
+MAX_ATTEMPTS_SHOWN = 3
+MAX_LINES_NAMED = 3
+
+
+def change_summary(before: Any, after: Any) -> str:
+    """Where a rejected change touched the code, not what it wrote: a small model copies
+    any code it is shown, a rejected attempt's lines (whole or as a diff) included."""
+    if not (isinstance(before, str) and isinstance(after, str)) or "\n" not in before.strip():
+        return f"tried the value {clip(repr(after), 300)}"  # a prompt, a number: the value
+    old, new = before.splitlines(), after.splitlines()
+    changed: list[str] = []
+    added = 0  # lines beyond those it replaced
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+        if tag in ("replace", "delete"):
+            changed += [ln.strip() for ln in old[i1:i2] if ln.strip()]
+        if tag in ("replace", "insert"):
+            added += max(0, (j2 - j1) - (i2 - i1))
+    if not changed:
+        return f"added {added} line(s), changing none of the lines above"
+    named = " | ".join(f"`{clip(ln, 80)}`" for ln in changed[:MAX_LINES_NAMED])
+    more = f" and {len(changed) - MAX_LINES_NAMED} more" if len(changed) > MAX_LINES_NAMED else ""
+    return f"changed {named}{more}" + (f" and added {added} line(s)" if added else "")
+
+
+def attempts_note(attempts: Sequence[RejectedAttempt], current: dict[str, Any]) -> list[str]:
+    """The attempts tried and rejected since the code shown was last improved, each as
+    where it changed that code, why it was rejected and what failed with it (the latest
+    ``MAX_ATTEMPTS_SHOWN``)."""
+    if not attempts:
+        return []
+    shown = attempts[-MAX_ATTEMPTS_SHOWN:]
+    first = len(attempts) - len(shown) + 1
+    lines = ["Attempts already tried on the code above and rejected:"]
+    for number, attempt in enumerate(shown, start=first):
+        changes = "; ".join(
+            f"in {key.rsplit('::', 1)[-1]} it {change_summary(current.get(key), value)}"
+            for key, value in attempt.values.items()
+        )
+        lines.append(f"- attempt {number}: {changes}. Rejected: {attempt.reason}.")
+        if attempt.evidence:
+            lines.append(f"  With it: {attempt.evidence}")
+    lines.append("Find what these attempts missed, and fix that instead.")
+    return lines
 
 
 # -- OptoPrime prompt hints --------------------------------------------------------------

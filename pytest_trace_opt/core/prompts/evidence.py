@@ -3,9 +3,10 @@
 Per failing test, what a developer would look at: the test's source (with its
 parametrize decorator, which holds the expected values), the arguments it ran with, the
 calls it made to the trainables and what they returned or raised (a recursion that did not
-shrink its arguments is said so), and the error. Parametrized cases of one test share its
-source. The smallest failing case (the shortest run, then the smallest inputs) comes first;
-the passing tests are named briefly, as what must keep working.
+shrink its arguments is said so), the error, and how a failed equality missed, in words.
+Parametrized cases of one test share its source. The smallest failing case (the shortest
+run, then the smallest inputs) comes first; the passing tests are named briefly, as what
+must keep working.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pytest_trace_opt.core.prompts.difference import describe_miss
 from pytest_trace_opt.model import TestResult
 from pytest_trace_opt.protocol import MAX_CALL_STEPS, CallRecord
 from pytest_trace_opt.text import clip
@@ -145,7 +147,12 @@ def _case_lines(result: TestResult, *, parametrized: bool, traced: bool = False)
     calls = [describe_call(c) for c in result.calls[:3]]
     if calls:
         out.append("    calls: " + "\n           ".join(calls))
-    out += ["    " + ln for ln in error_lines(result)]
+    errors = error_lines(result)
+    out += ["    " + ln for ln in errors]
+    outputs = [c.output for c in result.calls if c.output is not None]
+    miss = describe_miss(errors, outputs)
+    if miss:
+        out.append(f"    in words: {miss}")
     if traced:
         out += steps_lines(result)
     return out
