@@ -119,9 +119,10 @@ OPTIONS: tuple[Option, ...] = (
         "edit-search",
         "edit_search",
         "int",
-        "single-token edits per trainable (`<` for `<=`, a bound +-1, `and` for `or`, ...) of"
-        " its suspicious lines, tried before the first LLM call, and of the lines an LLM"
-        " candidate changed when it fell short (a quarter as many); 0: none",
+        "small edits per trainable (`<` for `<=`, a bound +-1, `and` for `or`, a reversed"
+        " loop, swapped arguments, ...) of its suspicious lines, tried before the first LLM"
+        " call, and of the lines an LLM candidate changed when it fell short (a quarter as"
+        " many); 0: none",
         minimum=0,
     ),
     Option(

@@ -50,6 +50,8 @@ def test_compared_literals(line, expected):
         ([1, 2], [1, 2, 3], "the result has 2 item(s), the expected value 3; missing: 3; the "
          "last expected item is missing"),
         ((1, 2), [1, 2], "the result is a tuple, the expected value a list"),
+        ([["a", "b"], ["b"]], [["a", "b"], ["b", "a"]],
+         "the result has 2 item(s), the expected value 2; missing: ['b', 'a']; extra: ['b']"),
         ({"a": 1}, {"a": 2, "b": 3}, "the result lacks the key(s) 'b'; at 'a': 1 where the "
          "expected value has 2"),
         ({1, 2}, {2, 3}, "the result lacks 3; the result has extra 1"),

@@ -143,7 +143,7 @@ def test_the_limit_bounds_the_edits_tried_and_the_reason_says_so() -> None:
     assert len({code for code, _ in evaluator.runs[1:]}) == 2
     assert found.values == {}
     assert found.record.reason == (
-        "edit search: none of 2 single-token edit(s) of line 2 of passed fixes its failing "
+        "edit search: none of 2 small edit(s) of line 2 of passed fixes its failing "
         "tests (no LLM call)"
     )
     _, unlimited = search(InProcessEvaluatorFake(evaluator.original, TESTS, LINES))

@@ -114,7 +114,7 @@ def test_when_no_edit_fixes_the_bug_the_llm_rounds_start_from_the_original_code(
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "trace-opt edit search: 0/1 visible passed; rejected (none of * single-token edit(s) "
+            "trace-opt edit search: 0/1 visible passed; rejected (none of * small edit(s) "
             "of line 6 of scale fixes its failing tests (no LLM call))*",
             "trace-opt round 1: 1/1 visible passed; accepted*1 call(s)*",
         ]
@@ -198,7 +198,7 @@ def test_an_llm_candidate_one_token_off_is_finished_by_edits_of_the_lines_it_cha
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "trace-opt round 1: 5/5 visible passed; accepted (*; then single-token edits of the "
+            "trace-opt round 1: 5/5 visible passed; accepted (*; then small edits of the "
             "lines it changed: `len(values) - size` -> `len(values) - size + 1` on line 7 of "
             "window_sums: every tagged test passes (* tried) (no LLM call))*1 call(s)*",
         ]

@@ -26,6 +26,9 @@ def test_a_range_bound_gets_plus_and_minus_one_and_the_comment_survives() -> Non
         "`len(values) - size` -> `len(values) - size + 1`",
         "`len(values) - size` -> `len(values) - size - 1`",
         "`-` -> `+`",
+        # the fix patterns come after the single-token slips
+        "`range(len(values) - size)` -> `reversed(range(len(values) - size))`",
+        "`len(values) - size` -> `size - len(values)`",
     ]
     assert changed_lines(WINDOW, found[0].source) == [
         "    for start in range(len(values) - size + 1):  # one window short"
@@ -110,3 +113,46 @@ def test_a_method_source_is_dedented_and_an_operator_next_to_a_comment_is_skippe
 
 def test_unparseable_source_gives_no_edit() -> None:
     assert edits("def broken(:\n    pass\n", [2]) == []
+
+
+QUEUE = """\
+def drain(jobs, log):
+    order = []
+    while jobs:
+        job = jobs.pop()
+        order.insert(0, job)
+        if job.startswith("#"):
+            break
+        log.write(job)
+        first = order[0]
+    ahead = sorted(order)
+    return divmod(len(order), first), ahead
+"""
+
+
+def test_fix_patterns_of_program_repair_come_after_the_slips_of_one_token() -> None:
+    found = {e.description: e for e in edits(QUEUE, list(range(2, 12)))}
+    expected = {
+        "`pop()` -> `pop(0)`": "        job = jobs.pop(0)",
+        "`insert(0, ...)` -> `append(...)`": "        order.append(job)",
+        '`job.startswith("#")` -> `not job.startswith("#")`':
+            '        if not job.startswith("#"):',
+        "`break` -> `continue`": "            continue",
+        "index `0` -> `-1`": "        first = order[-1]",
+        "`sorted(...)` -> `sorted(..., reverse=True)`": "    ahead = sorted(order, reverse=True)",
+        "arguments `len(order)` and `first` swapped": "    return divmod(first, len(order)), ahead",
+        "`log.write(job)` removed": "        pass",
+        "`jobs` -> `not jobs`": "    while not jobs:",
+    }  # fmt: skip
+    for description, line in expected.items():
+        assert changed_lines(QUEUE, found[description].source) == [line], description
+    kinds = [e.description for e in edits(QUEUE, [4])]
+    assert kinds.index("`pop()` -> `pop(0)`") < kinds.index("`job = jobs.pop()` removed")
+
+
+def test_an_exact_inverse_is_not_tried_twice_and_a_docstring_is_never_removed() -> None:
+    source = 'def f(x):\n    """Doc."""\n    if x == 1:\n        return 2\n    return 3\n'
+    found = [e.description for e in edits(source, [2, 3])]
+    assert "`==` -> `!=`" in found
+    assert not any(d.startswith("`x == 1` -> `not") for d in found)
+    assert not any("Doc" in d for d in found)

@@ -1,9 +1,12 @@
 """Small edits of a trainable's suspicious lines, tried before any LLM call.
 
 Many real one-function bugs are one token off: ``<`` for ``<=``, ``+ 1`` missing from a range
-bound, ``and`` for ``or``, ``min`` for ``max``. Spectrum-based localization says which lines
-the failing tests ran; trying the classic single-token edits of those lines (the mutation
-operators of program repair) costs a test run each and no LLM call. Each edit replaces only
+bound, ``and`` for ``or``, ``min`` for ``max``; others follow a fix pattern of program repair:
+a list walked or sorted the wrong way, its wrong end used (``insert(0, x)`` for ``append(x)``,
+``pop()`` for ``pop(0)``, ``[0]`` for ``[-1]``), two arguments swapped, a condition negated,
+``break`` for ``continue``, one statement too many. Spectrum-based localization says which
+lines the failing tests ran; trying these small edits of those lines (the one-token slips
+first, a removed statement last) costs a test run each and no LLM call. Each edit replaces only
 the span of text it changes, so comments and formatting survive into the patch.
 
 Pure functions over source text, no opto, no pytest.
@@ -72,10 +75,20 @@ _METHOD_SWAPS = {
     "lower": "upper",
     "keys": "values",
     "values": "keys",
+    "floor": "ceil",
+    "ceil": "floor",
+    "isupper": "islower",
+    "islower": "isupper",
+    "appendleft": "append",
+    "popleft": "pop",
 }
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
-# Kinds of edit, in the order they are tried on one line: the commonest slips first.
-COMPARISON, BOUND, CONSTANT, OPERATOR, NAME = range(5)
+# Kinds of edit, in the order they are tried on one line: the commonest slips first, then
+# the fix patterns of program repair (a reversed walk, the other end of a list, swapped
+# arguments, a negated condition), and last a statement removed.
+COMPARISON, BOUND, CONSTANT, OPERATOR, NAME, IDIOM, REMOVAL = range(7)
+_NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Raise)
 # Operands that need parentheses before ``+ 1`` is added to them.
 _LOOSER_THAN_PLUS = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.UnaryOp)
 _BIT_OPERATORS = (ast.BitOr, ast.BitAnd, ast.BitXor, ast.LShift, ast.RShift)
@@ -230,6 +243,131 @@ def _call_edits(text: _Text, node: ast.Call) -> _Found:
         yield NAME, f"`{name}` -> `{other}`", edited
 
 
+def _method_call(node: ast.AST, name: str, arity: int) -> ast.Call | None:
+    """``node`` as ``x.name(...)`` with ``arity`` plain positional arguments, or None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    plain = not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
+    return node if node.func.attr == name and len(node.args) == arity and plain else None
+
+
+def _list_end_edits(text: _Text, node: ast.Call) -> _Found:
+    """The other end of a list: ``insert(0, v)`` <-> ``append(v)``, ``pop()`` <-> ``pop(0)``."""
+    start, end = text.span(node)
+    owner = text.text(*text.span(node.func.value)) if isinstance(node.func, ast.Attribute) else ""
+    if (call := _method_call(node, "insert", 2)) and _is_int(call.args[0], 0):
+        value = text.text(*text.span(call.args[1]))
+        yield (
+            IDIOM,
+            "`insert(0, ...)` -> `append(...)`",
+            text.replace(start, end, f"{owner}.append({value})"),
+        )
+    elif call := _method_call(node, "append", 1):
+        value = text.text(*text.span(call.args[0]))
+        yield (
+            IDIOM,
+            "`append(...)` -> `insert(0, ...)`",
+            text.replace(start, end, f"{owner}.insert(0, {value})"),
+        )
+    elif _method_call(node, "pop", 0):
+        yield IDIOM, "`pop()` -> `pop(0)`", text.replace(start, end, f"{owner}.pop(0)")
+    elif (call := _method_call(node, "pop", 1)) and _is_int(call.args[0], 0):
+        yield IDIOM, "`pop(0)` -> `pop()`", text.replace(start, end, f"{owner}.pop()")
+
+
+def _is_int(node: ast.AST, value: int) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value == value
+
+
+def _order_edits(text: _Text, node: ast.AST) -> _Found:
+    """A walk or a sort in the other direction, and swapped arguments of a two-argument call."""
+    if isinstance(node, ast.For):
+        iterable = node.iter
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "enumerate"
+            and iterable.args
+        ):
+            iterable = iterable.args[0]  # enumerate(reversed(xs)): the index counts from the end
+        if isinstance(iterable, ast.Call) and getattr(iterable.func, "id", "") == "reversed":
+            inner = text.text(*text.span(iterable.args[0])) if iterable.args else ""
+            yield IDIOM, "`reversed(...)` removed", text.replace(*text.span(iterable), inner)
+        elif isinstance(iterable, ast.Name | ast.Attribute | ast.Subscript | ast.Call):
+            shown = text.text(*text.span(iterable))
+            edited = text.replace(*text.span(iterable), f"reversed({shown})")
+            yield IDIOM, f"`{shown}` -> `reversed({shown})`", edited
+    elif isinstance(node, ast.Call):
+        yield from _list_end_edits(text, node)
+        plain = not any(isinstance(a, ast.Starred) for a in node.args)
+        is_sorted = isinstance(node.func, ast.Name) and node.func.id == "sorted"
+        if is_sorted and plain and node.args and all(k.arg != "reverse" for k in node.keywords):
+            end = text.span(node)[1]
+            edited = text.replace(end - 1, end, ", reverse=True)")
+            yield IDIOM, "`sorted(...)` -> `sorted(..., reverse=True)`", edited
+        if len(node.args) == 2 and plain and not node.keywords:
+            first, second = (text.text(*text.span(a)) for a in node.args)
+            a_start, a_end = text.span(node.args[0])
+            b_start, b_end = text.span(node.args[1])
+            edited = (text.data[:a_start] + second.encode() + text.data[a_end:b_start]
+                      + first.encode() + text.data[b_end:]).decode()  # fmt: skip
+            yield IDIOM, f"arguments `{first}` and `{second}` swapped", edited
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, _NOT_COMMUTATIVE):
+        left, right = (text.text(*text.span(n)) for n in (node.left, node.right))
+        simple = not isinstance(node.left, ast.BinOp | ast.BoolOp | ast.Compare) and not isinstance(
+            node.right, ast.BinOp | ast.BoolOp | ast.Compare
+        )
+        if simple and "\n" not in left + right:
+            symbol = _SYMBOLS.get(type(node.op), "**")
+            edited = text.replace(*text.span(node), f"{right} {symbol} {left}")
+            yield IDIOM, f"`{left} {symbol} {right}` -> `{right} {symbol} {left}`", edited
+
+
+def _branch_edits(text: _Text, node: ast.AST) -> _Found:
+    """A negated condition, ``break`` <-> ``continue``, the first <-> last item."""
+    if isinstance(node, ast.If | ast.While | ast.IfExp):
+        test = node.test
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        inverted = (  # a comparison with an exact inverse is already swapped for it
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(
+                test.ops[0], ast.Eq | ast.NotEq | ast.In | ast.NotIn | ast.Is | ast.IsNot
+            )
+        )
+        if not negated and not inverted:
+            shown = text.text(*text.span(test))
+            wrapped = (
+                shown if isinstance(test, ast.Name | ast.Call | ast.Attribute) else f"({shown})"
+            )
+            edited = text.replace(*text.span(test), f"not {wrapped}")
+            yield IDIOM, f"`{shown}` -> `not {wrapped}`", edited
+    elif isinstance(node, ast.Break | ast.Continue):
+        old, new = ("break", "continue") if isinstance(node, ast.Break) else ("continue", "break")
+        yield IDIOM, f"`{old}` -> `{new}`", text.replace(*text.span(node), new)
+    elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice | ast.Tuple):
+        index = node.slice
+        minus_one = (
+            isinstance(index, ast.UnaryOp)
+            and isinstance(index.op, ast.USub)
+            and _is_int(index.operand, 1)
+        )
+        if _is_int(index, 0) or minus_one:
+            new = "-1" if _is_int(index, 0) else "0"
+            old = text.text(*text.span(index))
+            yield IDIOM, f"index `{old}` -> `{new}`", text.replace(*text.span(index), new)
+
+
+def _removal(text: _Text, node: ast.AST) -> _Found:
+    """A statement that should not be there (a docstring is not one)."""
+    if not isinstance(node, _REMOVABLE):
+        return
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return
+    shown = text.text(*text.span(node))
+    yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
+
+
 def _edits_of_node(text: _Text, node: ast.AST) -> _Found:
     if isinstance(node, ast.Compare):
         yield from _comparison_edits(text, node)
@@ -241,10 +379,13 @@ def _edits_of_node(text: _Text, node: ast.AST) -> _Found:
         yield from _operator_edits(text, node)
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
+    yield from _order_edits(text, node)
+    yield from _branch_edits(text, node)
+    yield from _removal(text, node)
 
 
 def edits(source: str, lines: Sequence[int]) -> list[Edit]:
-    """Single-token edits of the nodes that start on ``lines`` (1-based lines of
+    """Small edits of the nodes that start on ``lines`` (1-based lines of
     ``source``), in the order the lines are given; each edit parses and differs from the
     source. The ``def`` line itself is left alone (its defaults and signature)."""
     code = textwrap.dedent(source)

@@ -135,7 +135,7 @@ class RoundLoop:
         return state
 
     def _search(self, state: LoopState) -> None:
-        """Single-token edits of the suspicious lines before any LLM call (core.search)."""
+        """Small edits of the suspicious lines before any LLM call (core.search)."""
         guard = self.techniques.holdout_guard
         search = EditSearch(self.evaluator, self.visible, self.holdout, guard, self.deadline)
         found = None if self._stop_reason(state) else search.run(state.best, self.edit_search)
@@ -309,7 +309,7 @@ class RoundLoop:
             only_real_passes(evaluation, state.baseline, self.tagged)
         return evaluation
 
-    # -- phase 4: single-token edits of what the LLM changed, when it fell short -----------
+    # -- phase 4: small edits of what the LLM changed, when it fell short -----------------
     def _refine(
         self,
         state: LoopState,

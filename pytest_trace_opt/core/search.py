@@ -1,10 +1,10 @@
-"""The edit search: before the first LLM call, try single-token edits of the suspicious lines.
+"""The edit search: before the first LLM call, try small edits of the suspicious lines.
 
 Each edit (see :mod:`.mutants`) is run first against the failing visible tests only, a short
 run; one that makes them all pass is run against every tagged test and judged by the same
 rule as an LLM candidate (no test lost, no holdout broken, only real passes, the same result
 on a re-run). Each trainable is searched on its own: the first edit that makes every test
-reaching it pass is its fix. An edit that only gains some of them is not kept: one token
+reaching it pass is its fix. An edit that only gains some of them is not kept: one edit
 that fixes a few cases of a bug it does not fix is mostly a coincidence, and the LLM rounds
 would start from it. No LLM call."""
 
@@ -71,7 +71,7 @@ def _edits_as_candidates(
         if len(mine) >= limit:
             break
         check = check_code(edit.source, source, info.function_name or "", is_method=info.in_class)
-        if check.ok:  # the edited text itself, not reformatted: one token changes
+        if check.ok:  # the edited text itself, not reformatted: only the edit changes
             file_line = edit.line + info.line - 1
             mine.append(Candidate(info.key, info.name, file_line, edit.description, edit.source))
     return mine
@@ -167,13 +167,13 @@ class EditSearch:
                 )
                 texts.append(
                     f"{candidate.description} on line {candidate.file_line} of {candidate.name}"
-                    f": {passes} ({n} single-token edit(s) of {_lines(mine[:n])} tried)"
+                    f": {passes} ({n} small edit(s) of {_lines(mine[:n])} tried)"
                 )
         except EvaluationAborted as exc:
             texts.append(str(exc))
         record = result.record
         record.eval_seconds = round(time.monotonic() - started, 3)
-        head = "then single-token edits of the lines it changed: " if refining else "edit search: "
+        head = "then small edits of the lines it changed: " if refining else "edit search: "
         record.reason = head + "; ".join(texts) + " (no LLM call)"
         record.notes = [f"{c.name} line {c.file_line}: {c.description}" for c in tried[:MAX_NOTES]]
         if len(tried) > MAX_NOTES:
@@ -193,7 +193,7 @@ class EditSearch:
         limit: int,
     ) -> SearchResult | None:
         """After an LLM candidate that did not fix everything (``candidate``: the values it
-        ran with, ``evaluation``: its run): single-token edits of the lines it changed
+        ran with, ``evaluation``: its run): small edits of the lines it changed
         against ``previous`` (its near misses: a bound one off in otherwise right code),
         judged against ``best`` like any candidate. None when there is nothing to try."""
         found: dict[str, list[Candidate]] = {}
@@ -258,6 +258,5 @@ def _lines(tried: Sequence[Candidate]) -> str:
 def _none_text(tried: Sequence[Candidate]) -> str:
     name = tried[0].name if tried else "?"
     return (
-        f"none of {len(tried)} single-token edit(s) of {_lines(tried)} of {name} fixes its "
-        "failing tests"
+        f"none of {len(tried)} small edit(s) of {_lines(tried)} of {name} fixes its failing tests"
     )

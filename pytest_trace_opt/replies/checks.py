@@ -179,14 +179,13 @@ def _target_definition(
     if tree is None:
         return _fail(code, error)
 
-    code = _strip_main_guard(code, tree)
-    tree, error = _parse(code)
-    if tree is None:  # pragma: no cover - removing whole statements keeps the code valid
-        return _fail(code, error)
-    code = strip_example_usage(code, tree, function_name)
-    tree, error = _parse(code)
-    if tree is None:  # pragma: no cover - removing whole statements keeps the code valid
-        return _fail(code, error)
+    # Each rule removes whole statements, so the code stays valid; reparsed only if changed.
+    for rule in (_strip_main_guard, lambda c, t: strip_example_usage(c, t, function_name)):
+        changed = rule(code, tree)
+        if changed != code:
+            code, (tree, error) = changed, _parse(changed)
+            if tree is None:  # pragma: no cover - see above
+                return _fail(code, error)
 
     targets = _top_level_defs(tree, function_name)
     if not targets:
@@ -204,11 +203,13 @@ def _target_definition(
     if len(targets) > 1:
         return _fail(code, f"defines {function_name}() {len(targets)} times")
 
-    code = _strip_decorators(code, targets[0])
-    tree, error = _parse(code)
+    undecorated = _strip_decorators(code, targets[0])
+    if undecorated == code:
+        return code, tree, targets[0]
+    tree, error = _parse(undecorated)
     if tree is None:  # pragma: no cover - removing decorator lines keeps the code valid
-        return _fail(code, error)
-    return code, tree, _top_level_defs(tree, function_name)[0]
+        return _fail(undecorated, error)
+    return undecorated, tree, _top_level_defs(tree, function_name)[0]
 
 
 def _imports_into_method(

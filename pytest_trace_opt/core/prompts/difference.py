@@ -96,6 +96,8 @@ def difference(
     """The difference between ``actual`` and ``wanted`` in a sentence, or None when no
     short sentence says it."""
     the_expected = "the expected value" if expected == "expected" else expected
+    if actual == wanted:
+        return None
     if isinstance(actual, bool) or isinstance(wanted, bool):
         return None  # True/False: the assert line already says all there is
     if isinstance(actual, int | float) and isinstance(wanted, int | float):
@@ -175,6 +177,7 @@ def _items(values: Iterable[Any]) -> str:
 def _sequences(actual: list[Any], wanted: list[Any], result: str, expected: str) -> str | None:
     try:
         have, want = Counter(map(_hashable, actual)), Counter(map(_hashable, wanted))
+        originals = {_hashable(v): v for v in [*wanted, *actual]}  # shown as written
     except TypeError:
         return None
     if have == want:
@@ -189,9 +192,9 @@ def _sequences(actual: list[Any], wanted: list[Any], result: str, expected: str)
     missing, extra = want - have, have - want
     parts = [f"{result} has {len(actual)} item(s), {expected} {len(wanted)}"]
     if missing:
-        parts.append(f"missing: {_items(missing.elements())}")
+        parts.append(f"missing: {_items(originals[v] for v in missing.elements())}")
     if extra:
-        parts.append(f"extra: {_items(extra.elements())}")
+        parts.append(f"extra: {_items(originals[v] for v in extra.elements())}")
     if not missing and not extra:
         return None
     if len(actual) + 1 == len(wanted) and wanted[:-1] == actual:
