@@ -205,3 +205,57 @@ def test_an_llm_candidate_one_token_off_is_finished_by_edits_of_the_lines_it_cha
     )
     assert len(read_prompts(pytester.path)) == 1
     assert "range(len(values) - size + 1)" in (pytester.path / "p").read_text(encoding="utf-8")
+
+
+ARRIVALS = '''\
+from pytest_trace_opt import trainable
+
+
+@trainable
+def arrival_order(events):
+    """Each name once, in the order it first arrived."""
+    seen = []
+    for name in events:
+        if name not in seen:
+            seen.insert(0, name)
+    return seen
+'''
+
+ARRIVAL_TESTS = """\
+import pytest
+
+from arrivals import arrival_order
+
+
+@pytest.mark.trainable
+@pytest.mark.parametrize(
+    "events,expected",
+    [(["ann", "bo", "ann", "cy"], ["ann", "bo", "cy"]), ([], []), (["x", "x"], ["x"]),
+     (["b", "a"], ["b", "a"])],
+)
+def test_arrival_order(events, expected):
+    assert arrival_order(events) == expected
+"""
+
+
+def test_a_fix_pattern_beyond_one_token_is_found_without_an_llm_call(
+    pytester: pytest.Pytester,
+    scripted_llm: Callable[[Sequence[str]], None],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    scripted_llm([WRONG_REPLY])
+    pytester.makepyfile(arrivals=ARRIVALS, test_arrivals=ARRIVAL_TESTS)
+    out = tmp_path_factory.mktemp("out")
+    result = pytester.runpytest_subprocess(
+        *OPTIONS, "--trace-edit-search=40", f"--trace-patch={out / 'fix.patch'}"
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt edit search: 4/4 visible passed; accepted (`insert(0, ...)` -> "
+            "`append(...)` on line 10 of arrival_order*(no LLM call))*",
+        ]
+    )
+    assert read_prompts(pytester.path) == []
+    patch = (out / "fix.patch").read_text(encoding="utf-8")
+    assert "-            seen.insert(0, name)\n+            seen.append(name)\n" in patch
