@@ -13,7 +13,7 @@ test): fixed = every test passes, holdouts included; overfit = the visible tests
 a holdout fails. Writes the results as JSON and a Markdown table into docs/benchmarks.md
 (between the ``benchmark-results`` markers). An interrupted run goes on where it stopped
 with ``--resume FILE``: the run's own cases, systems, model and budget are kept, finished
-rows are not run again.
+rows are not run again; it must run from a checkout of the commit the run measured.
 
 Systems:
   plugin      ``python -m pytest --trace-optimize --trace-max-llm-calls=B --trace-rounds=B
@@ -527,6 +527,13 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as e:
             ap.error(f"--resume {args.resume}: {e}")
         systems, cases, out = result["systems"], result["cases"], args.resume
+        measured, here = result.get("commit"), commit()
+        if measured and here != measured:  # every row of one run measures the same code
+            ap.error(
+                f"--resume {args.resume}: the run measured commit {measured}, this checkout is "
+                f"{here}; resume from a checkout of it "
+                f"(git worktree add DIR {measured.removesuffix('+dirty')})"
+            )
         # the run's own settings, whatever the command line says, so the rows stay comparable
         args.llm, args.budget = result.get("llm", args.llm), result["budget"]
         args.base_url = result.get("base_url", args.base_url)

@@ -146,6 +146,20 @@ def test_resume_of_a_finished_run_runs_nothing_and_keeps_its_rows(
     assert "in 2 sittings" in text
 
 
+def test_resume_at_another_commit_is_a_usage_error(
+    bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = recorded_run([recorded_row("a_case", "plugin", True)])
+    run["commit"] = "0000000"  # not this checkout
+    results = tmp_path / "run.json"
+    results.write_text(json.dumps(run))
+    with pytest.raises(SystemExit) as stopped:
+        bench.main(["--resume", str(results)])
+    assert stopped.value.code == 2
+    assert "the run measured commit 0000000" in capsys.readouterr().err
+    assert json.loads(results.read_text()) == run  # nothing written
+
+
 def test_resume_of_an_unreadable_file_is_a_usage_error(bench: Any, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
