@@ -17,7 +17,7 @@ from pytest_trace_opt.child.coverage import LineRecorder
 from pytest_trace_opt.child.evidence import arguments_of, source_of
 from pytest_trace_opt.child.failure_text import collapse_repeats
 from pytest_trace_opt.child.steps import MAX_STEPS, Steps
-from pytest_trace_opt.core.context import code_context
+from pytest_trace_opt.core.context import code_context, value_context
 from pytest_trace_opt.core.localize import rank_lines, suspicious_lines
 from pytest_trace_opt.core.prompts.evidence import describe_call, evidence_text
 from pytest_trace_opt.core.prompts.repair import CodeShown, strip_marks, user_prompt
@@ -126,6 +126,49 @@ def test_a_small_module_is_shown_whole_without_the_code_to_fix() -> None:
     assert "return sum(self.items)" not in context and "_floor(price *" not in context
     assert "def unrelated(self):\n        return 1" in context
     assert len(code_context(MODULE, "discount", 15, whole_up_to=100)) < len(MODULE) // 2
+
+
+MAILER = '''\
+"""Dispatch e-mails."""
+
+from opto.trace import node
+
+# Customers track parcels with the carrier's code.
+SUBJECT = node(
+    "Your order {order_id} has shipped",
+    trainable=True,
+)
+FIELDS = ("order_id", "carrier", "tracking_code")
+PADDING = "x"
+
+
+def subject_line(order):
+    return SUBJECT.data.format(**{f: order[f] for f in FIELDS})
+
+
+def unrelated():
+    return PADDING
+
+
+class Mailer:
+    def send(self):
+        return self.greeting
+'''
+
+
+def test_a_value_is_shown_with_the_code_that_fills_it_in() -> None:
+    whole = value_context(MAILER, "SUBJECT", 7)  # a line inside the node(...) call
+    assert "# SUBJECT: the value to change, shown below" in whole
+    assert "has shipped" not in whole  # shown once, as the value to change
+    assert "FIELDS = (" in whole and "def subject_line(order):" in whole
+    by_reader = value_context(MAILER, "SUBJECT", 6, whole_up_to=0)
+    assert "# Customers track parcels with the carrier's code." in by_reader
+    assert "def subject_line(order):" in by_reader and "FIELDS = (" in by_reader
+    assert "def unrelated" not in by_reader and "PADDING" not in by_reader
+    member = value_context(MAILER, "greeting", 6, whole_up_to=0)
+    assert "return self.greeting" in member
+    assert value_context("x = (\n", "x", 1) == ""
+    assert value_context(MAILER, "SUBJECT", 999) == ""
 
 
 # -- a failing test's own evidence -----------------------------------------------------------
@@ -416,3 +459,17 @@ def test_value_from_reply_reads_the_assignment_or_a_bare_literal() -> None:
     assert value_from_reply("```python\n{'a': 1}\n```", "RATE") == (True, {"a": 1})
     assert value_from_reply("```python\nRATE = compute()\n```", "RATE") == (False, None)
     assert value_from_reply("no code at all", "RATE") == (False, None)
+
+
+def test_a_value_is_shown_under_its_own_description() -> None:
+    shown = CodeShown(
+        "SUBJECT", None, "mail.py", 6, "'Your order {order_id}'",
+        context="# SUBJECT: the value to change, shown below",
+        description="Subject line, filled with str.format(**fields)",
+    )  # fmt: skip
+    prompt = user_prompt([shown], "1 of 2 tests fail.")
+    assert (
+        "```python\n# Subject line, filled with str.format(**fields)\n"
+        "SUBJECT = 'Your order {order_id}'\n```" in prompt
+    )
+    assert "## Context from mail.py (not to be changed)" in prompt

@@ -8,6 +8,8 @@ above the definition, the module's
 documentation (its docstring and prose strings such as a ``SPEC = \"\"\"...\"\"\"``), the
 module-level names the body reads (constants, helper functions, classes, imports), and for
 a method the class around it (header, docstring, ``__init__``, the other members it uses).
+A value (a prompt template, a threshold) gets the same: the module whole when small, else
+the code that reads it, since that is where its placeholders and units are decided.
 Pure ``ast`` over the source text; nothing is imported or run.
 """
 
@@ -268,3 +270,71 @@ def _bounded(pieces: list[str], limit: int) -> str:
         out.append(piece)
         used += len(piece) + 2
     return "\n\n".join(out)
+
+
+def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
+    """The innermost simple statement whose lines hold ``line`` (a value's ``node(...)``)."""
+    best: ast.stmt | None = None
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, ast.stmt) or isinstance(stmt, _FuncDef | ast.ClassDef):
+            continue
+        end = stmt.end_lineno or stmt.lineno
+        if stmt.lineno <= line <= end and (best is None or stmt.lineno >= best.lineno):
+            best = stmt
+    return best
+
+
+def _readers(tree: ast.Module, name: str) -> list[_FuncDef]:
+    """The functions and methods whose body reads ``name`` (as a name or ``self.name``)."""
+    found = []
+    for _, node in _definitions(tree.body, None):
+        for inner in ast.walk(node):
+            if (isinstance(inner, ast.Name) and inner.id == name) or (
+                isinstance(inner, ast.Attribute)
+                and inner.attr == name
+                and isinstance(inner.value, ast.Name)
+                and inner.value.id in ("self", "cls")
+            ):
+                found.append(node)
+                break
+    return found
+
+
+def value_context(
+    module_text: str,
+    name: str,
+    line: int,
+    *,
+    limit: int = MAX_CONTEXT_CHARS,
+    whole_up_to: int = MAX_WHOLE_MODULE_CHARS,
+) -> str:
+    """The context of a value (a prompt, a threshold) defined at ``line``: a small module
+    whole, the value's statement replaced by a comment; else the comments above it, the
+    module's documentation, the code that reads it and the names that code reads. A
+    template filled by code the prompt does not show can only be guessed at."""
+    try:
+        tree = ast.parse(module_text)
+    except SyntaxError:
+        return ""
+    stmt = _statement_at(tree, line)
+    if stmt is None:
+        return ""
+    lines = module_text.splitlines()
+    out = list(lines)
+    indent = " " * stmt.col_offset
+    out[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno] = [
+        f"{indent}# {name}: the value to change, shown below"
+    ]
+    whole = "\n".join(out).strip("\n")
+    if len(whole) <= whole_up_to:
+        return whole
+    pieces = [comments_above(lines, stmt), *_prose(tree, lines)]
+    bindings = _module_bindings(tree)
+    for reader in _readers(tree, name):
+        pieces.append(_helper_text(lines, reader))
+        read, _ = _names_read(reader)
+        for other in read:
+            bound = bindings.get(other)
+            if bound is not None and other != name and bound is not stmt:
+                pieces.append(_helper_text(lines, bound))
+    return _bounded(pieces, limit)

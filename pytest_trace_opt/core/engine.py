@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.core.context import code_context
+from pytest_trace_opt.core.context import code_context, value_context
 from pytest_trace_opt.core.localize import suspicious_lines
 from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.core.prompts.repair import CodeShown
@@ -277,11 +277,14 @@ class TraceEngine:
             text = request.current.get(key, info.original)
             if key not in self._contexts:
                 module = self._module(info.file)
-                self._contexts[key] = (
-                    code_context(module, info.name, info.line, exclude=group_keys)
-                    if module and info.kind == "code"
-                    else ""
-                )
+                if not module:
+                    self._contexts[key] = ""
+                elif info.kind == "code":
+                    self._contexts[key] = code_context(
+                        module, info.name, info.line, exclude=group_keys
+                    )
+                else:
+                    self._contexts[key] = value_context(module, info.name, info.line)
             marks = suspicious_lines(key, request.failing, request.passing)
             shown[param.py_name] = CodeShown(
                 name=info.name,
@@ -290,6 +293,7 @@ class TraceEngine:
                 line=info.line,
                 text=str(text) if info.kind == "code" else repr(text),
                 context=self._contexts[key],
+                description=info.description if info.kind == "value" else "",
                 suspicious=tuple((m.line, m.failing, m.failing_total, m.passing) for m in marks),
             )
         return shown

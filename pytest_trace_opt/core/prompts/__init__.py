@@ -10,6 +10,7 @@ Pure functions over the data model; no opto, no pytest.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -193,6 +194,11 @@ def change_summary(before: Any, after: Any) -> str:
     return f"changed {named}{more}" + (f" and added {added} line(s)" if added else "")
 
 
+def _shown_name(key: str) -> str:
+    """``calc.py::Cart.total`` -> ``Cart.total``; a value's ``SUBJECT@5`` -> ``SUBJECT``."""
+    return re.sub(r"@\d+$", "", key.rsplit("::", 1)[-1])
+
+
 def attempts_note(attempts: Sequence[RejectedAttempt], current: dict[str, Any]) -> list[str]:
     """The attempts tried and rejected since the code shown was last improved, each as
     where it changed that code, why it was rejected and what failed with it (the latest
@@ -204,7 +210,7 @@ def attempts_note(attempts: Sequence[RejectedAttempt], current: dict[str, Any]) 
     lines = ["Attempts already tried on the code above and rejected:"]
     for number, attempt in enumerate(shown, start=first):
         changes = "; ".join(
-            f"in {key.rsplit('::', 1)[-1]} it {change_summary(current.get(key), value)}"
+            f"in {_shown_name(key)} it {change_summary(current.get(key), value)}"
             for key, value in attempt.values.items()
         )
         lines.append(f"- attempt {number}: {changes}. Rejected: {attempt.reason}.")

@@ -35,6 +35,7 @@ class CodeShown:
     line: int
     text: str  # the current code, or the value's literal
     context: str = ""  # from its module (core.context)
+    description: str = ""  # a value's own description (node(..., description=...))
     suspicious: tuple[tuple[int, int, int, int], ...] = ()  # line, failing, total, passing
 
 
@@ -55,7 +56,8 @@ def _marked(code: CodeShown) -> str:
 def code_section(code: CodeShown) -> str:
     if code.function_name is None:
         head = f"## Value to change: {code.name} ({code.file}:{code.line})"
-        return f"{head}\n```python\n{code.name} = {code.text}\n```"
+        about = "".join(f"# {ln}\n" for ln in code.description.strip().splitlines()[:6])
+        return f"{head}\n```python\n{about}{code.name} = {code.text}\n```"
     head = f"## Code to fix: {code.name} ({code.file}, from line {code.line})"
     return f"{head}\n```python\n{_marked(code)}\n```"
 
