@@ -653,6 +653,26 @@ def test_a_method_suggestion_with_new_hints_keeps_the_current_header() -> None:
     assert result.value.startswith("def total(self, items):\n    return sum(")
 
 
+def test_a_static_method_written_back_with_self_keeps_the_current_header() -> None:
+    # the reply wrapped the static method in its class again, as a method taking self
+    current = "def slugify(title):\n    return title.lower()\n"
+    candidate = (
+        "def slugify(self, title):\n"
+        "    import re\n"
+        "    return re.sub(r'[^a-z0-9]+', '-', title.lower()).strip('-')\n"
+    )
+    result = check_code(candidate, current, "slugify", is_method=True)
+    assert result.ok, result.reason
+    assert result.value.startswith("def slugify(title):\n    import re")
+    # a method that takes self keeps it; a renamed parameter is still refused
+    method = "def total(self, items):\n    return 0\n"
+    assert check_code("def total(self, items):\n    return 1\n", method, "total",
+                      is_method=True).ok  # fmt: skip
+    renamed = check_code("def slugify(self, text):\n    return text\n", current, "slugify",
+                         is_method=True)  # fmt: skip
+    assert not renamed.ok
+
+
 def test_what_a_reply_adds_below_the_definition_to_try_it_out_is_dropped() -> None:
     current = "def fewest(amount, coins):\n    return None\n"
     candidate = """\

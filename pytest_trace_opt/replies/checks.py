@@ -24,7 +24,7 @@ from pytest_trace_opt.replies.code_rules import (
     FunctionNode,
     imports_into_body,
     is_docstring,
-    keep_annotations,
+    keep_header,
     runs_at_import,
     short,
     signature_problem,
@@ -153,13 +153,16 @@ def check_code(candidate: str, current: str, function_name: str, *, is_method: b
     if is_method:
         code, tree, target = _imports_into_method(code, tree, target)
     current_code, current_tree, current_def = _current_definition(current, function_name)
+    if current_def is not None:
+        kept = keep_header(code, target, current_code, current_def)
+        reparsed = _parse(kept)[0] if kept != code else None
+        if reparsed is not None:  # the header the file has, before it is judged
+            code, tree, target = kept, reparsed, _top_level_defs(reparsed, function_name)[0]
     problem = _interface_problem(target, current_def, function_name, is_method)
     problem = problem or _load_problem(tree, target, function_name, is_method)
     problem = problem or reach_problem(tree, current_tree)
     if problem:
         return _fail(code, problem)
-    if current_def is not None:
-        code = keep_annotations(code, target, current_code, current_def)
     normalised = _normalise(code)
     if current_tree is not None:
         unchanged = normalised == _normalise(current_code) or ast.dump(tree) == ast.dump(

@@ -205,8 +205,10 @@ def imports_into_body(code: str, tree: ast.Module, target: FunctionNode) -> str:
     return "\n".join(lines)
 
 
-def _without_annotations(args: ast.arguments) -> str:
+def _without_annotations(args: ast.arguments, *, drop_first: bool = False) -> str:
     bare = copy.deepcopy(args)
+    if drop_first:
+        (bare.posonlyargs or bare.args).pop(0)
     for arg in [*bare.posonlyargs, *bare.args, *bare.kwonlyargs, bare.vararg, bare.kwarg]:
         if arg is not None:
             arg.annotation = None
@@ -238,16 +240,31 @@ def _header_span(code: str, node: FunctionNode) -> tuple[int, int] | None:
     return None
 
 
-def keep_annotations(
+def _added_receiver(suggested: ast.arguments, current: ast.arguments) -> bool:
+    """The suggestion put ``self``/``cls`` in front of parameters that had none: a static
+    method (or a function) the reply wrote back inside its class, as a method."""
+    mine = [a.arg for a in [*suggested.posonlyargs, *suggested.args]]
+    theirs = [a.arg for a in [*current.posonlyargs, *current.args]]
+    return (
+        bool(mine)
+        and mine[0] in ("self", "cls")
+        and mine[1:] == theirs
+        and (not theirs or theirs[0] not in ("self", "cls"))
+    )
+
+
+def keep_header(
     code: str,
     target: FunctionNode,
     current_code: str,
     current: FunctionNode,
 ) -> str:
     """``code`` with the current header back when the suggestion changed only the header's
-    annotations: a small model adds ``List[int]`` without importing ``List`` (the written file
-    then fails to import), and a reviewer wants the fix, not new type hints."""
-    if _without_annotations(target.args) != _without_annotations(current.args):
+    annotations, or only added ``self``/``cls`` in front: a small model adds ``List[int]``
+    without importing ``List`` (the written file then fails to import), or wraps a static
+    method back into its class with ``self``; a reviewer wants the fix, not a new header."""
+    added = _added_receiver(target.args, current.args)
+    if _without_annotations(target.args, drop_first=added) != _without_annotations(current.args):
         return code
     if ast.dump(target.args) == ast.dump(current.args) and ast.dump(
         target.returns or ast.Constant(None)
