@@ -64,8 +64,6 @@ def describe_miss(error_lines: Iterable[str], outputs: Sequence[str] = ()) -> st
         if pair is None:
             continue
         left, right = pair
-        if left == right:
-            return None
         left_returned, right_returned = _repr_in(left, outputs), _repr_in(right, outputs)
         if left_returned and not right_returned:
             found = difference(left, right)
@@ -101,7 +99,7 @@ def difference(
     if isinstance(actual, bool) or isinstance(wanted, bool):
         return None  # True/False: the assert line already says all there is
     if isinstance(actual, int | float) and isinstance(wanted, int | float):
-        return _numbers(actual, wanted, result, expected)
+        return _numbers(actual, wanted, result, expected, the_expected)
     if isinstance(actual, str) and isinstance(wanted, str):
         return _strings(actual, wanted, result, the_expected)
     if type(actual) is not type(wanted):
@@ -110,13 +108,15 @@ def difference(
     if isinstance(actual, list | tuple):
         return _sequences(list(actual), list(wanted), result, the_expected)
     if isinstance(actual, set | frozenset):
-        return _collections_apart(actual, wanted, result, the_expected)
+        return _collections_apart(actual, wanted, result)
     if isinstance(actual, dict):
         return _dicts(actual, wanted, result, the_expected)
     return None
 
 
-def _numbers(actual: float, wanted: float, result: str, expected: str) -> str | None:
+def _numbers(
+    actual: float, wanted: float, result: str, expected: str, the_expected: str
+) -> str | None:
     if not (math.isfinite(actual) and math.isfinite(wanted)):
         return None
     if wanted and actual == -wanted:
@@ -128,7 +128,6 @@ def _numbers(actual: float, wanted: float, result: str, expected: str) -> str | 
     if wanted and actual:
         ratio = actual / wanted
         if ratio >= 1.5 or 0 < ratio <= 2 / 3:
-            the_expected = "the expected value" if expected == "expected" else expected
             words += f" ({ratio:.3g} times {the_expected})"
     return words
 
@@ -195,8 +194,6 @@ def _sequences(actual: list[Any], wanted: list[Any], result: str, expected: str)
         parts.append(f"missing: {_items(originals[v] for v in missing.elements())}")
     if extra:
         parts.append(f"extra: {_items(originals[v] for v in extra.elements())}")
-    if not missing and not extra:
-        return None
     if len(actual) + 1 == len(wanted) and wanted[:-1] == actual:
         parts.append("the last expected item is missing")
     elif len(actual) + 1 == len(wanted) and wanted[1:] == actual:
@@ -219,7 +216,7 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _collections_apart(actual: Any, wanted: Any, result: str, expected: str) -> str | None:
+def _collections_apart(actual: Any, wanted: Any, result: str) -> str | None:
     missing, extra = [v for v in wanted if v not in actual], [v for v in actual if v not in wanted]
     parts = []
     if missing:
