@@ -249,12 +249,16 @@ def _whole_module(
     """The module with the code shown to be fixed (``node`` and the definitions named in
     ``exclude``) replaced by one comment line each."""
     shown = [d for _, d in _definitions(tree.body, None) if d is node or d.name in exclude]
+    return _blanked(lines, [(d, f"{d.name}: the code to fix, shown below") for d in shown])
+
+
+def _blanked(lines: list[str], replaced: list[tuple[ast.stmt, str]]) -> str:
+    """The module with each statement (decorators included) replaced by one comment line."""
     out = list(lines)
-    for definition in sorted(shown, key=lambda d: -d.lineno):
-        start = min([definition.lineno, *(d.lineno for d in definition.decorator_list)])
-        end = definition.end_lineno or definition.lineno
-        indent = " " * definition.col_offset
-        out[start - 1 : end] = [f"{indent}# {definition.name}: the code to fix, shown below"]
+    for stmt, comment in sorted(replaced, key=lambda r: -r[0].lineno):
+        start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+        end = stmt.end_lineno or stmt.lineno
+        out[start - 1 : end] = [f"{' ' * stmt.col_offset}# {comment}"]
     return "\n".join(out).strip("\n")
 
 
@@ -320,12 +324,7 @@ def value_context(
     if stmt is None:
         return ""
     lines = module_text.splitlines()
-    out = list(lines)
-    indent = " " * stmt.col_offset
-    out[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno] = [
-        f"{indent}# {name}: the value to change, shown below"
-    ]
-    whole = "\n".join(out).strip("\n")
+    whole = _blanked(lines, [(stmt, f"{name}: the value to change, shown below")])
     if len(whole) <= whole_up_to:
         return whole
     pieces = [comments_above(lines, stmt), *_prose(tree, lines)]
