@@ -267,6 +267,34 @@ def test_repair_asks_for_one_python_block_and_marks_suspicious_lines() -> None:
     assert "```python" in prompt
 
 
+def test_repair_without_localization_or_context_shows_the_code_alone() -> None:
+    # The ways-to-win switches "localization" and "context": the same request, the prompt
+    # loses the marks or the module around the code, nothing else.
+    passing = TestResult(
+        nodeid="test_mod.py::test_empty",
+        outcome="passed",
+        used=["mod.py::average"],
+        lines={"mod.py::average": [5]},
+    )
+    for flags, marked, context in [
+        ({"localization": False}, False, True),
+        ({"module_context": False}, True, False),
+    ]:
+        llm = ScriptedLLMFake(f"```python\n{FIXED}```")
+        engine = TraceEngine(
+            {"mod.py::average": code_target()},
+            llm,
+            optimizer="Repair",
+            read_source=lambda path: MODULE,
+            **flags,
+        )
+        engine.propose(request([failing_call()], passing=[passing]))
+        shown = engine.optimizer.shown[engine.params["mod.py::average"].py_name]
+        assert bool(shown.suspicious) is marked, flags
+        assert ("RATE = 2" in shown.context) is context, flags
+        assert ("suspicious" in llm.prompt()) is marked, flags
+
+
 def test_repair_draws_several_samples_of_one_prompt() -> None:
     other = FIXED.replace("/ len(xs)", "/ max(len(xs), 1)")
     llm = ScriptedLLMFake(f"```python\n{FIXED}```", f"```python\n{other}```")

@@ -148,3 +148,17 @@ def test_the_limit_bounds_the_edits_tried_and_the_reason_says_so() -> None:
     )
     _, unlimited = search(InProcessEvaluatorFake(evaluator.original, TESTS, LINES))
     assert "`+` -> `-`" in unlimited.record.reason
+
+
+def test_a_fix_pattern_is_found_and_is_not_tried_when_patterns_are_off() -> None:
+    # Integer division with its arguments the wrong way round: no one-token slip fixes it
+    # (`<=` passes the visible tests but breaks the holdout), swapping the arguments does.
+    swapped = "def passed(score, pass_mark=50):\n    return divmod(pass_mark, score)[0] >= 1\n"
+    evaluator = InProcessEvaluatorFake(swapped, TESTS, LINES)
+    baseline, found = search(evaluator)
+    fixed = swapped.replace("divmod(pass_mark, score)", "divmod(score, pass_mark)")
+    assert found.values == {KEY: fixed}
+    assert "arguments `pass_mark` and `score` swapped" in found.record.reason
+    slips_only = EditSearch(evaluator, VISIBLE, HOLDOUT, patterns=False).run(baseline, 40)
+    assert slips_only is not None and slips_only.values == {}
+    assert slips_only.record.status == "rejected"

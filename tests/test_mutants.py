@@ -150,6 +150,15 @@ def test_fix_patterns_of_program_repair_come_after_the_slips_of_one_token() -> N
     assert kinds.index("`pop()` -> `pop(0)`") < kinds.index("`job = jobs.pop()` removed")
 
 
+def test_without_patterns_only_the_one_token_slips_are_tried() -> None:
+    lines = list(range(2, 12))
+    slips = [e.description for e in edits(QUEUE, lines, patterns=False)]
+    every = [e.description for e in edits(QUEUE, lines)]
+    assert slips and set(slips) < set(every)
+    assert "`pop()` -> `pop(0)`" not in slips and "`log.write(job)` removed" not in slips
+    assert [d for d in every if d in slips] == slips  # the same slips, in the same order
+
+
 def test_an_exact_inverse_is_not_tried_twice_and_a_docstring_is_never_removed() -> None:
     source = 'def f(x):\n    """Doc."""\n    if x == 1:\n        return 2\n    return 3\n'
     found = [e.description for e in edits(source, [2, 3])]

@@ -457,6 +457,10 @@ def test_ablation_switches_come_from_the_environment() -> None:
     off = techniques_from_env({ENV: "memory, lenient"})
     assert off.ablated == ["memory", "lenient"]
     assert off.detailed_feedback and off.holdout_guard
+    off = techniques_from_env({ENV: "patterns,localization,context"})
+    assert off.ablated == ["patterns", "localization", "context"]
+    assert not (off.fix_patterns or off.localization or off.module_context)
+    assert off.edit_search and off.detailed_feedback
     with pytest.raises(ValueError, match="unknown switch.*typo.*known: feedback"):
         techniques_from_env({ENV: "typo"})
 

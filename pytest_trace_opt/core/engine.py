@@ -84,9 +84,13 @@ class TraceEngine:
         json_mode: bool = False,
         lenient_parsing: bool = True,
         read_source: Callable[[str], str | None] | None = None,
+        module_context: bool = True,
+        localization: bool = True,
     ) -> None:
         import_optimizers()
         self.read_source = read_source  # module text by relpath, for Repair's context
+        self.module_context = module_context  # off: Repair shows the code alone
+        self.localization = localization  # off: Repair marks no suspicious line
         self._modules: dict[str, str | None] = {}  # read once: patches are built against it
         self._contexts: dict[str, str] = {}
         from opto.trace.nodes import ParameterNode
@@ -276,7 +280,7 @@ class TraceEngine:
             info = self.targets[key]
             text = request.current.get(key, info.original)
             if key not in self._contexts:
-                module = self._module(info.file)
+                module = self._module(info.file) if self.module_context else None
                 if not module:
                     self._contexts[key] = ""
                 elif info.kind == "code":
@@ -285,7 +289,9 @@ class TraceEngine:
                     )
                 else:
                     self._contexts[key] = value_context(module, info.name, info.line)
-            marks = suspicious_lines(key, request.failing, request.passing)
+            marks = (
+                suspicious_lines(key, request.failing, request.passing) if self.localization else []
+            )
             shown[param.py_name] = CodeShown(
                 name=info.name,
                 function_name=info.function_name if info.kind == "code" else None,

@@ -384,10 +384,11 @@ def _edits_of_node(text: _Text, node: ast.AST) -> _Found:
     yield from _removal(text, node)
 
 
-def edits(source: str, lines: Sequence[int]) -> list[Edit]:
+def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit]:
     """Small edits of the nodes that start on ``lines`` (1-based lines of
     ``source``), in the order the lines are given; each edit parses and differs from the
-    source. The ``def`` line itself is left alone (its defaults and signature)."""
+    source. The ``def`` line itself is left alone (its defaults and signature).
+    ``patterns=False`` keeps the one-token slips only (no fix pattern, no removal)."""
     code = textwrap.dedent(source)
     try:
         tree = ast.parse(code)
@@ -406,7 +407,7 @@ def edits(source: str, lines: Sequence[int]) -> list[Edit]:
         if line not in wanted or line in header_lines:
             continue
         for category, description, edited in _edits_of_node(text, node):
-            if edited is None:
+            if edited is None or (not patterns and category >= IDIOM):
                 continue
             try:
                 dumped = ast.dump(ast.parse(edited))

@@ -136,8 +136,7 @@ class RoundLoop:
 
     def _search(self, state: LoopState) -> None:
         """Small edits of the suspicious lines before any LLM call (core.search)."""
-        guard = self.techniques.holdout_guard
-        search = EditSearch(self.evaluator, self.visible, self.holdout, guard, self.deadline)
+        search = self._edit_searcher()
         found = None if self._stop_reason(state) else search.run(state.best, self.edit_search)
         if found is not None:
             if found.evaluation is not None:
@@ -146,6 +145,17 @@ class RoundLoop:
             state.history.append(found.record)
             self.on_round(found.record)
             self.checkpoint(state)
+
+    def _edit_searcher(self) -> EditSearch:
+        on = self.techniques
+        return EditSearch(
+            self.evaluator,
+            self.visible,
+            self.holdout,
+            guard_holdouts=on.holdout_guard,
+            deadline=self.deadline,
+            patterns=on.fix_patterns,
+        )
 
     def _stop_reason(self, state: LoopState) -> str:
         best = counts(state.best, self.visible, self.holdout)
@@ -321,9 +331,7 @@ class RoundLoop:
         """``previous``: the best values before this round (what the LLM changed)."""
         if not (self.edit_search and self.techniques.edit_search):
             return
-        search = EditSearch(
-            self.evaluator, self.visible, self.holdout, self.techniques.holdout_guard, self.deadline
-        )
+        search = self._edit_searcher()
         for index, pick in batch.picks.items():
             group = active[index]
             if not learnable_failures(state.best, group.visible):

@@ -45,29 +45,30 @@ class SearchResult:
 
 
 def candidates(
-    baseline: Evaluation, visible: Sequence[str], limit: int
+    baseline: Evaluation, visible: Sequence[str], limit: int, patterns: bool = True
 ) -> dict[str, list[Candidate]]:
     """Per code trainable that failing visible tests reached, its edits, the most suspicious
-    lines first (Ochiai over the visible tests), at most ``limit`` each."""
+    lines first (Ochiai over the visible tests), at most ``limit`` each (``patterns``: see
+    :func:`.mutants.edits`)."""
     failing = baseline.failing(visible)
     passing_results = [r for r in baseline.results(visible) if r.passed]
     found: dict[str, list[Candidate]] = {}
     for key in _reached_code(baseline, failing):
         info = baseline.targets[key]
         lines = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
-        mine = _edits_as_candidates(info, str(info.original), lines, limit)
+        mine = _edits_as_candidates(info, str(info.original), lines, limit, patterns)
         if mine:
             found[key] = mine
     return found
 
 
 def _edits_as_candidates(
-    info: TargetInfo, source: str, lines: Sequence[int], limit: int
+    info: TargetInfo, source: str, lines: Sequence[int], limit: int, patterns: bool
 ) -> list[Candidate]:
     """Edits of ``lines`` (1-based lines of ``source``, whose first line is the file's
     ``info.line``) that still define the same function, at most ``limit``."""
     mine: list[Candidate] = []
-    for edit in edits(source, lines):
+    for edit in edits(source, lines, patterns):
         if len(mine) >= limit:
             break
         check = check_code(edit.source, source, info.function_name or "", is_method=info.in_class)
@@ -121,6 +122,7 @@ class EditSearch:
         holdout: Sequence[str],
         guard_holdouts: bool = True,
         deadline: float | None = None,
+        patterns: bool = True,
     ) -> None:
         self.evaluator = evaluator
         self.visible, self.holdout = list(visible), list(holdout)
@@ -128,11 +130,12 @@ class EditSearch:
         self.guarded = self.holdout if guard_holdouts else []
         self.judged = [*self.visible, *self.guarded]  # what "every test passes" means here
         self.deadline = deadline
+        self.patterns = patterns  # fix patterns and removals after the one-token slips
 
     def run(self, baseline: Evaluation, limit: int) -> SearchResult | None:
         """At most ``limit`` edits per trainable; None when there is nothing to try (no
         failing test reaches code, or no edit)."""
-        found = candidates(baseline, self.visible, limit)
+        found = candidates(baseline, self.visible, limit, self.patterns)
         if not found:
             return None
         return self._run_found(baseline, {}, found)
@@ -207,7 +210,7 @@ class EditSearch:
             changed = _changed_lines(before, text)
             ranked = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
             order = [n for n in ranked if n in changed] + [n for n in changed if n not in ranked]
-            mine = _edits_as_candidates(info, text, order, limit)
+            mine = _edits_as_candidates(info, text, order, limit, self.patterns)
             if mine:
                 found[key] = mine
         if not found:

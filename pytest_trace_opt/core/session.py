@@ -179,6 +179,8 @@ class OptimizationSession:
             json_mode=self.settings.llm_json_mode == "on",
             lenient_parsing=self.techniques.lenient_parsing,
             read_source=self._module_text,
+            module_context=self.techniques.module_context,
+            localization=self.techniques.localization,
         )
         if first:
             # Loading Trace, LiteLLM or the local model is start-up, not optimization: the

@@ -21,6 +21,11 @@ SWITCHES = {
     "misplaced keys) and no invitation to put code in a python block",
     "holdout": "acceptance ignores the holdout tests (a candidate may break them)",
     "search": "no edit search: the LLM rounds start from the original code",
+    "patterns": "the edit search tries one-token slips only: no fix pattern (reversed loop, "
+    "other end of a list, swapped arguments, negated condition), no statement removed",
+    "localization": "the prompt marks no suspicious line (the edit search still ranks lines)",
+    "context": "the prompt shows the code to change alone: no module documentation, "
+    "helpers, constants, class or code that reads a value",
 }
 
 
@@ -33,6 +38,9 @@ class Techniques:
     lenient_parsing: bool = True
     holdout_guard: bool = True
     edit_search: bool = True
+    fix_patterns: bool = True
+    localization: bool = True
+    module_context: bool = True
 
     @property
     def ablated(self) -> list[str]:
@@ -42,6 +50,9 @@ class Techniques:
             "lenient": self.lenient_parsing,
             "holdout": self.holdout_guard,
             "search": self.edit_search,
+            "patterns": self.fix_patterns,
+            "localization": self.localization,
+            "context": self.module_context,
         }
         return [name for name, on in names.items() if not on]
 
@@ -61,4 +72,7 @@ def techniques_from_env(environ: Mapping[str, str]) -> Techniques:
         lenient_parsing="lenient" not in names,
         holdout_guard="holdout" not in names,
         edit_search="search" not in names,
+        fix_patterns="patterns" not in names,
+        localization="localization" not in names,
+        module_context="context" not in names,
     )
