@@ -79,6 +79,22 @@ VARIANTS: dict[str, tuple[list[str], str, str]] = {
     ),
     "plugin-no-holdout-guard": ([], "holdout", "acceptance ignores the holdout tests"),
     "plugin-no-search": ([], "search", "no edit search: the LLM rounds start from the original"),
+    "plugin-no-patterns": (
+        [],
+        "patterns",
+        "the edit search tries one-token slips only (no fix pattern, no statement removed)",
+    ),
+    "plugin-no-localization": ([], "localization", "no suspicious line marked in the prompt"),
+    "plugin-no-context": (
+        [],
+        "context",
+        "the code to change shown alone (no module docs, helpers, constants, readers)",
+    ),
+    "plugin-one-candidate": (
+        ["--trace-candidates=1"],
+        "",
+        "one candidate per round after a miss (three drawn from one prompt evaluation otherwise)",
+    ),
     "plugin-repair": (
         ["--trace-optimizer=Repair"],
         "",
@@ -158,10 +174,21 @@ def judge(case_dir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- systems
 
 
+def reports_dir(results: Path) -> Path:
+    """Beside ``results``: the plugin's reports and cassettes of that run (not committed)."""
+    return results.with_name(results.stem + "-reports")
+
+
 def run_plugin(
-    case_dir: Path, args: argparse.Namespace, tmp: Path, system: str = "plugin"
+    case_dir: Path, args: argparse.Namespace, keep: Path, system: str = "plugin"
 ) -> dict[str, Any]:
-    report = tmp / f"{case_dir.name}-{system}-report.json"
+    """``keep``: where the plugin's JSON report and its cassette (every prompt and reply)
+    stay after the run, to read why a case was lost."""
+    keep.mkdir(parents=True, exist_ok=True)
+    report = keep / f"{case_dir.name}-{system}-report.json"
+    cassette = keep / f"{case_dir.name}-{system}-cassette.json"
+    for stale in (report, cassette):  # a resumed run measures the case again
+        stale.unlink(missing_ok=True)
     extra_args, ablate, _ = VARIANTS.get(system, ([], "", ""))
     cmd = [
         sys.executable,
@@ -172,6 +199,8 @@ def run_plugin(
         f"--trace-rounds={args.budget}",
         "--trace-apply",
         f"--trace-report-json={report}",
+        f"--trace-cassette={cassette}",
+        "--trace-record-mode=all",
         f"--trace-llm={args.llm}",
         f"--trace-llm-json-mode={args.json_mode}",
     ]
@@ -610,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
                 elif system == "aider":
                     detail = run_aider(case_dir, args, aider)
                 elif system == "plugin" or system in VARIANTS:
-                    detail = run_plugin(case_dir, args, tmp, system)
+                    detail = run_plugin(case_dir, args, reports_dir(out), system)
                 else:
                     detail = run_baseline(system, case_dir, args)
                 seconds = time.monotonic() - t0

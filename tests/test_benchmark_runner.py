@@ -275,3 +275,27 @@ def test_spread_order_visits_every_case_once_starting_with_every_fifth_from_the_
     assert sorted(order) == cases
     assert order[:3] == ["case02", "case07", "case04"]
     assert order[-3:] == ["case00", "case05", "case10"]
+
+
+def test_the_plugins_report_and_cassette_stay_beside_the_results(
+    bench: Any, tmp_path: Path
+) -> None:
+    # A case whose tests already pass: the plugin stops before any LLM call, in a real child.
+    case = tmp_path / "passing_case"
+    case.mkdir()
+    (case / "calc.py").write_text("def double(x):\n    return 2 * x\n")
+    (case / "test_calc.py").write_text(
+        "import pytest\nfrom calc import double\n\n\n"
+        "@pytest.mark.trainable\ndef test_double():\n    assert double(2) == 4\n"
+    )
+    keep = bench.reports_dir(tmp_path / "results" / "run.json")
+    assert keep == tmp_path / "results" / "run-reports"
+    stale = keep / "passing_case-plugin-report.json"
+    keep.mkdir(parents=True)
+    stale.write_text("{}")  # from an interrupted sitting: measured again, not reused
+    args = bench.argparse.Namespace(budget=3, llm="local", json_mode="off", base_url=None)
+    row = bench.run_plugin(case, args, keep)
+    assert row["exit_status"] == 0, row
+    report = json.loads(stale.read_text())
+    assert report["stop_reason"] == "all tagged tests pass"
+    assert row["llm_calls"] == 0 and row["stop_reason"] == report["stop_reason"]
