@@ -90,6 +90,11 @@ VARIANTS: dict[str, tuple[list[str], str, str]] = {
         "context",
         "the code to change shown alone (no module docs, helpers, constants, readers)",
     ),
+    "plugin-no-closer": (
+        [],
+        "closer",
+        "a candidate that fixes no test is never kept, even when its results came closer",
+    ),
     "plugin-one-candidate": (
         ["--trace-candidates=1"],
         "",

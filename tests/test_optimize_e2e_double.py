@@ -403,3 +403,90 @@ def test_a_static_method_fix_with_an_import_above_it_is_written_into_the_class(
     assert 'title.lower()).strip("-")' in written
     assert "    @staticmethod\n    @trainable\n    def slugify(title):" in written
     assert pytester.runpytest_subprocess("-p", "no:randomly").ret == pytest.ExitCode.OK
+
+
+GREETER = '''\
+import re
+
+from pytest_trace_opt import trainable
+
+
+@trainable
+def language(text):
+    """'es' when the text is Spanish, else 'en'."""
+    return "en"
+
+
+@trainable
+def name_in(text):
+    """The name the speaker gives, or 'there'."""
+    match = re.search(r"(?:I'm|I am)\\s+(\\w+)", text)
+    return match.group(1) if match else "there"
+
+
+def greet(text):
+    word = "Hola" if language(text) == "es" else "Hello"
+    return f"{word}, {name_in(text)}!"
+'''
+
+GREETER_TESTS = """\
+import pytest
+
+from greeter import greet
+
+
+@pytest.mark.trainable
+def test_english():
+    assert greet("Hi, I'm Ann.") == "Hello, Ann!"
+
+
+@pytest.mark.trainable
+def test_spanish():
+    assert greet("Hola, soy Juan.") == "Hola, Juan!"
+
+
+@pytest.mark.trainable
+def test_spanish_me_llamo():
+    assert greet("Buenos dias, me llamo Lucia.") == "Hola, Lucia!"
+"""
+
+SPANISH = '''\
+def language(text):
+    """'es' when the text is Spanish, else 'en'."""
+    lowered = text.lower()
+    return "es" if "hola" in lowered or "buenos" in lowered else "en"
+'''
+
+NAMES = '''\
+def name_in(text):
+    """The name the speaker gives, or 'there'."""
+    match = re.search(r"(?:I'm|I am|soy|me llamo)\\s+(\\w+)", text)
+    return match.group(1) if match else "there"
+'''
+
+
+def test_a_fix_that_needs_two_changes_is_made_in_two_steps(
+    pytester: pytest.Pytester, scripted_llm: Callable[..., None], out_dir: Path
+) -> None:
+    # Neither change alone passes a test: the language makes "Hello, there!" into
+    # "Hola, there!" (closer to "Hola, Juan!"), kept as a step; the names then fix both.
+    scripted_llm([f"```python\n{SPANISH}```", f"```python\n{NAMES}```"])
+    pytester.makepyfile(greeter=GREETER, test_greeter=GREETER_TESTS)
+    report = out_dir / "report.json"
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=3", "--trace-report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["trace-opt round 1: 1/3 visible passed; accepted (no test passes yet, but 2 failing*",
+         "trace-opt round 2: 3/3 visible passed; accepted*"]
+    )  # fmt: skip
+    prompts = read_prompts(pytester.path)
+    assert len(prompts) == 2
+    assert "Hola, there!" in prompts[1] and "was kept" in prompts[1]
+    data = json.loads(report.read_text("utf-8"))
+    assert data["outcome"] == "fixed"
+    assert {t["name"] for t in data["targets"] if t["status"] == "changed"} == {
+        "language",
+        "name_in",
+    }

@@ -114,8 +114,10 @@ class FakeEvaluator:
         deadline: float | None = None,
     ) -> Evaluation:
         self.runs.append(dict(candidate))
-        passing = self.table[candidate.get("k")]
-        return evaluation(outcomes(passing, ids=list(nodeids)))
+        return self.evaluate(candidate.get("k"), nodeids)
+
+    def evaluate(self, value: str | None, nodeids: Sequence[str]) -> Evaluation:
+        return evaluation(outcomes(self.table[value], ids=list(nodeids)))
 
 
 class FakeEngine:
@@ -508,3 +510,74 @@ def test_a_tie_is_shown_as_an_attempt_and_the_next_prompt_starts_from_the_best()
     assert "tie" in engine.calls[1][2]  # the attempt is shown
     assert "fixed none" not in engine.calls[0][2]
     assert state.best_values == {"k": "fix"}
+
+
+class ComparingEvaluatorFake(FakeEvaluator):
+    """Candidate value "v" of the key "k" decides what each test's call returns; a test
+    passes when that equals its expected value, else fails as pytest prints it."""
+
+    EXPECTED = {"t.py::a": "Hello, Ann!", "t.py::b": "Hola, Juan!", "t.py::c": "Hola, Lucía!",
+                "t.py::h": "Hola, Pedro!"}  # fmt: skip
+
+    def __init__(self, returns: dict[str | None, dict[str, str]]) -> None:
+        super().__init__({})
+        self.returns = returns
+
+    def evaluate(self, value: str | None, nodeids: Sequence[str]) -> Evaluation:
+        returned = self.returns[value]
+        tests = {}
+        for n in nodeids:
+            got, want = returned[n], self.EXPECTED[n]
+            if got == want:
+                tests[n] = TestResult(n, "passed")
+            else:
+                line = f"E       AssertionError: assert {got!r} == {want!r}"
+                tests[n] = TestResult(n, "failed", feedback=[f"{n}\n{line}"])
+        return Evaluation(tests, {}, [], [], 0.01)
+
+
+def greetings(spanish: str, *, name: bool) -> dict[str, str]:
+    return {
+        "t.py::a": "Hello, Ann!",
+        "t.py::b": f"{spanish}, {'Juan' if name else 'there'}!",
+        "t.py::c": f"{spanish}, {'Lucía' if name else 'there'}!",
+        "t.py::h": f"{spanish}, {'Pedro' if name else 'there'}!",
+    }
+
+
+def test_a_fix_in_two_steps_keeps_the_first_step_that_came_closer() -> None:
+    # Neither change alone makes a test pass: the language first, then the name.
+    evaluator = ComparingEvaluatorFake({
+        None: greetings("Hello", name=False),
+        "farther": greetings("Good day to you", name=False),
+        "lang": greetings("Hola", name=False),
+        "both": greetings("Hola", name=True),
+    })  # fmt: skip
+    engine = FakeEngine([Proposal(values={"k": v}) for v in ("farther", "lang", "both")])
+    state, _ = loop(evaluator, engine, rounds=3)
+    assert [r.status for r in state.history] == ["baseline", "rejected", "accepted", "accepted"]
+    assert "no test gained" in state.history[1].reason
+    assert state.history[2].reason.startswith("no test passes yet, but 2 failing test(s)")
+    # the next prompt starts from the step and says it was kept
+    assert engine.calls[2][0] == {"k": "lang"}
+    assert "The last change (to k) was kept" in engine.calls[2][2]
+    assert state.best_values == {"k": "both"}
+
+
+def test_a_step_that_fixes_nothing_in_the_end_is_not_proposed() -> None:
+    from pytest_trace_opt.core.techniques import Techniques
+
+    evaluator = ComparingEvaluatorFake(
+        {None: greetings("Hello", name=False), "lang": greetings("Hola", name=False)}
+    )
+    engine = FakeEngine([Proposal(values={"k": "lang"})])
+    state, _ = loop(evaluator, engine, rounds=1)
+    assert state.history[-1].status == "accepted" and state.best_values == {"k": "lang"}
+    # no test gained over the original: the end of the run proposes nothing (the session
+    # keeps improvements only, see test_only_groups_that_improved_keep_their_changes)
+    from pytest_trace_opt.core.acceptance import improves
+
+    assert not improves(counts(state.best, VISIBLE, HOLDOUT), state.history[0].counts)
+    # switched off for the ways-to-win measurement: a tie, not kept
+    state, _ = loop(evaluator, engine, rounds=1, techniques=Techniques(closer_steps=False))
+    assert state.history[-1].status == "rejected" and state.best_values == {}

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_trace_opt.core import prompts
+from pytest_trace_opt.core.closeness import closer
 from pytest_trace_opt.model import DODGES, Counts, Evaluation, TestResult
 
 HARD_OUTCOMES = ("timeout", "crashed", "error")
@@ -100,11 +101,13 @@ def rank_key(
     index: int,
 ) -> tuple[Any, ...]:
     """Sort key over a group's candidates: accepted first, then most passing, best score,
-    fewest hard failures, earliest (the lowest temperature)."""
+    most failing tests brought closer to their expected values, fewest hard failures,
+    earliest (the lowest temperature)."""
     ok, _ = judge(best, candidate, visible, guarded)
     c = counts(candidate, visible, guarded)
     hard = hard_failures(candidate, [*visible, *guarded])
-    return (not ok, -c.passed, -(c.score or 0.0), hard, index)
+    nearer = closer(best, candidate, visible, guarded)
+    return (not ok, -c.passed, -(c.score or 0.0), -nearer, hard, index)
 
 
 def merge(best: Evaluation, new: Evaluation, nodeids: Sequence[str]) -> Evaluation:

@@ -21,6 +21,7 @@ from pytest_trace_opt.core.acceptance import (
     passing,
     rank_key,
 )
+from pytest_trace_opt.core.closeness import closer
 from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.groups import Group, RejectedAttempt, learnable_failures, partition
 from pytest_trace_opt.core.sampling import Sampling
@@ -423,15 +424,29 @@ class RoundLoop:
             ok, reason = False, prompts.not_deterministic(len(flaky))
         if len(found) > 1:
             reason += f" (best of {len(ranked)} candidates)"
+        step = False
         if ok and not improves(
             counts(evaluations[pick], group.visible, group.holdout),
             counts(state.best, group.visible, group.holdout),
         ):
             # A tie does not replace the base: the next prompt starts from the best code,
             # with this attempt shown as tried (it may add a side effect and fix nothing).
-            ok, reason = False, prompts.NO_GAIN
+            # Unless it brought failing results measurably closer, and none farther: a bug
+            # that needs two changes is fixed in two steps, neither of which passes a test.
+            nearer = closer(state.best, evaluations[pick], group.visible, guarded)
+            if nearer and self.techniques.closer_steps:
+                step, reason = (
+                    True,
+                    prompts.closer(nearer) + reason.removeprefix(prompts.NO_TEST_LOST),
+                )
+            else:
+                ok, reason = False, prompts.NO_GAIN
         if ok:
             group.attempt, group.last_rejection, group.rejected = 0, [], []
+            if step:
+                targets = state.best.targets
+                names = [targets[k].name if k in targets else k for k in found[pick].values]
+                group.last_rejection = prompts.step_kept(names)
         else:
             digest = prompts.failure_digest(evaluations[pick], group.visible)
             record.notes += [prefix + d for d in digest]

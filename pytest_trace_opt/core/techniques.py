@@ -24,6 +24,8 @@ SWITCHES = {
     "patterns": "the edit search tries one-token slips only: no fix pattern (reversed loop, "
     "other end of a list, swapped arguments, negated condition), no statement removed",
     "localization": "the prompt marks no suspicious line (the edit search still ranks lines)",
+    "closer": "a candidate that fixes no test is never kept, even when it brings the failing "
+    "results closer to what the tests expect",
     "context": "the prompt shows the code to change alone: no module documentation, "
     "helpers, constants, class or code that reads a value",
 }
@@ -41,6 +43,7 @@ class Techniques:
     fix_patterns: bool = True
     localization: bool = True
     module_context: bool = True
+    closer_steps: bool = True
 
     @property
     def ablated(self) -> list[str]:
@@ -53,6 +56,7 @@ class Techniques:
             "patterns": self.fix_patterns,
             "localization": self.localization,
             "context": self.module_context,
+            "closer": self.closer_steps,
         }
         return [name for name, on in names.items() if not on]
 
@@ -75,4 +79,5 @@ def techniques_from_env(environ: Mapping[str, str]) -> Techniques:
         fix_patterns="patterns" not in names,
         localization="localization" not in names,
         module_context="context" not in names,
+        closer_steps="closer" not in names,
     )

@@ -154,6 +154,22 @@ FLAKY_HINT = (
 NO_GAIN = "it fixed none of the failing tests (no test gained)"
 
 
+def closer(tests: int) -> str:
+    return (
+        f"no test passes yet, but {tests} failing test(s) now get results closer to what they "
+        "expect: kept as a step"
+    )
+
+
+def step_kept(names: Sequence[str]) -> list[str]:
+    """The next prompt's note after a step that fixed no test but came closer."""
+    return [
+        f"The last change (to {', '.join(names)}) was kept: the failing tests' results came "
+        "closer to what they expect, but none passes yet. The code shown includes it; keep "
+        "that part and change what still differs."
+    ]
+
+
 def unchanged_note(names: Sequence[str]) -> list[str]:
     # "Reply in the required format" would be the wrong advice: the format was fine, the
     # model found nothing to change. About a quarter of the benchmark's calls went this way.
