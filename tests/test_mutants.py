@@ -165,3 +165,11 @@ def test_an_exact_inverse_is_not_tried_twice_and_a_docstring_is_never_removed() 
     assert "`==` -> `!=`" in found
     assert not any(d.startswith("`x == 1` -> `not") for d in found)
     assert not any("Doc" in d for d in found)
+
+
+def test_arguments_are_not_swapped_where_the_order_cannot_matter() -> None:
+    source = "def f(a, b):\n    return max(a, b) if isinstance(a, int) else divmod(a, b)\n"
+    found = [e.description for e in edits(source, [2])]
+    assert "arguments `a` and `b` swapped" in found  # divmod's
+    assert not any("`int` swapped" in d for d in found)
+    assert sum(d == "arguments `a` and `b` swapped" for d in found) == 1  # not max's

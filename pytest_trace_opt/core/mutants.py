@@ -88,6 +88,9 @@ MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
 # arguments, a negated condition), and last a statement removed.
 COMPARISON, BOUND, CONSTANT, OPERATOR, NAME, IDIOM, REMOVAL = range(7)
 _NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+# Builtins whose two arguments swapped give the same result, or only a TypeError: a run
+# of the tests each, for nothing.
+_ORDER_FREE = frozenset({"max", "min", "isinstance", "issubclass", "hasattr", "getattr"})
 _REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Raise)
 # Operands that need parentheses before ``+ 1`` is added to them.
 _LOOSER_THAN_PLUS = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.UnaryOp)
@@ -305,7 +308,8 @@ def _order_edits(text: _Text, node: ast.AST) -> _Found:
             end = text.span(node)[1]
             edited = text.replace(end - 1, end, ", reverse=True)")
             yield IDIOM, "`sorted(...)` -> `sorted(..., reverse=True)`", edited
-        if len(node.args) == 2 and plain and not node.keywords:
+        swappable = not (isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE)
+        if len(node.args) == 2 and plain and not node.keywords and swappable:
             first, second = (text.text(*text.span(a)) for a in node.args)
             a_start, a_end = text.span(node.args[0])
             b_start, b_end = text.span(node.args[1])
