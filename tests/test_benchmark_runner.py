@@ -299,3 +299,36 @@ def test_the_plugins_report_and_cassette_stay_beside_the_results(
     report = json.loads(stale.read_text())
     assert report["stop_reason"] == "all tagged tests pass"
     assert row["llm_calls"] == 0 and row["stop_reason"] == report["stop_reason"]
+
+
+def test_the_replies_reader_prints_prompts_once_and_their_changes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "replies_under_test", RUN_PY.with_name("replies.py")
+    )
+    assert spec is not None and spec.loader is not None
+    replies = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(replies)
+
+    def item(prompt: str, reply: str, sample: int = 0) -> dict[str, Any]:
+        request: dict[str, Any] = {"messages": [{"role": "user", "content": prompt}],
+                                   "temperature": 0.0}  # fmt: skip
+        if sample:
+            request["sample"] = sample
+        usage = {"prompt_tokens": 10, "completion_tokens": 5}
+        return {"key": "k", "request": request, "response": {"content": reply, "usage": usage}}
+
+    cassette = {"version": 1, "interactions": [
+        item("fix f\nfails: 1", "def f(): ..."),
+        item("fix f\nfails: 1", "def f(): pass", sample=1),
+        item("fix f\nfails: 2", "def f(): return 1"),
+    ]}  # fmt: skip
+    lines = list(replies.calls(cassette))
+    assert lines[:4] == ["=== reply 1 (temperature 0.0, sample 0, 10+5 tokens)", "--- prompt",
+                         "fix f\nfails: 1", "--- reply"]  # fmt: skip
+    assert "--- the same prompt" in lines
+    assert "-fails: 1" in lines and "+fails: 2" in lines
+    path = tmp_path / "case-plugin-cassette.json"
+    path.write_text(json.dumps(cassette))
+    report = {"rounds": [{"round": 1, "status": "rejected", "reason": "no test gained"}]}
+    (tmp_path / "case-plugin-report.json").write_text(json.dumps(report))
+    assert replies.main([str(path)]) == 0
