@@ -16,7 +16,7 @@ import pytest
 from pytest_trace_opt.child.coverage import LineRecorder
 from pytest_trace_opt.child.evidence import arguments_of, source_of
 from pytest_trace_opt.child.failure_text import collapse_repeats
-from pytest_trace_opt.child.steps import MAX_STEPS, Steps
+from pytest_trace_opt.child.steps import EXEC_FILENAME, MAX_STEPS, Steps, exec_source
 from pytest_trace_opt.core.context import code_context, value_context
 from pytest_trace_opt.core.localize import rank_lines, suspicious_lines
 from pytest_trace_opt.core.prompts.evidence import describe_call, evidence_text
@@ -473,3 +473,15 @@ def test_a_value_is_shown_under_its_own_description() -> None:
         "SUBJECT = 'Your order {order_id}'\n```" in prompt
     )
     assert "## Context from mail.py (not to be changed)" in prompt
+
+
+def test_lines_of_exec_source_are_read_from_its_text_and_a_nested_one_restores_it() -> None:
+    import linecache
+
+    assert linecache.getline(EXEC_FILENAME, 1) == ""
+    with exec_source("def f():\n    return 1\n"):
+        assert linecache.getline(EXEC_FILENAME, 2) == "    return 1\n"
+        with exec_source("def g():\n    pass\n"):
+            assert linecache.getline(EXEC_FILENAME, 1) == "def g():\n"
+        assert linecache.getline(EXEC_FILENAME, 1) == "def f():\n"
+    assert linecache.getline(EXEC_FILENAME, 1) == ""

@@ -68,6 +68,10 @@ def test_a_bundle_function_and_a_node_value_are_fixed_and_patched(
     assert len(prompts) == 2  # one group each
     assert any("## Value to change: GREETING" in p for p in prompts)
     assert any("## Code to fix: shout" in p for p in prompts)
+    # Trace exec's the bundle's source: its line-by-line trace still shows each line's text
+    (shout_prompt,) = [p for p in prompts if "## Code to fix: shout" in p]
+    trace = shout_prompt.split("did, line by line", 1)[1]
+    assert "return text.lower() + \\\"!\\\"  # returns 'hi!'" in trace
     patch = (pytester.path / "fix.patch").read_text()
     assert '+GREETING = node("Good day {name}", trainable=True' in patch
     assert '+    return text.upper() + "!"' in patch

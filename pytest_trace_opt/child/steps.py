@@ -9,8 +9,10 @@ the outermost call of a trainable is traced, only its own frame, and only its fi
 from __future__ import annotations
 
 import ast
+import contextlib
 import linecache
 import reprlib
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -36,6 +38,26 @@ def short_repr(value: Any) -> str:
 
 def _shown_names(frame: FrameType) -> dict[str, Any]:
     return {k: v for k, v in frame.f_locals.items() if not k.startswith("__")}
+
+
+EXEC_FILENAME = "<string>"  # what exec() of a source string names its code
+
+
+@contextlib.contextmanager
+def exec_source(text: str) -> Iterator[None]:
+    """Trace exec's a trainable bundle's source string on every call, so its code has no
+    file to read lines from: meanwhile they are read from ``text`` (a nested bundle's call
+    puts the outer one's back when it ends)."""
+    previous = linecache.cache.get(EXEC_FILENAME)
+    lines = text.splitlines(keepends=True)
+    linecache.cache[EXEC_FILENAME] = (len(text), None, lines, EXEC_FILENAME)
+    try:
+        yield
+    finally:
+        if previous is None:
+            linecache.cache.pop(EXEC_FILENAME, None)
+        else:
+            linecache.cache[EXEC_FILENAME] = previous
 
 
 # filename -> (the source lines parsed, line -> first line of its statement)

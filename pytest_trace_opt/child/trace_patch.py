@@ -21,6 +21,7 @@ from types import FrameType, ModuleType
 from typing import Any
 
 from pytest_trace_opt.child.runtime import Runtime, target_key
+from pytest_trace_opt.child.steps import exec_source
 from pytest_trace_opt.protocol import TargetInfo
 
 _runtime: Runtime | None = None
@@ -163,7 +164,8 @@ def _patch_bundles(runtime: Runtime) -> None:
         runtime.lines.watch_by_name("<string>", info.function_name or "", info.key, info.line - 1)
         runtime.lines.enter()
         try:
-            output = original_forward(self, *args, **kwargs)
+            with exec_source(str(self.parameter._data)):
+                output = original_forward(self, *args, **kwargs)
         except ExecutionError as exc:
             inner = exc.exception_node.data
             runtime.end_call(record, exc=inner if isinstance(inner, BaseException) else exc)
