@@ -295,6 +295,20 @@ def test_repair_without_localization_or_context_shows_the_code_alone() -> None:
         assert ("suspicious" in llm.prompt()) is marked, flags
 
 
+def test_repair_shows_a_small_module_once_for_two_trainables_of_it() -> None:
+    rate = TargetInfo(
+        key="mod.py::RATE", kind="value", name="RATE", file="mod.py", line=1, original=2,
+    )  # fmt: skip
+    llm = ScriptedLLMFake(f"```python\n{FIXED}```")
+    targets = {"mod.py::average": code_target(), rate.key: rate}
+    engine = TraceEngine(targets, llm, optimizer="Repair", read_source=lambda path: MODULE)
+    engine.propose(request([failing_call()]))
+    prompt = llm.prompt()
+    assert prompt.count("## Context from mod.py") == 1
+    assert "# RATE: the value to change, shown below" in prompt
+    assert "# average: the code to fix, shown below" in prompt
+
+
 def test_repair_draws_several_samples_of_one_prompt() -> None:
     other = FIXED.replace("/ len(xs)", "/ max(len(xs), 1)")
     llm = ScriptedLLMFake(f"```python\n{FIXED}```", f"```python\n{other}```")

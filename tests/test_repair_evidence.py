@@ -17,7 +17,7 @@ from pytest_trace_opt.child.coverage import LineRecorder
 from pytest_trace_opt.child.evidence import arguments_of, source_of
 from pytest_trace_opt.child.failure_text import collapse_repeats
 from pytest_trace_opt.child.steps import EXEC_FILENAME, MAX_STEPS, Steps, exec_source
-from pytest_trace_opt.core.context import code_context, value_context
+from pytest_trace_opt.core.context import code_context, shared_context, value_context
 from pytest_trace_opt.core.localize import rank_lines, suspicious_lines
 from pytest_trace_opt.core.prompts.evidence import describe_call, evidence_text
 from pytest_trace_opt.core.prompts.repair import CodeShown, strip_marks, user_prompt
@@ -169,6 +169,28 @@ def test_a_value_is_shown_with_the_code_that_fills_it_in() -> None:
     assert "return self.greeting" in member
     assert value_context("x = (\n", "x", 1) == ""
     assert value_context(MAILER, "SUBJECT", 999) == ""
+
+
+def test_several_trainables_of_one_small_module_share_one_context_shown_once() -> None:
+    shown = [("SUBJECT", 7, False), ("subject_line", 14, True)]
+    shared = shared_context(MAILER, shown)
+    assert "# SUBJECT: the value to change, shown below" in shared
+    assert "# subject_line: the code to fix, shown below" in shared
+    assert "has shipped" not in shared and "SUBJECT.data.format" not in shared
+    assert "def unrelated():" in shared
+    assert shared_context(MAILER, shown, whole_up_to=10) == ""  # each its own, as before
+    assert shared_context(MAILER, [("SUBJECT", 7, False), ("nowhere", 99, True)]) == ""
+    inside = "def f():\n    LIMIT = node(3)\n    return LIMIT\n"
+    assert shared_context(inside, [("f", 1, True), ("LIMIT", 2, False)]) == ""  # nested
+    codes = [
+        CodeShown("SUBJECT", None, "mail.py", 6, "'Your order {order_id}'", context=shared),
+        CodeShown("subject_line", "subject_line", "mail.py", 14, "def subject_line(order):\n"
+                  "    return 1", context=shared),
+    ]  # fmt: skip
+    prompt = user_prompt(codes, "1 of 1 tests fail.")
+    assert prompt.count("## Context from mail.py") == 1
+    assert prompt.index("## Context") < prompt.index("## Value to change: SUBJECT")
+    assert prompt.index("## Value to change") < prompt.index("## Code to fix: subject_line")
 
 
 # -- a failing test's own evidence -----------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 MAX_CONTEXT_CHARS = 2000
@@ -252,11 +252,48 @@ def _whole_module(
     return _blanked(lines, [(d, f"{d.name}: the code to fix, shown below") for d in shown])
 
 
+def shared_context(
+    module_text: str,
+    shown: Sequence[tuple[str, int, bool]],
+    *,
+    whole_up_to: int = MAX_WHOLE_MODULE_CHARS,
+) -> str:
+    """One context for several trainables of a module shown in one prompt (``shown``: name,
+    line, whether it is code): the module whole, each of them replaced by a comment line.
+    Empty when the module does not parse, one is not found or holds another, or it is
+    larger than ``whole_up_to`` (then each gets a context of its own)."""
+    try:
+        tree = ast.parse(module_text)
+    except SyntaxError:
+        return ""
+    replaced: list[tuple[ast.stmt, str]] = []
+    for name, line, is_code in shown:
+        if is_code:
+            located = find_definition(tree, name, line)
+            if located is None:
+                return ""
+            replaced.append((located.node, f"{located.node.name}: the code to fix, shown below"))
+        else:
+            stmt = _statement_at(tree, line)
+            if stmt is None:
+                return ""
+            replaced.append((stmt, f"{name}: the value to change, shown below"))
+    spans = sorted((_first_line(stmt), stmt.end_lineno or stmt.lineno) for stmt, _ in replaced)
+    if any(start <= end for (_, end), (start, _) in zip(spans, spans[1:], strict=False)):
+        return ""  # one inside another: a value set in a function being fixed
+    whole = _blanked(module_text.splitlines(), replaced)
+    return whole if len(whole) <= whole_up_to else ""
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+
+
 def _blanked(lines: list[str], replaced: list[tuple[ast.stmt, str]]) -> str:
     """The module with each statement (decorators included) replaced by one comment line."""
     out = list(lines)
     for stmt, comment in sorted(replaced, key=lambda r: -r[0].lineno):
-        start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+        start = _first_line(stmt)
         end = stmt.end_lineno or stmt.lineno
         out[start - 1 : end] = [f"{' ' * stmt.col_offset}# {comment}"]
     return "\n".join(out).strip("\n")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_trace_opt.core.context import code_context, value_context
+from pytest_trace_opt.core.context import code_context, shared_context, value_context
 from pytest_trace_opt.core.localize import suspicious_lines
 from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.core.prompts.repair import CodeShown
@@ -283,6 +283,8 @@ class TraceEngine:
                 module = self._module(info.file) if self.module_context else None
                 if not module:
                     self._contexts[key] = ""
+                elif shared := self._shared_context(info.file, module):
+                    self._contexts[key] = shared  # the prompt shows it once, for all of them
                 elif info.kind == "code":
                     self._contexts[key] = code_context(
                         module, info.name, info.line, exclude=group_keys
@@ -303,6 +305,14 @@ class TraceEngine:
                 suspicious=tuple((m.line, m.failing, m.failing_total, m.passing) for m in marks),
             )
         return shown
+
+    def _shared_context(self, relpath: str, module: str) -> str:
+        """The module whole once for the several trainables of it this prompt shows ("" for
+        one, or a module too large: each then gets the context its code reads)."""
+        mine = [i for i in self.targets.values() if i.file == relpath]
+        if len(mine) < 2:
+            return ""
+        return shared_context(module, [(i.name, i.line, i.kind == "code") for i in mine])
 
     def _rebuild(self, failing: Sequence[TestResult]) -> list[Any]:
         from opto.trace.nodes import MessageNode, node

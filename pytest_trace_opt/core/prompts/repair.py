@@ -87,7 +87,12 @@ def reply_instruction(codes: Sequence[CodeShown]) -> str:
 
 
 def user_prompt(codes: Sequence[CodeShown], feedback: str) -> str:
-    sections = [s for c in codes for s in (context_section(c), code_section(c)) if s]
+    sections: list[str] = []
+    for code in codes:
+        context = context_section(code)
+        if context and context not in sections:  # several trainables of one small module
+            sections.append(context)
+        sections.append(code_section(code))
     if any(c.suspicious for c in codes):
         sections.append(
             "Lines marked `# <- line N: suspicious` ran in the failing tests more than in "
