@@ -247,6 +247,17 @@ def test_feedback_shows_expected_values_arguments_and_calls_smallest_first() -> 
     assert "arguments: n=3, expected=6" in text
     assert "tri(n=3) returned 3" in text
     assert "Passing tests (keep them passing): test_one" in text
+    # a passing test that called the trainable shows what it returned: what must keep working
+    ok = result(
+        "t.py::test_tri[1-1]", True, arguments={"n": "1", "expected": "1"},
+        calls=[CallRecord(key="m.tri", function="tri", args={"n": "1"}, output="1")] * 3,
+    )  # fmt: skip
+    text = "\n".join(evidence_text([small], [ok, result("t.py::test_one", True)]))
+    assert (
+        "Passing tests (keep them passing):\n"
+        "  test_tri[1-1] (n=1, expected=1): tri(n=1) returned 1; tri(n=1) returned 1; ...\n"
+        "  test_one"
+    ) in text
 
 
 def test_feedback_is_bounded() -> None:

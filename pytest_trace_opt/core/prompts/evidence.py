@@ -25,6 +25,10 @@ from pytest_trace_opt.text import clip
 MAX_FEEDBACK_CHARS = 4000
 MAX_CASES_SHOWN = 6  # parametrized cases of one test shown in full
 MAX_PASSING_NAMED = 8
+# Passing tests shown with what their trainable calls returned (the first calls of each):
+# a small model that sees only the failing inputs tends to break the working ones.
+MAX_PASSING_WITH_CALLS = 3
+MAX_PASSING_CALLS = 2
 MAX_ERROR_LINES = 8
 _LOCATION = re.compile(r"^\S.*:\d+$")  # "calc.py:12", "<trace-opt candidate f>:12"
 
@@ -178,14 +182,22 @@ def passing_line(passing: Sequence[TestResult]) -> str:
     if not passing:
         return ""
     named = []
+    with_calls = 0
     for result in passing[:MAX_PASSING_NAMED]:
         name = result.nodeid.rsplit("::", 1)[-1]
         if result.arguments:
             shown = ", ".join(f"{k}={v}" for k, v in result.arguments.items())
             name += f" ({clip(shown, 80)})"
+        if result.calls and with_calls < MAX_PASSING_WITH_CALLS:
+            calls = [describe_call(c) for c in result.calls[:MAX_PASSING_CALLS]]
+            more_calls = len(result.calls) - len(calls)
+            name += ": " + clip("; ".join(calls) + ("; ..." if more_calls > 0 else ""), 240)
+            with_calls += 1
         named.append(name)
     more = len(passing) - len(named)
     tail = f", and {more} more" if more > 0 else ""
+    if with_calls:
+        return "Passing tests (keep them passing):\n" + "\n".join(f"  {n}" for n in named) + tail
     return "Passing tests (keep them passing): " + "; ".join(named) + tail
 
 
