@@ -32,8 +32,9 @@ class Group:
     holdout: list[str]
     engine: Any = None
     attempt: int = 0
-    # what the previous reply was when the tests did not judge it (unusable, a repeat)
-    last_rejection: list[str] = field(default_factory=list)
+    # what the next prompt says of the previous reply: why the tests did not judge it
+    # (unusable, a repeat), or that it was kept as a step closer
+    last_note: list[str] = field(default_factory=list)
     # judged and rejected since the base last improved: shown as changes to the base
     rejected: list[RejectedAttempt] = field(default_factory=list)
     tried: list[dict[str, Any]] = field(default_factory=list)  # values judged and rejected

@@ -240,7 +240,7 @@ class RoundLoop:
         if self.techniques.rejection_memory:
             current = {k: state.best_values.get(k, state.best.targets[k].original)
                        for k in group.keys if k in state.best.targets}  # fmt: skip
-            memory = prompts.attempts_note(group.rejected, current) + group.last_rejection
+            memory = prompts.attempts_note(group.rejected, current) + group.last_note
         passing = [r for r in results if r.passed]
         feedback = prompts.compose_feedback(
             failing,
@@ -294,11 +294,11 @@ class RoundLoop:
         record.status = "terminated" if proposal.terminated else "no-proposal"
         if not found:
             if repeated:
-                group.last_rejection = prompts.rejection_note(proposal, reason)
+                group.last_note = prompts.rejection_note(proposal, reason)
             elif proposal.unchanged and not proposal.terminated:
-                group.last_rejection = prompts.unchanged_note(proposal.unchanged)
+                group.last_note = prompts.unchanged_note(proposal.unchanged)
             else:
-                group.last_rejection = prompts.rejection_note(None, reason)
+                group.last_note = prompts.rejection_note(None, reason)
 
     # -- phase 2: evaluate the candidates --------------------------------------------------
     def _evaluate(self, state: LoopState, batch: _Batch) -> None:
@@ -352,7 +352,7 @@ class RoundLoop:
             record.status, record.reason = "accepted", f"{record.reason}; {found.record.reason}"
             record.counts = counts(state.best, self.visible, self.holdout)
             record.changed = sorted(set(record.changed) | set(found.values))
-            group.attempt, group.last_rejection, group.rejected = 0, [], []
+            group.attempt, group.last_note, group.rejected = 0, [], []
 
     # -- phase 3: judge each group's best candidate ----------------------------------------
     def _decide(
@@ -442,17 +442,17 @@ class RoundLoop:
             else:
                 ok, reason = False, prompts.NO_GAIN
         if ok:
-            group.attempt, group.last_rejection, group.rejected = 0, [], []
+            group.attempt, group.last_note, group.rejected = 0, [], []
             if step:
                 targets = state.best.targets
                 names = [targets[k].name if k in targets else k for k in found[pick].values]
-                group.last_rejection = prompts.step_kept(names)
+                group.last_note = prompts.step_kept(names)
         else:
             digest = prompts.failure_digest(evaluations[pick], group.visible)
             record.notes += [prefix + d for d in digest]
             group.attempt += asked
             group.tried += [p.values for p in found if p.values not in group.tried]
-            group.last_rejection = []  # it is in the attempts, with its change and reason
+            group.last_note = []  # it is in the attempts, with its change and reason
             group.rejected.append(
                 RejectedAttempt(
                     found[pick].values,
