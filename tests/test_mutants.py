@@ -173,3 +173,21 @@ def test_arguments_are_not_swapped_where_the_order_cannot_matter() -> None:
     assert "arguments `a` and `b` swapped" in found  # divmod's
     assert not any("`int` swapped" in d for d in found)
     assert sum(d == "arguments `a` and `b` swapped" for d in found) == 1  # not max's
+
+
+def test_a_regex_pattern_gets_its_repetitions_added_changed_or_dropped() -> None:
+    source = 'def slug(t):\n    return re.sub(r"[^a-z0-9]", "-", t).strip("-")\n'
+    found = {e.description: e.source for e in edits(source, [2])}
+    fixed = found["`[^a-z0-9]` -> `[^a-z0-9]+` in the pattern"]
+    assert 're.sub(r"[^a-z0-9]+", "-", t)' in fixed
+    runs = 'def words(t):\n    return re.findall(r"\\w+[.]", t)\n'
+    described = [e.description for e in edits(runs, [2])]
+    assert "`\\w+` -> `\\w*` in the pattern" in described
+    assert "`\\w+` -> `\\w` in the pattern" in described
+    assert "`[.]` -> `[.]+` in the pattern" in described
+    # a pattern whose source text is not the pattern (escapes in a plain string) is left alone
+    plain = 'def f(t):\n    return re.split("\\\\s", t)\n'
+    assert not any("pattern" in e.description for e in edits(plain, [2]))
+    # only re's functions: str.split's argument is no pattern
+    method = 'def f(t):\n    return t.split("-")\n'
+    assert not any("pattern" in e.description for e in edits(method, [2]))
