@@ -25,6 +25,8 @@ from pytest_trace_opt.protocol import CallRecord
         ("E   assert 'x' == 'x' + 'y'", None),
         ("E   AssertionError: boom", None),
         ("E   assert '" + "a" * 300 + "' == 'b'", None),  # pytest would have shortened it
+        # shortened in the middle, as pytest does at -q: not the values
+        ("E   assert '/blog/2024/w...-new-in-3-0-/' == '/blog/2024/w...s-new-in-3-0/'", None),
     ],
 )
 def test_compared_literals(line, expected):

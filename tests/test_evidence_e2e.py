@@ -110,3 +110,45 @@ def test_the_plan_names_the_suspicious_lines(pytester: pytest.Pytester) -> None:
     (block,) = json.loads(report.read_text("utf-8"))["plan"]["targets"]
     assert [m["line"] for m in block["suspicious"]] == [18]
     assert block["suspicious"][0]["failing"] == 1 and block["suspicious"][0]["passing"] == 0
+
+
+SLUG = '''\
+import re
+
+from pytest_trace_opt import trainable
+
+
+@trainable
+def blog_url(year, title):
+    """The post's URL: /blog/<year>/<slug>/ (every run of other characters one "-")."""
+    return f"/blog/{year}/{re.sub(r'[^a-z0-9]', '-', title.lower())}/"
+'''
+
+SLUG_TESTS = """\
+import pytest
+from slug import blog_url
+
+
+@pytest.mark.trainable
+def test_url():
+    assert blog_url(2024, "What's new in 3.0?") == "/blog/2024/what-s-new-in-3-0/"
+"""
+
+
+def test_the_compared_values_reach_the_prompt_whole(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    # At -q pytest cuts each side of "assert A == B" to about 30 characters with "...":
+    # the expected value was lost, and the words described the cut strings.
+    scripted_llm(["no idea"])
+    pytester.makepyfile(slug=SLUG, test_slug=SLUG_TESTS)
+    pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-edit-search=0",
+        "-p", "no:randomly", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    log = (pytester.path / "prompts.log").read_text("utf-8").splitlines()
+    prompt = "\n".join(m["content"] for m in json.loads(log[0]))
+    assert (
+        "assert '/blog/2024/what-s-new-in-3-0-/' == '/blog/2024/what-s-new-in-3-0/'" in prompt
+    )
+    assert "in words: the result has an extra '-'" in prompt

@@ -204,6 +204,9 @@ class Evaluator:
         return [
             self.python, "-m", "pytest", *self.plugin_args, *self.user_args,
             "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header",
+            # whole operands in "assert A == B": at -q pytest cuts them to 30 characters
+            # with "...", the expected value included
+            "-o", "verbosity_assertions=2",
             "--rootdir", str(self.workdir), f"@{args_file}",
         ]  # fmt: skip
 

@@ -30,6 +30,7 @@ MAX_PASSING_NAMED = 8
 MAX_PASSING_WITH_CALLS = 3
 MAX_PASSING_CALLS = 2
 MAX_ERROR_LINES = 8
+MAX_ERROR_LINE_CHARS = 400  # the children print whole reprs (verbosity_assertions=2)
 _LOCATION = re.compile(r"^\S.*:\d+$")  # "calc.py:12", "<trace-opt candidate f>:12"
 
 
@@ -44,7 +45,8 @@ def error_lines(result: TestResult) -> list[str]:
     """The ``E`` lines of the failure, and where it was raised when that was not the test."""
     text = result.feedback_text().strip()
     lines = text.splitlines()[1:] if text.startswith(result.nodeid) else text.splitlines()
-    errors = [ln for ln in lines if ln.startswith("E ")][:MAX_ERROR_LINES]
+    errors = [clip(ln, MAX_ERROR_LINE_CHARS) for ln in lines if ln.startswith("E ")]
+    errors = errors[:MAX_ERROR_LINES]
     if not errors:  # a crash, a timeout, a child that died: its own words
         return [clip(ln, 240) for ln in lines[:MAX_ERROR_LINES]] or [result.outcome]
     test_file = result.nodeid.split("::", 1)[0]
