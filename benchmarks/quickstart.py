@@ -72,8 +72,18 @@ def run_once(command: list[str]) -> dict[str, Any]:
         "completion_tokens": llm.get("completion_tokens"),
         "llm_seconds": llm.get("seconds"),
         "changed": [t.get("name") for t in data.get("targets", []) if t.get("status") == "changed"],
+        "still_failing": still_failing(proc.stdout),
         "tail": proc.stdout[-1500:] if not data else "",
     }
+
+
+def still_failing(output: str) -> list[str]:
+    """The tests pytest's short summary names as failed after the final check."""
+    found = []
+    for line in output.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            found.append(line.split()[1].rsplit("::", 1)[-1])
+    return found
 
 
 def table(command: list[str], runs: list[dict[str, Any]], load: float | None) -> str:
@@ -87,14 +97,15 @@ def table(command: list[str], runs: list[dict[str, Any]], load: float | None) ->
         "- measured with: `python benchmarks/quickstart.py`",
         "",
         "| run | wall s | exit | outcome | rounds | LLM calls | tokens (prompt+completion) "
-        "| LLM s | changed |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| LLM s | changed | still failing |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, r in enumerate(runs, 1):
         lines.append(
             f"| {i} | {r['seconds']} | {r['exit_status']} | {r['outcome']} | {r['rounds']} "
             f"| {r['llm_calls']} | {r['prompt_tokens']}+{r['completion_tokens']} "
-            f"| {r['llm_seconds']} | {', '.join(r['changed']) or '-'} |"
+            f"| {r['llm_seconds']} | {', '.join(r['changed']) or '-'} "
+            f"| {', '.join(r.get('still_failing', [])) or '-'} |"
         )
     return "\n".join(lines) + "\n"
 
