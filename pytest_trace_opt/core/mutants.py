@@ -20,6 +20,8 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
+
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.Gt),
     ast.LtE: (ast.Lt, ast.GtE),
@@ -246,48 +248,13 @@ def _call_edits(text: _Text, node: ast.Call) -> _Found:
         yield NAME, f"`{name}` -> `{other}`", edited
 
 
-_REGEX_FUNCTIONS = frozenset(
-    {"sub", "subn", "split", "findall", "finditer", "search", "match", "fullmatch", "compile"}
-)
-_QUANTIFIERS = "+*?{"
-MAX_REGEX_EDITS = 6
-
-
-def _regex_atoms(body: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each character class, escape and ``.`` in a pattern's source text."""
-    i = 0
-    while i < len(body):
-        char = body[i]
-        if char == "\\":
-            yield i, min(i + 2, len(body))
-            i += 2
-        elif char == "[":
-            j = i + 1
-            if j < len(body) and body[j] == "^":
-                j += 1
-            if j < len(body) and body[j] == "]":
-                j += 1  # a "]" first in a class is a member
-            while j < len(body) and body[j] != "]":
-                j += 2 if body[j] == "\\" else 1
-            if j >= len(body):
-                return  # not a class we can read
-            yield i, j + 1
-            i = j + 1
-        elif char == ".":
-            yield i, i + 1
-            i += 1
-        else:
-            i += 1
-
-
 def _regex_edits(text: _Text, node: ast.Call) -> _Found:
-    """A repetition the pattern of ``re.sub(...)`` and its kin lacks or has wrong: ``[^a-z]``
-    -> ``[^a-z]+`` ("every run of"), ``+`` <-> ``*``, a repetition dropped. Only a pattern
-    written as a raw string or with no backslash, so that its source text is the pattern."""
+    """The pattern of ``re.sub(...)`` and its kin with a repetition added, changed or dropped
+    (:mod:`.regex_edits`)."""
     func = node.func
     if not (
         isinstance(func, ast.Attribute)
-        and func.attr in _REGEX_FUNCTIONS
+        and func.attr in REGEX_FUNCTIONS
         and isinstance(func.value, ast.Name)
         and func.value.id == "re"
         and node.args
@@ -296,31 +263,8 @@ def _regex_edits(text: _Text, node: ast.Call) -> _Found:
     ):
         return
     start, end = text.span(node.args[0])
-    written = text.text(start, end)
-    prefix = written[: len(written) - len(written.lstrip("rRbBuU"))]
-    quote = (
-        written[len(prefix) :][:3]
-        if written[len(prefix) :][:3] in ('"""', "'''")
-        else written[len(prefix)]
-    )
-    body = written[len(prefix) + len(quote) : len(written) - len(quote)]
-    if ("\\" in body and "r" not in prefix.lower()) or body != node.args[0].value:
-        return  # the source text is not the pattern itself
-    found = 0
-    for a, b in _regex_atoms(body):
-        atom, after = body[a:b], body[b : b + 1]
-        if after and after in _QUANTIFIERS:
-            options = {"+": ["*", ""], "*": ["+", ""]}.get(after, [])
-            changes = [(b, b + 1, new, f"`{atom}{after}` -> `{atom}{new}`") for new in options]
-        else:
-            changes = [(b, b, "+", f"`{atom}` -> `{atom}+`")]
-        for c0, c1, new, description in changes:
-            if found >= MAX_REGEX_EDITS:
-                return
-            edited_body = body[:c0] + new + body[c1:]
-            literal = prefix + quote + edited_body + quote
-            found += 1
-            yield IDIOM, f"{description} in the pattern", text.replace(start, end, literal)
+    for description, literal in repetition_edits(text.text(start, end), node.args[0].value):
+        yield IDIOM, description, text.replace(start, end, literal)
 
 
 def _method_call(node: ast.AST, name: str, arity: int) -> ast.Call | None:
