@@ -12,22 +12,47 @@ from dataclasses import dataclass
 
 ENV = "PYTEST_TRACE_OPT_ABLATE"
 
-SWITCHES = {
-    "feedback": "plain feedback: the failing count and one 'FAILED test - first error line' "
-    "per failing test, as pytest's short summary (no expected/actual detail, no ordering, "
-    "no deduplication)",
-    "memory": "the next prompt does not show the rejected candidate and why it was rejected",
-    "lenient": "stock OptoPrime reply parsing (no recovery of fenced code, escaped newlines, "
-    "misplaced keys) and no invitation to put code in a python block",
-    "holdout": "acceptance ignores the holdout tests (a candidate may break them)",
-    "search": "no edit search: the LLM rounds start from the original code",
-    "patterns": "the edit search tries one-token slips only: no fix pattern (reversed loop, "
-    "other end of a list, swapped arguments, negated condition), no statement removed",
-    "localization": "the prompt marks no suspicious line (the edit search still ranks lines)",
-    "closer": "a candidate that fixes no test is never kept, even when it brings the failing "
-    "results closer to what the tests expect",
-    "context": "the prompt shows the code to change alone: no module documentation, "
-    "helpers, constants, class or code that reads a value",
+# switch -> (the Techniques field it turns off, what the plugin does without it)
+SWITCHES: dict[str, tuple[str, str]] = {
+    "feedback": (
+        "detailed_feedback",
+        "plain feedback: the failing count and one 'FAILED test - first error line' per "
+        "failing test, as pytest's short summary (no expected/actual detail, no ordering, no "
+        "deduplication)",
+    ),
+    "memory": (
+        "rejection_memory",
+        "the next prompt does not show the rejected candidate and why it was rejected",
+    ),
+    "lenient": (
+        "lenient_parsing",
+        "stock OptoPrime reply parsing (no recovery of fenced code, escaped newlines, "
+        "misplaced keys) and no invitation to put code in a python block",
+    ),
+    "holdout": (
+        "holdout_guard",
+        "acceptance ignores the holdout tests (a candidate may break them)",
+    ),
+    "search": ("edit_search", "no edit search: the LLM rounds start from the original code"),
+    "patterns": (
+        "fix_patterns",
+        "the edit search tries one-token slips only: no fix pattern (reversed loop, other end "
+        "of a list, swapped arguments, negated condition), no statement removed",
+    ),
+    "localization": (
+        "localization",
+        "the prompt marks no suspicious line (the edit search still ranks lines)",
+    ),
+    "context": (
+        "module_context",
+        "the prompt shows the code to change alone: no module documentation, helpers, "
+        "constants, class or code that reads a value",
+    ),
+    "closer": (
+        "closer_steps",
+        "a candidate that fixes no test is never kept, even when it brings the failing "
+        "results closer to what the tests expect",
+    ),
 }
 
 
@@ -47,18 +72,7 @@ class Techniques:
 
     @property
     def ablated(self) -> list[str]:
-        names = {
-            "feedback": self.detailed_feedback,
-            "memory": self.rejection_memory,
-            "lenient": self.lenient_parsing,
-            "holdout": self.holdout_guard,
-            "search": self.edit_search,
-            "patterns": self.fix_patterns,
-            "localization": self.localization,
-            "context": self.module_context,
-            "closer": self.closer_steps,
-        }
-        return [name for name, on in names.items() if not on]
+        return [name for name, (field, _) in SWITCHES.items() if not getattr(self, field)]
 
 
 def techniques_from_env(environ: Mapping[str, str]) -> Techniques:
@@ -70,14 +84,4 @@ def techniques_from_env(environ: Mapping[str, str]) -> Techniques:
         raise ValueError(
             f"{ENV}: unknown switch(es) {', '.join(unknown)}; known: {', '.join(SWITCHES)}"
         )
-    return Techniques(
-        detailed_feedback="feedback" not in names,
-        rejection_memory="memory" not in names,
-        lenient_parsing="lenient" not in names,
-        holdout_guard="holdout" not in names,
-        edit_search="search" not in names,
-        fix_patterns="patterns" not in names,
-        localization="localization" not in names,
-        module_context="context" not in names,
-        closer_steps="closer" not in names,
-    )
+    return Techniques(**{field: name not in names for name, (field, _) in SWITCHES.items()})
