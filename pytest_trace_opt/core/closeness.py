@@ -17,23 +17,15 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_trace_opt.core.prompts.difference import compared_literals
+from pytest_trace_opt.core.prompts.difference import first_compared
 from pytest_trace_opt.core.prompts.evidence import error_lines
 from pytest_trace_opt.model import Evaluation, TestResult
 
 FARTHER, SAME, CLOSER = -1, 0, 1
 
 
-def _compared(result: TestResult) -> tuple[Any, Any] | None:
-    for line in error_lines(result):
-        pair = compared_literals(line)
-        if pair is not None:
-            return pair
-    return None
-
-
-def _failure_text(result: TestResult) -> list[str]:
-    lines = error_lines(result)
+def _failure_text(lines: list[str]) -> list[str]:
+    """The ``E`` lines (without where it was raised: line numbers move with the code)."""
     return [ln for ln in lines if ln.startswith("E ")] or lines
 
 
@@ -60,9 +52,10 @@ def distance(value: Any, expected: Any) -> float | None:
 
 def step(before: TestResult, after: TestResult) -> int | None:
     """CLOSER, SAME or FARTHER for one test failing in both; None when it cannot be said."""
-    if _failure_text(before) == _failure_text(after):
+    lines_before, lines_after = error_lines(before), error_lines(after)
+    if _failure_text(lines_before) == _failure_text(lines_after):
         return SAME
-    was, now = _compared(before), _compared(after)
+    was, now = first_compared(lines_before), first_compared(lines_after)
     if was is None or now is None:
         return None
     if was[1] == now[1] and type(was[1]) is type(now[1]):

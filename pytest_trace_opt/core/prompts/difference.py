@@ -54,25 +54,32 @@ def compared_literals(error_line: str) -> tuple[Any, Any] | None:
         return None
 
 
+def first_compared(error_lines: Iterable[str]) -> tuple[Any, Any] | None:
+    """The operands of the first ``assert A == B`` of literals among ``error_lines``."""
+    for line in error_lines:
+        pair = compared_literals(line)
+        if pair is not None:
+            return pair
+    return None
+
+
 def describe_miss(error_lines: Iterable[str], outputs: Sequence[str] = ()) -> str | None:
     """One sentence on how the result differs from the expected value, or None.
 
     ``outputs``: the reprs the trainables returned in the test, to tell which operand is
     the result."""
-    for line in error_lines:
-        pair = compared_literals(line)
-        if pair is None:
-            continue
-        left, right = pair
-        left_returned, right_returned = _repr_in(left, outputs), _repr_in(right, outputs)
-        if left_returned and not right_returned:
-            found = difference(left, right)
-        elif right_returned and not left_returned:
-            found = difference(right, left)
-        else:
-            found = difference(left, right, result="the left side", expected="the right side")
-        return clip(found, 300) if found else None
-    return None
+    pair = first_compared(error_lines)
+    if pair is None:
+        return None
+    left, right = pair
+    left_returned, right_returned = _repr_in(left, outputs), _repr_in(right, outputs)
+    if left_returned and not right_returned:
+        found = difference(left, right)
+    elif right_returned and not left_returned:
+        found = difference(right, left)
+    else:
+        found = difference(left, right, result="the left side", expected="the right side")
+    return clip(found, 300) if found else None
 
 
 def _repr_in(value: Any, outputs: Sequence[str]) -> bool:
