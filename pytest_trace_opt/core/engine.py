@@ -93,6 +93,7 @@ class TraceEngine:
         self.localization = localization  # off: Repair marks no suspicious line
         self._modules: dict[str, str | None] = {}  # read once: patches are built against it
         self._contexts: dict[str, str] = {}
+        self._shared: dict[str, str] = {}  # relpath -> the context its trainables share
         from opto.trace.nodes import ParameterNode
 
         self.targets = targets
@@ -309,10 +310,11 @@ class TraceEngine:
     def _shared_context(self, relpath: str, module: str) -> str:
         """The module whole once for the several trainables of it this prompt shows ("" for
         one, or a module too large: each then gets the context its code reads)."""
-        mine = [i for i in self.targets.values() if i.file == relpath]
-        if len(mine) < 2:
-            return ""
-        return shared_context(module, [(i.name, i.line, i.kind == "code") for i in mine])
+        if relpath not in self._shared:  # one parse per module, not per trainable
+            mine = [i for i in self.targets.values() if i.file == relpath]
+            shown = [(i.name, i.line, i.kind == "code") for i in mine]
+            self._shared[relpath] = shared_context(module, shown) if len(mine) > 1 else ""
+        return self._shared[relpath]
 
     def _rebuild(self, failing: Sequence[TestResult]) -> list[Any]:
         from opto.trace.nodes import MessageNode, node
