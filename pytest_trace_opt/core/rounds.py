@@ -422,8 +422,7 @@ class RoundLoop:
         flaky = self._rerun_check(state, group, pick, batch) if ok and not batch.aborted else []
         if flaky:
             ok, reason = False, prompts.not_deterministic(len(flaky))
-        if len(found) > 1:
-            reason += f" (best of {len(ranked)} candidates)"
+        best_of = f" (best of {len(ranked)} candidates)" if len(found) > 1 else ""
         step = False
         if ok and not improves(
             counts(evaluations[pick], group.visible, group.holdout),
@@ -435,12 +434,10 @@ class RoundLoop:
             # that needs two changes is fixed in two steps, neither of which passes a test.
             nearer = closer(state.best, evaluations[pick], group.visible, guarded)
             if nearer and self.techniques.closer_steps:
-                step, reason = (
-                    True,
-                    prompts.closer(nearer) + reason.removeprefix(prompts.NO_TEST_LOST),
-                )
+                step, reason = True, prompts.closer(nearer)
             else:
-                ok, reason = False, prompts.NO_GAIN
+                ok, reason, best_of = False, prompts.NO_GAIN, ""
+        reason += best_of
         if ok:
             group.attempt, group.last_note, group.rejected = 0, [], []
             if step:
