@@ -45,8 +45,8 @@ def error_lines(result: TestResult) -> list[str]:
     """The ``E`` lines of the failure, and where it was raised when that was not the test."""
     text = result.feedback_text().strip()
     lines = text.splitlines()[1:] if text.startswith(result.nodeid) else text.splitlines()
-    errors = [clip(ln, MAX_ERROR_LINE_CHARS) for ln in lines if ln.startswith("E ")]
-    errors = errors[:MAX_ERROR_LINES]
+    errors = [ln for ln in lines if ln.startswith("E ")][:MAX_ERROR_LINES]
+    errors = [clip(ln, MAX_ERROR_LINE_CHARS) for ln in errors]
     if not errors:  # a crash, a timeout, a child that died: its own words
         return [clip(ln, 240) for ln in lines[:MAX_ERROR_LINES]] or [result.outcome]
     test_file = result.nodeid.split("::", 1)[0]
