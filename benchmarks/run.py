@@ -95,6 +95,11 @@ VARIANTS: dict[str, tuple[list[str], str, str]] = {
         "closer",
         "a candidate that fixes no test is never kept, even when its results came closer",
     ),
+    "plugin-no-partial": (
+        [],
+        "partial",
+        "after a candidate falls short, no part of its change tried alone or left out",
+    ),
     "plugin-one-candidate": (
         ["--trace-candidates=1"],
         "",

@@ -162,3 +162,25 @@ def test_a_fix_pattern_is_found_and_is_not_tried_when_patterns_are_off() -> None
     slips_only = EditSearch(evaluator, VISIBLE, HOLDOUT, patterns=False).run(baseline, 40)
     assert slips_only is not None and slips_only.values == {}
     assert slips_only.record.status == "rejected"
+
+
+def test_a_candidate_right_in_one_part_and_wrong_in_another_is_finished_by_its_right_part() -> None:
+    # The LLM fixed the comparison and added a special case that breaks the fix: the
+    # candidate without its added part is the fix; edits of its line alone find only a
+    # number that happens to pass.
+    candidate = "def passed(score, pass_mark=50):\n    return score >= pass_mark and score != 50\n"
+    evaluator = InProcessEvaluatorFake(BUGGY, TESTS, LINES)
+    best = evaluator.run({}, [*VISIBLE, *HOLDOUT])
+    tried = evaluator.run({KEY: candidate}, [*VISIBLE, *HOLDOUT])
+    assert not tried.tests["t::fifty_passes"].passed
+
+    found = EditSearch(evaluator, VISIBLE, HOLDOUT).refine(best, {}, {KEY: candidate}, tried, 10)
+    assert found is not None and found.values == {KEY: FIXED}
+    assert found.record.reason.startswith(
+        "then small edits of the lines it changed: the LLM's change without "
+        "`and score != 50` added after `pass_mark` on line 2 of passed: every tagged test passes"
+    )
+    edits_only = EditSearch(evaluator, VISIBLE, HOLDOUT, partial=False)
+    other = edits_only.refine(best, {}, {KEY: candidate}, tried, 10)
+    assert other is not None and other.values != {KEY: FIXED}
+    assert "the LLM's change" not in other.record.reason

@@ -259,3 +259,37 @@ def test_a_fix_pattern_beyond_one_token_is_found_without_an_llm_call(
     assert read_prompts(pytester.path) == []
     patch = (out / "fix.patch").read_text(encoding="utf-8")
     assert "-            seen.insert(0, name)\n+            seen.append(name)\n" in patch
+
+
+def test_a_candidate_that_makes_its_change_in_one_place_too_many_is_finished_by_a_part_of_it(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    # The cents must have two digits; the LLM pads the euros too, which breaks "0.99":
+    # the candidate fixes nothing, its change without the euros' padding fixes all.
+    over_applied = 'def price_label(cents):\n    return f"{cents // 100:02}.{cents % 100:02}"\n'
+    scripted_llm(
+        [json.dumps({"reasoning": "", "answer": "", "suggestion": {"__code0": over_applied}})]
+    )
+    pytester.makepyfile(
+        prices=(
+            "from pytest_trace_opt import trainable\n\n\n@trainable\n"
+            'def price_label(cents):\n    return f"{cents // 100}.{cents % 100}"\n'
+        ),
+        test_prices=(
+            "import pytest\n\nfrom prices import price_label\n\n\n@pytest.mark.trainable\n"
+            "@pytest.mark.parametrize('cents,label', "
+            "[(1205, '12.05'), (99, '0.99'), (100000, '1000.00'), (1250, '12.50')])\n"
+            "def test_price_label(cents, label):\n    assert price_label(cents) == label\n"
+        ),
+    )
+    result = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=40", "--trace-patch=p")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "trace-opt round 1: 4/4 visible passed; accepted (*then small edits of the lines it "
+            "changed: the LLM's change without `:02` added after `100` on line 6 of "
+            "price_label: every tagged test passes*1 call(s)*",
+        ]
+    )
+    patch = (pytester.path / "p").read_text(encoding="utf-8")
+    assert '+    return f"{cents // 100}.{cents % 100:02}"' in patch

@@ -156,6 +156,7 @@ class RoundLoop:
             guard_holdouts=on.holdout_guard,
             deadline=self.deadline,
             patterns=on.fix_patterns,
+            partial=on.partial_changes,
         )
 
     def _stop_reason(self, state: LoopState) -> str:

@@ -20,7 +20,8 @@ from typing import Any
 from pytest_trace_opt.core.acceptance import counts, improves, judge, only_real_passes, passing
 from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.localize import rank_lines
-from pytest_trace_opt.core.mutants import edits
+from pytest_trace_opt.core.mutants import Edit, edits
+from pytest_trace_opt.core.partial import partial_changes
 from pytest_trace_opt.model import Evaluation, RoundRecord, TestResult
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies.checks import check_code
@@ -67,8 +68,16 @@ def _edits_as_candidates(
 ) -> list[Candidate]:
     """Edits of ``lines`` (1-based lines of ``source``, whose first line is the file's
     ``info.line``) that still define the same function, at most ``limit``."""
+    return _as_candidates(info, source, edits(source, lines, patterns), limit)
+
+
+def _as_candidates(
+    info: TargetInfo, source: str, found: Sequence[Edit], limit: int
+) -> list[Candidate]:
+    """The first ``limit`` of ``found`` (edits of ``source``) that still define the same
+    function."""
     mine: list[Candidate] = []
-    for edit in edits(source, lines, patterns):
+    for edit in found:
         if len(mine) >= limit:
             break
         check = check_code(edit.source, source, info.function_name or "", is_method=info.in_class)
@@ -123,6 +132,7 @@ class EditSearch:
         guard_holdouts: bool = True,
         deadline: float | None = None,
         patterns: bool = True,
+        partial: bool = True,
     ) -> None:
         self.evaluator = evaluator
         self.visible, self.holdout = list(visible), list(holdout)
@@ -131,6 +141,7 @@ class EditSearch:
         self.judged = [*self.visible, *self.guarded]  # what "every test passes" means here
         self.deadline = deadline
         self.patterns = patterns  # fix patterns and removals after the one-token slips
+        self.partial = partial  # parts of an LLM candidate's change, when refining
 
     def run(self, baseline: Evaluation, limit: int) -> SearchResult | None:
         """At most ``limit`` edits per trainable; None when there is nothing to try (no
@@ -196,9 +207,11 @@ class EditSearch:
         limit: int,
     ) -> SearchResult | None:
         """After an LLM candidate that did not fix everything (``candidate``: the values it
-        ran with, ``evaluation``: its run): small edits of the lines it changed
-        against ``previous`` (its near misses: a bound one off in otherwise right code),
-        judged against ``best`` like any candidate. None when there is nothing to try."""
+        ran with, ``evaluation``: its run): first its change against ``previous`` without
+        one of its parts, or one part alone (:mod:`.partial`: right in one place, wrong in
+        another), then small edits of the lines it changed (its near misses: a bound one
+        off in otherwise right code), at most ``limit`` of each, judged against ``best``
+        like any candidate. None when there is nothing to try."""
         found: dict[str, list[Candidate]] = {}
         failing = evaluation.failing(self.visible)
         passing_results = [r for r in evaluation.results(self.visible) if r.passed]
@@ -211,6 +224,9 @@ class EditSearch:
             ranked = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
             order = [n for n in ranked if n in changed] + [n for n in changed if n not in ranked]
             mine = _edits_as_candidates(info, text, order, limit, self.patterns)
+            if self.partial:
+                parts = _as_candidates(info, text, partial_changes(before, text), limit)
+                mine = parts + [c for c in mine if c.value not in {p.value for p in parts}]
             if mine:
                 found[key] = mine
         if not found:

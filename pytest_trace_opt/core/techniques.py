@@ -53,6 +53,11 @@ SWITCHES: dict[str, tuple[str, str]] = {
         "a candidate that fixes no test is never kept, even when it brings the failing "
         "results closer to what the tests expect",
     ),
+    "partial": (
+        "partial_changes",
+        "after an LLM candidate that falls short, only small edits of the lines it changed "
+        "are tried, not the candidate without one part of its change or one part alone",
+    ),
 }
 
 
@@ -69,6 +74,7 @@ class Techniques:
     localization: bool = True
     module_context: bool = True
     closer_steps: bool = True
+    partial_changes: bool = True
 
     @property
     def ablated(self) -> list[str]:
