@@ -26,6 +26,13 @@ def test_a_range_bound_gets_plus_and_minus_one_and_the_comment_survives() -> Non
         "`len(values) - size` -> `len(values) - size + 1`",
         "`len(values) - size` -> `len(values) - size - 1`",
         "`-` -> `+`",
+        # a variable for another, the nearest first (``start`` is on the line)
+        "`size` -> `start`",
+        "`size` -> `values`",
+        "`size` -> `sums`",
+        "`values` -> `size`",
+        "`values` -> `start`",
+        "`values` -> `sums`",
         # the fix patterns come after the single-token slips
         "`range(len(values) - size)` -> `reversed(range(len(values) - size))`",
         "`len(values) - size` -> `size - len(values)`",
@@ -191,3 +198,62 @@ def test_a_regex_pattern_gets_its_repetitions_added_changed_or_dropped() -> None
     # only re's functions: str.split's argument is no pattern
     method = 'def f(t):\n    return t.split("-")\n'
     assert not any("pattern" in e.description for e in edits(method, [2]))
+
+
+SHAPES = """\
+def frame(self, box, other):
+    width = box.width
+    height = other.width
+    margin = self.margin
+    inner = width - margin * 2
+    if width > 0 and height > 0 and box.visible:
+        return box.height * inner
+    return self.padding
+"""
+
+
+def test_a_variable_or_an_attribute_of_the_same_owner_stands_in_for_another() -> None:
+    found = {e.description: e.source for e in edits(SHAPES, [5, 7, 8])}
+    # only names the function defines, the nearest first, at most three per use
+    assert [d for d in found if d.startswith("`width`")] == [
+        "`width` -> `inner`",
+        "`width` -> `margin`",
+        "`width` -> `box`",  # as near as ``height`` (line 6), first by name
+    ]
+    assert "    inner = margin - margin * 2\n" in found["`width` -> `margin`"]
+    # an attribute: another attribute the function reads of the same owner
+    assert "    return box.width * inner\n" in found["`box.height` -> `box.width`"]
+    assert "    return self.margin\n" in found["`self.padding` -> `self.margin`"]
+    # an owner: only another name whose attribute of that name is read
+    assert not any(d.startswith("`box` -> ") for d in found)  # no one else's ``.height``
+    owners = [e.description for e in edits(SHAPES, [2])]
+    assert "`box` -> `other`" in owners and "`box` -> `self`" not in owners
+    # builtins, globals and called names are not variables of the function
+    assert not any(d.startswith(("`len`", "`print`")) for d in found)
+
+
+def test_a_name_used_twice_on_a_line_says_which_use_is_changed() -> None:
+    source = "def f(a, b):\n    return a * a + b\n"
+    found = {e.description: e.source for e in edits(source, [2])}
+    assert found["`a` -> `b` (first `a` of the line)"].endswith("return b * a + b\n")
+    assert found["`a` -> `b` (second `a` of the line)"].endswith("return a * b + b\n")
+    assert found["`b` -> `a`"].endswith("return a * a + a\n")
+
+
+def test_a_clause_too_many_is_dropped_from_a_condition() -> None:
+    found = {e.description: e.source for e in edits(SHAPES, [6])}
+    assert found["`width > 0` dropped from the condition"].splitlines()[5] == (
+        "    if height > 0 and box.visible:"
+    )
+    assert found["`box.visible` dropped from the condition"].splitlines()[5] == (
+        "    if width > 0 and height > 0:"
+    )
+
+
+def test_variables_are_tried_a_few_per_line_and_are_slips_not_patterns() -> None:
+    source = "def f(a, b, c, d, e):\n    return a + b + c + d + e\n"
+    variables = [
+        e for e in edits(source, [2]) if " -> `" in e.description and "+" not in e.description
+    ]
+    assert len(variables) == 6
+    assert len([e for e in edits(source, [2], patterns=False) if e in variables]) == 6

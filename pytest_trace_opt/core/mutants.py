@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
@@ -85,10 +86,13 @@ _METHOD_SWAPS = {
     "popleft": "pop",
 }
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
-# Kinds of edit, in the order they are tried on one line: the commonest slips first, then
-# the fix patterns of program repair (a reversed walk, the other end of a list, swapped
-# arguments, a negated condition), and last a statement removed.
-COMPARISON, BOUND, CONSTANT, OPERATOR, NAME, IDIOM, REMOVAL = range(7)
+# Kinds of edit, in the order they are tried on one line: the commonest slips first (a
+# variable for another after the operators and names, as there are more of them), then the
+# fix patterns of program repair (a reversed walk, the other end of a list, swapped
+# arguments, a negated condition, a clause dropped), and last a statement removed.
+COMPARISON, BOUND, CONSTANT, OPERATOR, NAME, VARIABLE, IDIOM, REMOVAL = range(8)
+MAX_VARIABLE_EDITS = 6  # per line: a long expression has many names
+_ORDINALS = ("first", "second", "third", "fourth")
 _NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 # Builtins whose two arguments swapped give the same result, or only a TypeError: a run
 # of the tests each, for nothing.
@@ -383,6 +387,43 @@ def _branch_edits(text: _Text, node: ast.AST) -> _Found:
             yield IDIOM, f"index `{old}` -> `{new}`", text.replace(*text.span(index), new)
 
 
+def _identifier_edits(text: _Text, node: ast.AST, all_scopes: list[Scope]) -> _Found:
+    """A variable or an attribute of the same owner used for another
+    (:mod:`.identifier_edits`)."""
+    if not isinstance(node, ast.Name | ast.Attribute):
+        return
+    start, end = text.span(node)
+    shown = text.text(start, end)
+    line = text.lines[node.lineno - 1]
+    pattern = r"(?<![\w.])" + re.escape(shown) + r"(?!\w)"
+    before = len(re.findall(pattern, line[: node.col_offset]))
+    which = f" ({_ORDINALS[before]} `{shown}` of the line)" if before < len(_ORDINALS) else ""
+    if before == 0 and len(re.findall(pattern, line)) == 1:
+        which = ""
+    for other in replacements(node, all_scopes):
+        if isinstance(node, ast.Attribute):
+            new = shown[: len(shown) - len(node.attr)] + other
+            if not shown.endswith(node.attr):
+                continue
+        else:
+            new = other
+        yield VARIABLE, f"`{shown}` -> `{new}`{which}", text.replace(start, end, new)
+
+
+def _clause_edits(text: _Text, node: ast.AST) -> _Found:
+    """A condition with one clause too many: each clause of ``a and b or ...`` dropped."""
+    if not isinstance(node, ast.BoolOp) or len(node.values) < 2:
+        return
+    spans = [text.span(v) for v in node.values]
+    for i, span in enumerate(spans):
+        shown = text.text(*span)
+        if i == 0:
+            edited = text.replace(spans[0][0], spans[1][0], "")
+        else:
+            edited = text.replace(spans[i - 1][1], span[1], "")
+        yield IDIOM, f"`{' '.join(shown.split())}` dropped from the condition", edited
+
+
 def _removal(text: _Text, node: ast.AST) -> _Found:
     """A statement that should not be there (a docstring is not one)."""
     if not isinstance(node, _REMOVABLE):
@@ -393,7 +434,9 @@ def _removal(text: _Text, node: ast.AST) -> _Found:
     yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
 
 
-def _edits_of_node(text: _Text, node: ast.AST) -> _Found:
+def _edits_of_node(text: _Text, node: ast.AST, all_scopes: list[Scope]) -> _Found:
+    yield from _identifier_edits(text, node, all_scopes)
+    yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
         yield from _comparison_edits(text, node)
     elif isinstance(node, ast.Constant):
@@ -428,11 +471,12 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             header_lines.update(range(node.lineno, node.body[0].lineno))
     seen = {ast.dump(tree)}
+    all_scopes = scopes(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if line not in wanted or line in header_lines:
             continue
-        for category, description, edited in _edits_of_node(text, node):
+        for category, description, edited in _edits_of_node(text, node, all_scopes):
             if edited is None or (not patterns and category >= IDIOM):
                 continue
             try:
@@ -445,6 +489,9 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
             by_line.setdefault(line, []).append((category, description, edited))
     found: list[Edit] = []
     for line in lines:
-        for _, description, edited in sorted(by_line.get(line, []), key=lambda e: e[0]):
-            found.append(Edit(line, description, edited))
+        variables = 0
+        for category, description, edited in sorted(by_line.get(line, []), key=lambda e: e[0]):
+            variables += category == VARIABLE
+            if category != VARIABLE or variables <= MAX_VARIABLE_EDITS:
+                found.append(Edit(line, description, edited))
     return found

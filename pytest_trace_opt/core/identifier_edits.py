@@ -1,0 +1,118 @@
+"""A variable or attribute used where another was meant, the commonest one-token bug in
+studies of real fixes ("change identifier used"): ``return count`` for ``return total``,
+``self.width`` for ``self.height``, ``xs[i]`` for ``xs[j]``.
+
+Only names the function itself defines (its parameters, what it assigns, loop targets) stand in
+for each other, and attributes only for attributes of the same owner that the function reads
+or writes; the nearest in the code first, a few per use. Pure AST work; :mod:`.mutants` turns a
+replacement into an edit of the text.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+MAX_PER_USE = 3  # replacements tried for one use of a name, the nearest first
+
+
+@dataclass
+class Scope:
+    """What one function defines: local name -> the lines it appears on; owner name ->
+    attribute -> lines (``self.width`` is owner ``self``, attribute ``width``)."""
+
+    first: int
+    last: int
+    names: dict[str, list[int]] = field(default_factory=dict)
+    attributes: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    owners: dict[int, str] = field(default_factory=dict)  # id of a name read as ``name.attr``
+
+
+def _arguments(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.arg]:
+    args = func.args
+    yield from args.posonlyargs
+    yield from args.args
+    yield from args.kwonlyargs
+    yield from (a for a in (args.vararg, args.kwarg) if a is not None)
+
+
+def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of ``func``'s body, not of functions, classes or comprehensions inside it (their
+    names are not the function's)."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(
+            node,
+            ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda | ast.comprehension,
+        ):
+            continue
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def scopes(tree: ast.AST) -> list[Scope]:
+    """One :class:`Scope` per function in ``tree``."""
+    found: list[Scope] = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        scope = Scope(func.lineno, func.end_lineno or func.lineno)
+        defined = {a.arg for a in _arguments(func)}
+        for arg in _arguments(func):
+            scope.names.setdefault(arg.arg, []).append(arg.lineno)
+        nodes = list(_own_nodes(func))
+        called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        defined |= {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for node in nodes:
+            if isinstance(node, ast.Name) and node.id in defined and id(node) not in called:
+                scope.names.setdefault(node.id, []).append(node.lineno)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and id(node) not in called
+            ):
+                owner = scope.attributes.setdefault(node.value.id, {})
+                owner.setdefault(node.attr, []).append(node.lineno)
+                scope.owners[id(node.value)] = node.attr
+        found.append(scope)
+    return found
+
+
+def _nearest(candidates: dict[str, list[int]], current: str, line: int) -> list[str]:
+    others = [name for name in candidates if name != current]
+    others.sort(key=lambda name: (min(abs(n - line) for n in candidates[name]), name))
+    return others[:MAX_PER_USE]
+
+
+def replacements(node: ast.AST, all_scopes: list[Scope]) -> list[str]:
+    """What may stand for ``node`` (a name or ``owner.attribute`` read in a function): other
+    names of its function, or other attributes of the same owner; empty for anything else."""
+    line = getattr(node, "lineno", 0)
+    inner = [s for s in all_scopes if s.first < line <= s.last]
+    if not inner:
+        return []
+    scope = min(inner, key=lambda s: s.last - s.first)  # the innermost function
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in scope.names:
+        attribute = scope.owners.get(id(node))
+        if attribute is None:
+            return _nearest(scope.names, node.id, line)
+        # ``rect.width``: only another name whose ``.width`` the function reads
+        owners = {
+            name: lines
+            for name, lines in scope.names.items()
+            if attribute in scope.attributes.get(name, {})
+        }
+        return _nearest(owners, node.id, line)
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.ctx, ast.Load)
+        and isinstance(node.value, ast.Name)
+    ):
+        attributes = scope.attributes.get(node.value.id, {})
+        if node.attr in attributes:
+            return _nearest(attributes, node.attr, line)
+    return []
