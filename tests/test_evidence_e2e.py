@@ -152,3 +152,23 @@ def test_the_compared_values_reach_the_prompt_whole(
         "assert '/blog/2024/what-s-new-in-3-0-/' == '/blog/2024/what-s-new-in-3-0/'" in prompt
     )
     assert "in words: the result has an extra '-'" in prompt
+
+
+@pytest.mark.parametrize("user_options", [[], ["-o", "verbosity_assertions=2"]])
+def test_the_final_check_shows_failures_at_the_users_own_verbosity(
+    pytester: pytest.Pytester,
+    scripted_llm: Callable[[Sequence[str]], None],
+    user_options: list[str],
+) -> None:
+    # Whole operands are for the LLM's evidence; the failures the final check replays in
+    # the terminal are printed as the user's own options ask.
+    scripted_llm(["no idea"])
+    pytester.makepyfile(slug=SLUG, test_slug=SLUG_TESTS)
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-edit-search=0",
+        "-p", "no:randomly", "-p", "no:cacheprovider", *user_options,
+    )  # fmt: skip
+    whole = "assert '/blog/2024/what-s-new-in-3-0-/' == '/blog/2024/what-s-new-in-3-0/'"
+    final = result.stdout.str().split("final check", 1)[-1]
+    assert "test_url" in final
+    assert (whole in final) is bool(user_options)

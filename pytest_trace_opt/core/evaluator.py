@@ -200,13 +200,15 @@ class Evaluator:
         for nodeid in remaining:
             evaluation.tests[nodeid] = TestResult(nodeid, "error", feedback=[f"{nodeid}: {why}"])
 
-    def _command(self, args_file: Path) -> list[str]:
+    def _command(self, args_file: Path, replayed: bool) -> list[str]:
+        """``replayed``: the reports go to the user's terminal (the final check), which
+        shows failures at the user's own verbosity."""
+        # whole operands in "assert A == B" for the LLM: at -q pytest cuts them to 30
+        # characters with "...", the expected value included
+        whole = [] if replayed else ["-o", "verbosity_assertions=2"]
         return [
             self.python, "-m", "pytest", *self.plugin_args, *self.user_args,
-            "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header",
-            # whole operands in "assert A == B": at -q pytest cuts them to 30 characters
-            # with "...", the expected value included
-            "-o", "verbosity_assertions=2",
+            "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header", *whole,
             "--rootdir", str(self.workdir), f"@{args_file}",
         ]  # fmt: skip
 
@@ -262,7 +264,7 @@ class Evaluator:
         try:
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
-                    self._walled(self._command(args_file), workdir),
+                    self._walled(self._command(args_file, serialize_reports), workdir),
                     cwd=self.workdir,
                     env=env,
                     stdin=subprocess.DEVNULL,
