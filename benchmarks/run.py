@@ -54,52 +54,31 @@ from baselines import aider as aider_baseline  # noqa: E402
 from baselines import naive, trace_loop  # noqa: E402
 from baselines.common import clean_env, run_in_session, run_tests, test_kinds  # noqa: E402
 
+from pytest_trace_opt.core.techniques import SWITCHES  # noqa: E402
+
 SYSTEMS = ("plugin", "trace_loop", "naive", "aider")
 START, END = "<!-- benchmark-results:start -->", "<!-- benchmark-results:end -->"
 WAYS_START, WAYS_END = "<!-- benchmark-ways:start -->", "<!-- benchmark-ways:end -->"
 
 # "Ways to win": the plugin with one technique changed. Each is (extra pytest arguments,
-# techniques switched off through PYTEST_TRACE_OPT_ABLATE, what it measures).
+# techniques switched off through PYTEST_TRACE_OPT_ABLATE, what it measures). A switched-off
+# technique is described where the switch is defined (pytest_trace_opt.core.techniques).
+_ABLATION_NAMES = {"feedback": "plugin-no-feedback-detail", "holdout": "plugin-no-holdout-guard"}
+_ABLATION_ARGS = {"lenient": ["--trace-optimizer=OptoPrime"]}  # Repair parses on its own
 VARIANTS: dict[str, tuple[list[str], str, str]] = {
     "plugin-candidates3": (
         ["--trace-candidates=3"],
         "",
         "3 candidates per round (temperatures 0, 0.3, 0.6), all evaluated, the best kept",
     ),
-    "plugin-no-feedback-detail": (
-        [],
-        "feedback",
-        "plain feedback: 'k of n tests fail' + one 'FAILED test - error' line per test",
-    ),
-    "plugin-no-memory": ([], "memory", "no memory of the rejected candidate in the next prompt"),
-    "plugin-no-lenient": (
-        ["--trace-optimizer=OptoPrime"],
-        "lenient",
-        "stock OptoPrime reply parsing (OptoPrime: Repair has a parser of its own)",
-    ),
-    "plugin-no-holdout-guard": ([], "holdout", "acceptance ignores the holdout tests"),
-    "plugin-no-search": ([], "search", "no edit search: the LLM rounds start from the original"),
-    "plugin-no-patterns": (
-        [],
-        "patterns",
-        "the edit search tries one-token slips only (no fix pattern, no statement removed)",
-    ),
-    "plugin-no-localization": ([], "localization", "no suspicious line marked in the prompt"),
-    "plugin-no-context": (
-        [],
-        "context",
-        "the code to change shown alone (no module docs, helpers, constants, readers)",
-    ),
-    "plugin-no-closer": (
-        [],
-        "closer",
-        "a candidate that fixes no test is never kept, even when its results came closer",
-    ),
-    "plugin-no-partial": (
-        [],
-        "partial",
-        "after a candidate falls short, no part of its change tried alone or left out",
-    ),
+    **{
+        _ABLATION_NAMES.get(switch, f"plugin-no-{switch}"): (
+            _ABLATION_ARGS.get(switch, []),
+            switch,
+            meaning,
+        )
+        for switch, (_, meaning) in SWITCHES.items()
+    },
     "plugin-one-candidate": (
         ["--trace-candidates=1"],
         "",
