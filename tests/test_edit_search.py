@@ -184,3 +184,18 @@ def test_a_candidate_right_in_one_part_and_wrong_in_another_is_finished_by_its_r
     other = edits_only.refine(best, {}, {KEY: candidate}, tried, 10)
     assert other is not None and other.values != {KEY: FIXED}
     assert "the LLM's change" not in other.record.reason
+
+
+def test_a_candidate_that_fixes_one_of_two_bugs_is_finished_by_a_slip_on_a_line_it_left() -> None:
+    # Two bugs: a `not` too many (line 3) and `>` for `>=` (line 2). The LLM removed the
+    # `not`; no edit of its line finishes it, one of the line it left does.
+    original = "def passed(score, pass_mark=50):\n    ok = score > pass_mark\n    return not ok\n"
+    candidate = original.replace("return not ok", "return ok")
+    lines = {nodeid: [2, 3] for nodeid in TESTS}
+    evaluator = InProcessEvaluatorFake(original, TESTS, lines)
+    best = evaluator.run({}, [*VISIBLE, *HOLDOUT])
+    tried = evaluator.run({KEY: candidate}, [*VISIBLE, *HOLDOUT])
+    found = EditSearch(evaluator, VISIBLE, HOLDOUT).refine(best, {}, {KEY: candidate}, tried, 10)
+    assert found is not None
+    assert found.values == {KEY: candidate.replace(">", ">=")}
+    assert "`>` -> `>=` on line 2 of passed: every tagged test passes" in found.record.reason

@@ -210,8 +210,9 @@ class EditSearch:
         ran with, ``evaluation``: its run): first its change against ``previous`` without
         one of its parts, or one part alone (:mod:`.partial`: right in one place, wrong in
         another), then small edits of the lines it changed (its near misses: a bound one
-        off in otherwise right code), at most ``limit`` of each, judged against ``best``
-        like any candidate. None when there is nothing to try."""
+        off in otherwise right code) and of the other lines its failing tests ran, at most
+        ``limit`` of each kind, judged against ``best`` like any candidate. None when there
+        is nothing to try."""
         found: dict[str, list[Candidate]] = {}
         failing = evaluation.failing(self.visible)
         passing_results = [r for r in evaluation.results(self.visible) if r.passed]
@@ -222,7 +223,10 @@ class EditSearch:
             before = str(previous.get(key, info.original))
             changed = _changed_lines(before, text)
             ranked = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
+            # the lines it changed first (a near miss), then the other lines its failing
+            # tests ran (the fix of one of two bugs, the other a slip elsewhere)
             order = [n for n in ranked if n in changed] + [n for n in changed if n not in ranked]
+            order += [n for n in ranked if n not in changed]
             mine = _edits_as_candidates(info, text, order, limit, self.patterns)
             if self.partial:
                 parts = _as_candidates(info, text, partial_changes(before, text), limit)
