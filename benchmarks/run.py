@@ -178,6 +178,17 @@ def run_plugin(
     cassette = keep / f"{case_dir.name}-{system}-cassette.json"
     for stale in (report, cassette):  # a resumed run measures the case again
         stale.unlink(missing_ok=True)
+    record_mode = "all"
+    replay: Path | None = getattr(args, "replay", None)
+    if replay is not None:  # the recorded replies, no LLM: what this code makes of them
+        record_mode = "none"
+        for name in (
+            f"{case_dir.name}-{system}-cassette.json",
+            f"{case_dir.name}-plugin-cassette.json",
+        ):
+            if (replay / name).is_file():
+                shutil.copyfile(replay / name, cassette)
+                break
     extra_args, ablate, _ = VARIANTS.get(system, ([], "", ""))
     cmd = [
         sys.executable,
@@ -189,7 +200,7 @@ def run_plugin(
         "--trace-apply",
         f"--trace-report-json={report}",
         f"--trace-cassette={cassette}",
-        "--trace-record-mode=all",
+        f"--trace-record-mode={record_mode}",
         f"--trace-llm={args.llm}",
         f"--trace-llm-json-mode={args.json_mode}",
     ]
@@ -529,6 +540,17 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="ways-to-win runs without 'plugin': take its rows from this results JSON",
     )
+    ap.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="plugin systems only: replay the replies recorded in DIR (a run's -reports "
+        "directory) instead of calling the LLM; a prompt that changed since is a miss that "
+        "ends the case's rounds (its stop reason says so). Checks what the code after the "
+        "LLM call (edit search, parts of a change, acceptance) makes of the same replies; "
+        "not a fix rate",
+    )
     args = ap.parse_args(argv)
     if args.render:
         result = json.loads(args.render.read_text())
@@ -568,6 +590,12 @@ def main(argv: list[str] | None = None) -> int:
         bad = [s for s in systems if s not in SYSTEMS and s not in VARIANTS]
         if bad:
             ap.error(f"unknown system(s): {', '.join(bad)}")
+        if args.replay is not None:
+            if not args.replay.is_dir():
+                ap.error(f"--replay: {args.replay} is not a directory")
+            others = [s for s in systems if s != "plugin" and s not in VARIANTS]
+            if others:
+                ap.error(f"--replay replays the plugin's replies only, not {', '.join(others)}")
         all_cases = sorted(p.name for p in args.corpus.iterdir() if (p / "case.toml").exists())
         cases = [c for c in args.cases.split(",") if c] or all_cases
         missing = [c for c in cases if c not in all_cases]

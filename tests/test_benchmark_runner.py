@@ -334,3 +334,39 @@ def test_the_replies_reader_prints_prompts_once_and_their_changes(tmp_path: Path
     report = {"rounds": [{"round": 1, "status": "rejected", "reason": "no test gained"}]}
     (tmp_path / "case-plugin-report.json").write_text(json.dumps(report))
     assert replies.main([str(path)]) == 0
+
+
+def test_a_replay_uses_the_recorded_replies_and_never_the_llm(bench: Any, tmp_path: Path) -> None:
+    # The recorded cassette is copied beside the new report and read in replay-only mode:
+    # a prompt it does not hold ends the rounds as a cassette miss, with no LLM call.
+    case = tmp_path / "greeting_case"
+    case.mkdir()
+    (case / "greet.py").write_text(
+        "from pytest_trace_opt import trainable\n\n\n@trainable\n"
+        "def greet(name):\n    return 'Hi ' + name\n"
+    )
+    (case / "test_greet.py").write_text(
+        "import pytest\nfrom greet import greet\n\n\n"
+        "@pytest.mark.trainable\ndef test_greet():\n    assert greet('Ada') == 'Hello, Ada!'\n"
+    )
+    recorded = tmp_path / "recorded-reports"
+    recorded.mkdir()
+    cassette = {"version": 1, "interactions": []}
+    (recorded / "greeting_case-plugin-cassette.json").write_text(json.dumps(cassette))
+    keep = tmp_path / "replayed-reports"
+    args = bench.argparse.Namespace(
+        budget=1, llm="local", json_mode="off", base_url=None, replay=recorded
+    )
+    row = bench.run_plugin(case, args, keep)
+    assert row["llm_calls"] == 0, row
+    assert row["outcome"] == "error"
+    assert row["stop_reason"].startswith("no recorded LLM answer in cassette"), row
+    assert json.loads((keep / "greeting_case-plugin-cassette.json").read_text()) == cassette
+    assert (case / "greet.py").read_text().endswith("return 'Hi ' + name\n")
+
+
+def test_a_replay_is_for_the_plugins_systems_only(bench: Any, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        bench.main(["--replay", str(tmp_path), "--systems", "plugin,naive", "--no-markdown"])
+    with pytest.raises(SystemExit):
+        bench.main(["--replay", str(tmp_path / "missing"), "--systems", "plugin"])
