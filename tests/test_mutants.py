@@ -26,12 +26,11 @@ def test_a_range_bound_gets_plus_and_minus_one_and_the_comment_survives() -> Non
         "`len(values) - size` -> `len(values) - size + 1`",
         "`len(values) - size` -> `len(values) - size - 1`",
         "`-` -> `+`",
-        # a variable for another, the nearest first (``start`` is on the line)
-        "`size` -> `start`",
+        # a variable set before the line for another, the nearest first (``start`` is set
+        # by this line, after its ``range`` is read)
         "`size` -> `values`",
         "`size` -> `sums`",
         "`values` -> `size`",
-        "`values` -> `start`",
         "`values` -> `sums`",
         # the fix patterns come after the single-token slips
         "`range(len(values) - size)` -> `reversed(range(len(values) - size))`",
@@ -214,11 +213,12 @@ def frame(self, box, other):
 
 def test_a_variable_or_an_attribute_of_the_same_owner_stands_in_for_another() -> None:
     found = {e.description: e.source for e in edits(SHAPES, [5, 7, 8])}
-    # only names the function defines, the nearest first, at most three per use
+    # only names the function sets before the line, the nearest first, three per use
+    # (``inner`` is set by this very line)
     assert [d for d in found if d.startswith("`width`")] == [
-        "`width` -> `inner`",
         "`width` -> `margin`",
-        "`width` -> `box`",  # as near as ``height`` (line 6), first by name
+        "`width` -> `box`",  # as near as ``height`` (line 3), first by name
+        "`width` -> `height`",
     ]
     assert "    inner = margin - margin * 2\n" in found["`width` -> `margin`"]
     # an attribute: another attribute the function reads of the same owner

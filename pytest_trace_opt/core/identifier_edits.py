@@ -27,6 +27,7 @@ class Scope:
     names: dict[str, list[int]] = field(default_factory=dict)
     attributes: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     owners: dict[int, str] = field(default_factory=dict)  # id of a name read as ``name.attr``
+    defined: dict[str, int] = field(default_factory=dict)  # name -> first line that sets it
 
 
 def _arguments(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.arg]:
@@ -64,12 +65,16 @@ def scopes(tree: ast.AST) -> list[Scope]:
         defined = {a.arg for a in _arguments(func)}
         for arg in _arguments(func):
             scope.names.setdefault(arg.arg, []).append(arg.lineno)
+            scope.defined.setdefault(arg.arg, func.lineno)
         nodes = list(_own_nodes(func))
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         defined |= {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for node in nodes:
             if isinstance(node, ast.Name) and node.id in defined and id(node) not in called:
                 scope.names.setdefault(node.id, []).append(node.lineno)
+                if isinstance(node.ctx, ast.Store):
+                    first = scope.defined.get(node.id, node.lineno)
+                    scope.defined[node.id] = min(first, node.lineno)
             elif (
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name)
@@ -82,8 +87,12 @@ def scopes(tree: ast.AST) -> list[Scope]:
     return found
 
 
-def _nearest(candidates: dict[str, list[int]], current: str, line: int) -> list[str]:
-    others = [name for name in candidates if name != current]
+def _nearest(
+    candidates: dict[str, list[int]], current: str, line: int, defined: dict[str, int]
+) -> list[str]:
+    """The names nearest to ``line`` that are set before it (one set later on the line,
+    ``hours, rest = divmod(hours, 60)``, is not set yet when it is read)."""
+    others = [name for name in candidates if name != current and defined.get(name, 0) < line]
     others.sort(key=lambda name: (min(abs(n - line) for n in candidates[name]), name))
     return others[:MAX_PER_USE]
 
@@ -99,20 +108,20 @@ def replacements(node: ast.AST, all_scopes: list[Scope]) -> list[str]:
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in scope.names:
         attribute = scope.owners.get(id(node))
         if attribute is None:
-            return _nearest(scope.names, node.id, line)
+            return _nearest(scope.names, node.id, line, scope.defined)
         # ``rect.width``: only another name whose ``.width`` the function reads
         owners = {
             name: lines
             for name, lines in scope.names.items()
             if attribute in scope.attributes.get(name, {})
         }
-        return _nearest(owners, node.id, line)
+        return _nearest(owners, node.id, line, scope.defined)
     if (
         isinstance(node, ast.Attribute)
         and isinstance(node.ctx, ast.Load)
         and isinstance(node.value, ast.Name)
     ):
         attributes = scope.attributes.get(node.value.id, {})
-        if node.attr in attributes:
-            return _nearest(attributes, node.attr, line)
+        if node.attr in attributes:  # attributes are set elsewhere: any of them
+            return _nearest(attributes, node.attr, line, {})
     return []
