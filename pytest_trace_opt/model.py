@@ -177,7 +177,9 @@ class RoundRecord:
     temperature: float | None = None
     feedback: str = ""
     response: str = ""
-    stage: str = ""  # "search": the edit search before round 1 (no LLM call)
+    # "search": the edit search before round 1 (no LLM call); "infill": a round whose call
+    # filled in the suspicious statement (core.infill)
+    stage: str = ""
 
 
 @dataclass

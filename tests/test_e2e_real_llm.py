@@ -132,3 +132,61 @@ def test_real_repair_through_litellm_server(
     )
     _assert_real_repair(pytester, result, report)
     assert report["llm"]["model"] == "openai/qwen"
+
+
+PRICES = '''\
+from pytest_trace_opt import trainable
+
+
+@trainable
+def price_label(cents):
+    """A price in cents as euros with two decimals: 1205 -> "12.05"."""
+    return f"{cents // 100}.{cents % 100}"
+'''
+
+PRICE_TESTS = """\
+import pytest
+from prices import price_label
+
+pytestmark = pytest.mark.trainable
+
+
+@pytest.mark.parametrize("cents,label", [(1205, "12.05"), (1250, "12.50"), (99, "0.99")])
+def test_label(cents, label):
+    assert price_label(cents) == label
+
+
+@pytest.mark.trainable(holdout=True)
+def test_holdout_whole_euros():
+    assert price_label(300) == "3.00"
+"""
+
+
+def test_the_first_call_fills_in_the_suspicious_statement_with_the_real_model(
+    pytester: pytest.Pytester,
+    model_file: Path,  # noqa: F811
+) -> None:
+    # No small edit pads the cents; the model fills in the return statement from the
+    # module, the failing calls shown as comments and the code around it: one call, its
+    # samples each a candidate.
+    pytester.makepyfile(prices=PRICES, test_prices=PRICE_TESTS)
+    cassette = pytester.path / "llm.cassette.json"
+    result, report = _run(
+        pytester,
+        f"--trace-cassette={cassette}",
+        "--trace-record-mode=all",
+        f"--trace-llm-model-path={model_file}",
+    )
+    first = report["rounds"][2]  # baseline, edit search, round 1
+    assert first["stage"] == "infill", result.stdout.str()
+    assert first["reason"].startswith("filled in line 7 of price_label"), first["reason"]
+    assert first["llm_calls"] == 1 and first["samples"] >= 2
+    asked = json.loads(cassette.read_text())["interactions"][0]["request"]["messages"]
+    assert [m["role"] for m in asked] == ["fim_prefix", "fim_suffix"]
+    assert "# Failing test: price_label(cents=" in asked[0]["content"]
+    assert asked[0]["content"].endswith(
+        'def price_label(cents):\n    """A price in cents as euros with two decimals: 1205 -> '
+        '"12.05"."""\n    '
+    )
+    assert report["outcome"] == "fixed", result.stdout.str()
+    assert report["llm"]["calls"] == 1

@@ -581,3 +581,52 @@ def test_a_step_that_fixes_nothing_in_the_end_is_not_proposed() -> None:
     # switched off for the ways-to-win measurement: a tie, not kept
     state, _ = loop(evaluator, engine, rounds=1, techniques=Techniques(closer_steps=False))
     assert state.history[-1].status == "rejected" and state.best_values == {}
+
+
+class InfillingFakeEngine(FakeEngine):
+    """A fake engine whose model can fill in a statement: ``fills`` are the samples of its
+    one infill call (None: no statement to fill in)."""
+
+    def __init__(self, proposals: Sequence[Proposal], fills: list[Proposal] | None) -> None:
+        super().__init__(proposals)
+        self.fills = fills
+        self.infills: list[dict[str, Any]] = []
+        self.last_infill = ""
+
+    def infill_ready(self) -> bool:
+        return True
+
+    def infill(self, request: ProposalRequest) -> list[Proposal] | None:
+        self.infills.append(dict(request.current))
+        self.last_infill = "filled in line 3 of f"
+        return self.fills
+
+
+def test_the_first_call_fills_in_a_statement_and_later_ones_ask_for_the_whole_code() -> None:
+    evaluator = FakeEvaluator(
+        {None: ["t.py::h"], "f1": ["t.py::h"], "f2": ["t.py::a", "t.py::h"], "good": ALL}
+    )
+    fills = [Proposal(values={"k": "f1"}), Proposal(values={"k": "f2"}), Proposal()]
+    engine = InfillingFakeEngine([Proposal(values={"k": "good"})], fills)
+    state, _ = loop(evaluator, engine, rounds=3)
+    assert state.best_values == {"k": "good"}
+    first, second = state.history[1:]
+    assert first.stage == "infill" and second.stage == ""
+    assert first.status == "accepted" and first.reason.startswith("filled in line 3 of f; ")
+    assert "best of 2 candidates" in first.reason  # the empty sample is no candidate
+    assert len(engine.infills) == 1 and len(engine.calls) == 1  # once, then whole replies
+    assert engine.calls[0][0] == {"k": "f2"}  # from the best fill
+
+
+def test_without_a_statement_to_fill_the_first_round_asks_as_usual_and_the_switch_works() -> None:
+    from pytest_trace_opt.core.techniques import Techniques
+
+    evaluator = FakeEvaluator({None: ["t.py::h"], "good": ALL})
+    engine = InfillingFakeEngine([Proposal(values={"k": "good"})], None)
+    state, _ = loop(evaluator, engine, rounds=2)
+    assert state.history[1].stage == "" and state.history[1].status == "accepted"
+    assert len(engine.infills) == 1 and len(engine.calls) == 1
+
+    engine = InfillingFakeEngine([Proposal(values={"k": "good"})], [Proposal(values={"k": "x"})])
+    state, _ = loop(evaluator, engine, rounds=2, techniques=Techniques(infill=False))
+    assert engine.infills == [] and state.history[1].stage == ""

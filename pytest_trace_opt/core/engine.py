@@ -14,10 +14,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_trace_opt.core import infill as fim
 from pytest_trace_opt.core.context import code_context, shared_context, value_context
 from pytest_trace_opt.core.localize import suspicious_lines
 from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.core.prompts.repair import CodeShown
+from pytest_trace_opt.llm.errors import LLMError, LLMUnavailable
+from pytest_trace_opt.llm.local_backend import FIM_PREFIX, FIM_SUFFIX
 from pytest_trace_opt.model import Proposal, ProposalRequest, TestResult
 from pytest_trace_opt.patch import SourceError, locate_function_at, splice_function
 from pytest_trace_opt.protocol import TargetInfo
@@ -119,6 +122,8 @@ class TraceEngine:
         self.optimizer.json_mode = json_mode
         self.optimizer.lenient_parsing = lenient_parsing
         self.optimizer.variable_specs = self._specs()
+        self.cannot_infill = False  # the model said it cannot fill a hole
+        self.last_infill = ""  # which statement the last infill call filled in
 
     def _specs(self) -> dict[str, VariableSpec]:
         specs = {}
@@ -210,6 +215,79 @@ class TraceEngine:
                 proposal.notes += list(parsed.problems)
                 proposal.terminated = parsed.terminated
             self._check(update, request.current, proposal)
+            proposals.append(proposal)
+        return proposals
+
+    def infill_ready(self) -> bool:
+        """Whether the first call may fill in the suspicious statement: the model can fill
+        a hole and at least one more call is left for a whole reply after it."""
+        if self.cannot_infill or not getattr(self.llm, "can_infill", False):
+            return False
+        budget, stats = getattr(self.llm, "budget", None), getattr(self.llm, "stats", None)
+        max_calls = getattr(budget, "max_calls", None)
+        return max_calls is None or max_calls - getattr(stats, "calls", 0) >= 2
+
+    def infill(self, request: ProposalRequest) -> list[Proposal] | None:
+        """Candidates that fill in the most suspicious statement of the code trainable most
+        failing tests reached (:mod:`.infill`), one per sample of one prompt; None when
+        there is no statement to fill or the model cannot (the round asks as usual)."""
+        reached = {
+            key: sum(key in r.lines for r in request.failing)
+            for key, info in self.targets.items()
+            if info.kind == "code" and info.function_name
+        }
+        key = max(reached, key=lambda k: reached[k], default=None)
+        if key is None or not reached[key]:
+            return None
+        info = self.targets[key]
+        source = str(request.current.get(key, info.original))
+        module = self._module(info.file)
+        hole = fim.pick_hole(key, source, info.line, request.failing, request.passing)
+        if hole is None or not module:
+            return None
+        hints = fim.call_hints(info.function_name or "", request.failing, request.passing)
+        prompt = fim.prompt_parts(module, info.line, source, hole, hints)
+        if prompt is None:
+            return None
+        messages = [
+            {"role": FIM_PREFIX, "content": prompt.prefix},
+            {"role": FIM_SUFFIX, "content": prompt.suffix},
+        ]
+        shown = f"{prompt.prefix}<fill in: {hole.text.strip()}>{prompt.suffix}"
+        proposals: list[Proposal] = []
+        seen: list[dict[str, Any]] = []
+        where = f"line {info.line + hole.first - 1} of {info.name}"
+        self.last_infill = f"filled in {where}"
+        for sample, temperature in enumerate(fim.TEMPERATURES):
+            try:
+                reply = self.llm(
+                    messages=messages,
+                    max_tokens=fim.MAX_TOKENS,
+                    temperature=temperature,
+                    first_sample=sample,
+                )
+            except LLMUnavailable:
+                if sample:
+                    break
+                self.cannot_infill = True  # the model has no infill: whole replies from now
+                return None
+            except LLMError:
+                if sample == 0:
+                    raise
+                break  # keep the samples drawn; the next request meets the same error
+            text = (reply.choices[0].message.content or "") if reply.choices else ""
+            proposal = Proposal(response=text, prompt=shown)
+            proposal.notes.append(f"filled in {where}: {_one_line(text)}")
+            new_source = fim.filled(source, hole, text, prompt.indent)
+            if new_source is None:
+                proposal.notes.append(f"{info.name}: {UNCHANGED}")
+                proposal.unchanged.append(info.name)
+            else:
+                self._check({self.params[key]: new_source}, request.current, proposal)
+            if proposal.values in seen or proposal.values in request.tried:
+                proposal.values = {}
+            elif proposal.values:
+                seen.append(proposal.values)
             proposals.append(proposal)
         return proposals
 
@@ -371,6 +449,11 @@ class TraceEngine:
             name="run_tests",
             info={"fun_name": "run_tests"},
         )
+
+
+def _one_line(text: str) -> str:
+    shown = " ".join(text.split())
+    return f"`{shown[:80]}{'...' if len(shown) > 80 else ''}`"
 
 
 def _def_header(source: str) -> str:

@@ -38,6 +38,7 @@ class Group:
     # judged and rejected since the base last improved: shown as changes to the base
     rejected: list[RejectedAttempt] = field(default_factory=list)
     tried: list[dict[str, Any]] = field(default_factory=list)  # values judged and rejected
+    infilled: bool = False  # its first call filled in a statement (core.infill)
 
     @property
     def label(self) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pytest_trace_opt.core import prompts
@@ -25,11 +24,11 @@ from pytest_trace_opt.core.closeness import closer
 from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.groups import Group, RejectedAttempt, learnable_failures, partition
 from pytest_trace_opt.core.sampling import Sampling
-from pytest_trace_opt.core.search import EditSearch
+from pytest_trace_opt.core.search_phases import Batch, SearchPhases
 from pytest_trace_opt.core.state import LoopState
 from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.core.usage import LLMStatsLike, usage_between, usage_now
-from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord
+from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
 
 class EngineLike(Protocol):
@@ -39,24 +38,7 @@ class EngineLike(Protocol):
 EngineFactory = Callable[[Evaluation, list[str]], EngineLike]
 
 
-# After an LLM candidate, a quarter of the edit budget per trainable: every round pays it
-# (on examples/ the full budget cost 80 s of evaluations in one round of three groups).
-NEAR_MISS_SHARE = 4
-
-
-@dataclass
-class _Batch:
-    """The candidates of one round: candidate i of every group is evaluated together."""
-
-    proposals: dict[int, list[Proposal]]  # index into the active groups -> its candidates
-    value_sets: list[dict[str, Any]] = field(default_factory=list)
-    evaluations: list[Evaluation] = field(default_factory=list)
-    reruns: dict[int, Evaluation] = field(default_factory=dict)  # candidate index -> 2nd run
-    picks: dict[int, int] = field(default_factory=dict)  # group index -> candidate judged
-    aborted: str = ""
-
-
-class RoundLoop:
+class RoundLoop(SearchPhases):
     """``candidates``: proposals asked per round and group after a miss (warmer each), all
     evaluated, the best kept; None: several where samples are cheap, else one.
     ``techniques``: what the benchmark may switch off (all on by default)."""
@@ -135,30 +117,6 @@ class RoundLoop:
         self.checkpoint(state)
         return state
 
-    def _search(self, state: LoopState) -> None:
-        """Small edits of the suspicious lines before any LLM call (core.search)."""
-        search = self._edit_searcher()
-        found = None if self._stop_reason(state) else search.run(state.best, self.edit_search)
-        if found is not None:
-            if found.evaluation is not None:
-                state.best, state.best_values = found.evaluation, dict(found.values)
-                state.note_passing(0, self.tagged)
-            state.history.append(found.record)
-            self.on_round(found.record)
-            self.checkpoint(state)
-
-    def _edit_searcher(self) -> EditSearch:
-        on = self.techniques
-        return EditSearch(
-            self.evaluator,
-            self.visible,
-            self.holdout,
-            guard_holdouts=on.holdout_guard,
-            deadline=self.deadline,
-            patterns=on.fix_patterns,
-            partial=on.partial_changes,
-        )
-
     def _stop_reason(self, state: LoopState) -> str:
         best = counts(state.best, self.visible, self.holdout)
         if best.passed == best.total and best.score in (None, 1.0):
@@ -182,7 +140,7 @@ class RoundLoop:
                 self.on_round(record)
             return False
         if proposals:
-            batch = _Batch(proposals)
+            batch = Batch(proposals)
             self._evaluate(state, batch)
             if not batch.evaluations:
                 state.stop_reason = batch.aborted
@@ -192,6 +150,9 @@ class RoundLoop:
                 return False
             previous = dict(state.best_values)
             self._decide(state, record, active, batch)
+            if record.stage == "infill":  # which statement its candidates filled in
+                filled_in = [g.engine.last_infill for g in active if g.infilled and g.engine]
+                record.reason = "; ".join([*filter(None, filled_in[:1]), record.reason])
             if not batch.aborted:
                 self._refine(state, record, active, batch, previous)
             if batch.aborted:
@@ -256,10 +217,43 @@ class RoundLoop:
         self.on_ask(
             record.round, f"round {record.round}" + (f" [{group.label}]" if labelled else "")
         )
+        if self._infill(state, record, group, prefix, found, failing, passing, feedback):
+            return
         for request in self.sampling.requests(group, state.best_values, failing, passing, feedback):
             record.temperature = request.temperature
             for proposal in group.engine.propose(request):
                 self._take(record, group, proposal, prefix, found)
+
+    def _infill(
+        self,
+        state: LoopState,
+        record: RoundRecord,
+        group: Group,
+        prefix: str,
+        found: list[Proposal],
+        failing: Sequence[TestResult],
+        passing: Sequence[TestResult],
+        feedback: str,
+    ) -> bool:
+        """A group's first call fills in its most suspicious statement when the model can
+        (core.infill); True when it did (its samples are the round's candidates)."""
+        engine = group.engine
+        if group.infilled or not self.techniques.infill or not hasattr(engine, "infill"):
+            return False
+        if not engine.infill_ready():
+            return False
+        group.infilled = True
+        request = ProposalRequest(
+            dict(state.best_values), failing, feedback, 0.0, passing=passing, tried=group.tried
+        )
+        proposals = engine.infill(request)
+        if proposals is None:
+            return False
+        record.stage, record.temperature = "infill", 0.0
+        for proposal in proposals:
+            self._take(record, group, proposal, prefix, found)
+        group.last_note = []  # the next prompt's model never saw these samples
+        return True
 
     def samples_for(self, group: Group) -> int:
         return self.sampling.samples(group)
@@ -302,7 +296,7 @@ class RoundLoop:
                 group.last_note = prompts.rejection_note(None, reason)
 
     # -- phase 2: evaluate the candidates --------------------------------------------------
-    def _evaluate(self, state: LoopState, batch: _Batch) -> None:
+    def _evaluate(self, state: LoopState, batch: Batch) -> None:
         for i in range(max(len(c) for c in batch.proposals.values())):
             values = dict(state.best_values)
             for found in batch.proposals.values():
@@ -321,43 +315,9 @@ class RoundLoop:
             only_real_passes(evaluation, state.baseline, self.tagged)
         return evaluation
 
-    # -- phase 4: small edits of what the LLM changed, when it fell short -----------------
-    def _refine(
-        self,
-        state: LoopState,
-        record: RoundRecord,
-        active: list[Group],
-        batch: _Batch,
-        previous: dict[str, Any],
-    ) -> None:
-        """``previous``: the best values before this round (what the LLM changed)."""
-        if not (self.edit_search and self.techniques.edit_search):
-            return
-        search = self._edit_searcher()
-        for index, pick in batch.picks.items():
-            group = active[index]
-            if not learnable_failures(state.best, group.visible):
-                continue  # this group is done
-            candidate = batch.proposals[index][pick].values
-            evaluation = batch.evaluations[pick]
-            start = state.best_values | candidate
-            limit = max(1, self.edit_search // NEAR_MISS_SHARE)
-            found = search.refine(state.best, previous, start, evaluation, limit)
-            if found is None:
-                continue
-            record.eval_seconds = round(record.eval_seconds + found.record.eval_seconds, 3)
-            if found.evaluation is None:
-                continue
-            state.best, state.best_values = found.evaluation, found.values
-            state.note_passing(record.round, self.tagged)
-            record.status, record.reason = "accepted", f"{record.reason}; {found.record.reason}"
-            record.counts = counts(state.best, self.visible, self.holdout)
-            record.changed = sorted(set(record.changed) | set(found.values))
-            group.attempt, group.last_note, group.rejected = 0, [], []
-
     # -- phase 3: judge each group's best candidate ----------------------------------------
     def _decide(
-        self, state: LoopState, record: RoundRecord, active: list[Group], batch: _Batch
+        self, state: LoopState, record: RoundRecord, active: list[Group], batch: Batch
     ) -> None:
         evaluations = batch.evaluations
         record.eval_seconds = round(sum(e.seconds for e in evaluations), 3)
@@ -406,7 +366,7 @@ class RoundLoop:
         record: RoundRecord,
         group: Group,
         found: list[Proposal],
-        batch: _Batch,
+        batch: Batch,
         prefix: str,
     ) -> tuple[int, bool, str]:
         """The group's best candidate, whether it is accepted, and why; updates the group's
@@ -460,7 +420,7 @@ class RoundLoop:
             )
         return pick, ok, reason
 
-    def _rerun_check(self, state: LoopState, group: Group, pick: int, batch: _Batch) -> list[str]:
+    def _rerun_check(self, state: LoopState, group: Group, pick: int, batch: Batch) -> list[str]:
         """A candidate that makes tests pass is run once more in a fresh process, the same
         tests in the same order: code whose outcome depends on set order, randomness or the
         clock is caught here, not in the user's next run. Returns the tests that flipped."""

@@ -53,6 +53,11 @@ SWITCHES: dict[str, tuple[str, str]] = {
         "a candidate that fixes no test is never kept, even when it brings the failing "
         "results closer to what the tests expect",
     ),
+    "infill": (
+        "infill",
+        "the first LLM call asks for the whole corrected function, as the later ones do, "
+        "instead of filling in the most suspicious statement",
+    ),
     "partial": (
         "partial_changes",
         "after an LLM candidate that falls short, only small edits of the lines it changed "
@@ -75,6 +80,7 @@ class Techniques:
     module_context: bool = True
     closer_steps: bool = True
     partial_changes: bool = True
+    infill: bool = True
 
     @property
     def ablated(self) -> list[str]:

@@ -174,6 +174,13 @@ class LLMClient:
         return self._backend
 
     @property
+    def can_infill(self) -> bool:
+        """Whether a request of ``fim_prefix``/``fim_suffix`` messages may be asked: the
+        in-process model fills a hole in code (a model without the tokens for it says so
+        with :class:`LLMUnavailable` on the first such request)."""
+        return self.provider == "local"
+
+    @property
     def shares_prompt(self) -> bool:
         """Samples of one prompt reuse its evaluation (the in-process model's cache)."""
         return self.provider == "local"

@@ -128,6 +128,29 @@ def _eos_token(llm: Any) -> int | None:
         return None
 
 
+# An infill request: the code before and after a hole, as two messages of these roles.
+FIM_PREFIX, FIM_SUFFIX = "fim_prefix", "fim_suffix"
+_FIM_TOKENS = ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")  # Qwen2.5-Coder's
+_FIM_STOPS = ["<|endoftext|>", "<|fim_pad|>", "<|file_sep|>", "<|im_end|>", "\n\n"]
+
+
+def infill_parts(messages: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """(prefix, suffix) when ``messages`` ask to fill a hole in code, else None."""
+    roles = [m.get("role") for m in messages]
+    if roles != [FIM_PREFIX, FIM_SUFFIX]:
+        return None
+    return str(messages[0].get("content") or ""), str(messages[1].get("content") or "")
+
+
+def has_fim_tokens(llm: Any) -> bool:
+    """Whether the model knows the fill-in-the-middle tokens (each one token of its own)."""
+    try:
+        return all(len(llm.tokenize(t.encode(), add_bos=False, special=True)) == 1
+                   for t in _FIM_TOKENS)  # fmt: skip
+    except Exception:  # noqa: BLE001 - a tokenizer that cannot say: no infill
+        return False
+
+
 class LocalBackend:
     """Qwen2.5-Coder (or any chat GGUF) through llama.cpp, inside this process."""
 
@@ -162,12 +185,21 @@ class LocalBackend:
         if self._llm is None:
             self._llm = load_llama(self.model_path, self.n_ctx, self.seed)
         kwargs: dict[str, Any] = {
-            "messages": messages,
             "temperature": temperature,
             "max_tokens": max_tokens,
             "seed": seed,
         }
-        if json_mode:
+        hole = infill_parts(messages)
+        if hole is not None:  # raw completion of the code between prefix and suffix
+            if not has_fim_tokens(self._llm):
+                raise unavailable(
+                    "local", f"{Path(self.model_path).name} cannot fill in code", sticky=False
+                )
+            kwargs["prompt"] = f"{_FIM_TOKENS[0]}{hole[0]}{_FIM_TOKENS[1]}{hole[1]}{_FIM_TOKENS[2]}"
+            kwargs["stop"] = _FIM_STOPS
+        else:
+            kwargs["messages"] = messages
+        if json_mode and hole is None:
             kwargs["response_format"] = {"type": "json_object"}
         deadline: _GenerationDeadline | None = None
         eos = _eos_token(self._llm)
@@ -180,7 +212,10 @@ class LocalBackend:
             with _LLAMA_CALL_LOCK:
                 if deadline is not None:  # the wait for the lock does not count
                     deadline.deadline = deadline.clock() + timeout
-                resp = self._llm.create_chat_completion(**kwargs)
+                if hole is not None:
+                    resp = self._llm.create_completion(**kwargs)
+                else:
+                    resp = self._llm.create_chat_completion(**kwargs)
         except ValueError as e:  # e.g. "Requested tokens (9000) exceed context window of 8192"
             raise unavailable("local", _short(str(e)), sticky=False) from None
         except Exception as e:  # noqa: BLE001 - llama.cpp failures have no common base
@@ -188,7 +223,10 @@ class LocalBackend:
                 "local", f"llama.cpp failed: {type(e).__name__}: {_short(str(e))}", sticky=False
             ) from e
         choice = resp["choices"][0]
-        content = (choice.get("message") or {}).get("content") or ""
+        if hole is not None:
+            content = choice.get("text") or ""
+        else:
+            content = (choice.get("message") or {}).get("content") or ""
         usage = resp.get("usage")
         return Completion(
             content=content,
