@@ -32,6 +32,7 @@ from pytest_trace_opt.replies import (
     keep_docstring,
     strip_trailing_strings,
 )
+from pytest_trace_opt.text import clip
 
 MAX_FEEDBACK_CHARS = 4000
 MAX_TESTS_IN_GRAPH = 4
@@ -277,7 +278,7 @@ class TraceEngine:
                 break  # keep the samples drawn; the next request meets the same error
             text = (reply.choices[0].message.content or "") if reply.choices else ""
             proposal = Proposal(response=text, prompt=shown)
-            proposal.notes.append(f"filled in {where}: {_one_line(text)}")
+            proposal.notes.append(f"filled in {where}: `{clip(' '.join(text.split()), 80)}`")
             new_source = fim.filled(source, hole, text, prompt.indent)
             if new_source is None:
                 proposal.notes.append(f"{info.name}: {UNCHANGED}")
@@ -449,11 +450,6 @@ class TraceEngine:
             name="run_tests",
             info={"fun_name": "run_tests"},
         )
-
-
-def _one_line(text: str) -> str:
-    shown = " ".join(text.split())
-    return f"`{shown[:80]}{'...' if len(shown) > 80 else ''}`"
 
 
 def _def_header(source: str) -> str:
