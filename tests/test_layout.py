@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pytest_trace_opt"
 ALLOWED: dict[str, set[str]] = {
     "protocol": set(),
     "text": set(),
+    "statements": set(),
     "secrets": set(),
     "model": {"protocol"},
     "feedback": set(),
@@ -28,12 +29,12 @@ ALLOWED: dict[str, set[str]] = {
     "llm": {"local", "text", "secrets"},
     "settings": {"protocol", "llm"},
     "decorator": {"protocol", "child"},
-    "child": {"protocol", "model", "text", "feedback"},
+    "child": {"protocol", "model", "text", "feedback", "statements"},
     "replies": set(),
     "patch": {"model", "protocol"},
     "plan": {"model", "protocol", "settings", "patch"},
     "reports": {"model", "protocol", "settings", "patch", "secrets"},
-    "core": {"model", "protocol", "text", "llm", "replies", "patch", "secrets"},
+    "core": {"model", "protocol", "text", "statements", "llm", "replies", "patch", "secrets"},
     "modes": {
         "core",
         "model",
@@ -54,6 +55,7 @@ PYTEST_FREE = (
     "protocol",
     "model",
     "text",
+    "statements",
     "secrets",
     "core",
     "llm",
@@ -62,7 +64,7 @@ PYTEST_FREE = (
     "plan",
     "reports",
 )
-STDLIB_ONLY = ("protocol", "text", "replies", "patch", "secrets")
+STDLIB_ONLY = ("protocol", "text", "statements", "replies", "patch", "secrets")
 PACKAGES = ("child", "core", "llm", "modes", "patch", "plan", "replies", "reports")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from pytest_trace_opt import statements
 from pytest_trace_opt.protocol import MAX_CALL_STEPS as MAX_STEPS
 from pytest_trace_opt.protocol import CallRecord
 from pytest_trace_opt.text import mask_addresses
@@ -72,20 +73,10 @@ def statement_start(filename: str, line: int) -> int:
     if known is not None and known[0] is lines:
         starts = known[1]
     else:  # new, or a candidate compiled under the same name since
-        starts = {}
         try:
-            tree = ast.parse("".join(lines))
+            starts = statements.starts(ast.parse("".join(lines)))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-        for node in ast.walk(tree) if tree is not None else ():
-            if not isinstance(node, ast.stmt):
-                continue
-            end = node.end_lineno or node.lineno
-            body = getattr(node, "body", None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-                end = max(node.lineno, body[0].lineno - 1)  # the header only
-            for number in range(node.lineno, end + 1):
-                starts[number] = node.lineno  # ast.walk goes outside in: inner ones win
+            starts = {}
         _STATEMENT_STARTS[filename] = (lines, starts)
     return starts.get(line, line)
 

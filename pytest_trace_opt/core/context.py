@@ -20,6 +20,8 @@ import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from pytest_trace_opt import statements
+
 MAX_CONTEXT_CHARS = 2000
 # A module this small (without the code shown to be fixed) is shown whole, as a reader of the
 # file would see it: a helper the buggy code should call but does not is in it too.
@@ -274,7 +276,7 @@ def shared_context(
                 return ""
             replaced.append((located.node, f"{located.node.name}: the code to fix, shown below"))
         else:
-            stmt = _statement_at(tree, line)
+            stmt = statements.innermost(tree, line)
             if stmt is None:
                 return ""
             replaced.append((stmt, f"{name}: the value to change, shown below"))
@@ -313,18 +315,6 @@ def _bounded(pieces: list[str], limit: int) -> str:
     return "\n\n".join(out)
 
 
-def _statement_at(tree: ast.Module, line: int) -> ast.stmt | None:
-    """The innermost simple statement whose lines hold ``line`` (a value's ``node(...)``)."""
-    best: ast.stmt | None = None
-    for stmt in ast.walk(tree):
-        if not isinstance(stmt, ast.stmt) or isinstance(stmt, _FuncDef | ast.ClassDef):
-            continue
-        end = stmt.end_lineno or stmt.lineno
-        if stmt.lineno <= line <= end and (best is None or stmt.lineno >= best.lineno):
-            best = stmt
-    return best
-
-
 def _readers(tree: ast.Module, name: str) -> list[_FuncDef]:
     """The functions and methods whose body reads ``name`` (as a name or ``self.name``)."""
     found = []
@@ -357,7 +347,7 @@ def value_context(
         tree = ast.parse(module_text)
     except SyntaxError:
         return ""
-    stmt = _statement_at(tree, line)
+    stmt = statements.innermost(tree, line)
     if stmt is None:
         return ""
     lines = module_text.splitlines()

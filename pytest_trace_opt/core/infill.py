@@ -19,6 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pytest_trace_opt import statements
 from pytest_trace_opt.core.localize import rank_lines
 from pytest_trace_opt.core.prompts.evidence import case_size, describe_call, first_error_line
 from pytest_trace_opt.model import TestResult
@@ -50,19 +51,8 @@ def statement_span(source: str, line: int) -> tuple[int, int] | None:
         tree = ast.parse(textwrap.dedent(source))
     except SyntaxError:
         return None
-    best: tuple[int, int] | None = None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt):
-            continue
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        end = node.end_lineno or node.lineno
-        body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-            end = max(node.lineno, body[0].lineno - 1)  # the header
-        if node.lineno <= line <= end and (best is None or node.lineno >= best[0]):
-            best = (node.lineno, end)
-    return best
+    node = statements.innermost(tree, line)
+    return statements.own_lines(node) if node is not None else None
 
 
 def pick_hole(
