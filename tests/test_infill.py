@@ -71,6 +71,8 @@ def test_a_statement_is_its_lines_and_a_compound_statement_its_header() -> None:
     assert statement_span(source, 5) == (5, 5)
     assert statement_span(source, 1) is None  # the def line is never filled in
     assert statement_span("def f(:\n", 1) is None
+    assert statement_span("def f(x): return x + 1\n", 1) is None  # its body is on the def line
+    assert statement_span("def f(x):\n    if x: return 1\n    return 2\n", 2) == (2, 2)
 
 
 def test_the_most_suspicious_line_is_filled_in_and_of_equals_the_last() -> None:

@@ -52,7 +52,13 @@ def statement_span(source: str, line: int) -> tuple[int, int] | None:
     except SyntaxError:
         return None
     node = statements.innermost(tree, line)
-    return statements.own_lines(node) if node is not None else None
+    if node is None:
+        return None
+    start, end = statements.own_lines(node)
+    definitions = [n for n in ast.walk(tree) if isinstance(n, statements.DEFINITIONS)]
+    if any(start <= statements.own_lines(d)[1] and end >= d.lineno for d in definitions):
+        return None  # shares a line with a ``def`` (``def f(x): return x``): no hole there
+    return start, end
 
 
 def pick_hole(
