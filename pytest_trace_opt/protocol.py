@@ -131,6 +131,8 @@ class TargetInfo:
 
 
 MAX_CALL_STEPS = 24  # lines of one call traced with their values (see CallRecord.steps)
+# CallRecord.types["return"] of a generator trainable: its output lists the values it yielded
+YIELDED = "generator"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_trace_opt.child import generators
 from pytest_trace_opt.child.coverage import LineRecorder
 from pytest_trace_opt.child.steps import Steps
 from pytest_trace_opt.protocol import (
@@ -154,6 +155,22 @@ class Runtime:
         recorder.outer = record
         self.steps.begin(record)
         return record
+
+    def suspend_call(self) -> None:
+        """A generator trainable yielded: its consumer runs now, not the trainable."""
+        if self.current is not None:
+            self.current.depth = max(0, self.current.depth - 1)
+            if self.current.depth == 0:
+                self.current.outer = None
+                self.steps.begin(None)
+
+    def resume_call(self, record: CallRecord | None) -> None:
+        """A generator trainable runs on from where it yielded (steps are not recorded:
+        they interleave with its consumer's)."""
+        if self.current is not None:
+            self.current.depth += 1
+            if self.current.depth == 1 and record is not None:
+                self.current.outer = record
 
     def _note_recursion(
         self, recorder: TestRecorder, target: TargetInfo, bind: Callable[[], dict[str, Any]]
@@ -390,6 +407,23 @@ def candidate_function(fn: types.FunctionType, description: str | None) -> Calla
     """The wrapper ``trainable`` returns inside an evaluation child."""
     slot = CodeSlot(fn, description)
     runtime = get_runtime()
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def trainable_generator_call(*args: Any, **kwargs: Any) -> Any:
+            impl = slot.implementation(args)
+            inner = impl(*args, **kwargs)  # runs nothing yet: bad arguments raise here
+            if not inspect.isgenerator(inner):
+                return inner
+            record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
+            runtime.suspend_call()
+            return generators.recorded(
+                inner, runtime, record, lambda value: _check_equality(fn, impl, value)
+            )
+
+        trainable_generator_call.__trace_opt_target__ = slot.info  # type: ignore[attr-defined]
+        return trainable_generator_call
 
     if inspect.iscoroutinefunction(fn):
 

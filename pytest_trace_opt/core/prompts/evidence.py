@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from pytest_trace_opt.core.prompts.difference import describe_miss
 from pytest_trace_opt.model import TestResult
-from pytest_trace_opt.protocol import MAX_CALL_STEPS, CallRecord
+from pytest_trace_opt.protocol import MAX_CALL_STEPS, YIELDED, CallRecord
 from pytest_trace_opt.text import clip
 
 MAX_FEEDBACK_CHARS = 4000
@@ -58,7 +58,12 @@ def error_lines(result: TestResult) -> list[str]:
 def describe_call(call: CallRecord) -> str:
     args = ", ".join(f"{k}={v}" for k, v in call.args.items())
     head = f"{call.function}({args})"
-    outcome = f"raised {call.exception}" if call.exception else f"returned {call.output}"
+    if call.exception:
+        outcome = f"raised {call.exception}"
+    elif call.types.get("return") == YIELDED:  # a generator: the values it yielded
+        outcome = f"yielded {call.output}"
+    else:
+        outcome = f"returned {call.output}"
     text = f"{head} {outcome}"
     if call.depth > 1:
         text += f"; it called itself {call.depth - 1} level(s) deep"
