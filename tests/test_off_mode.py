@@ -121,3 +121,18 @@ def test_trace_and_litellm_are_imported_in_the_background_when_optimizing() -> N
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "True", "False"]
     assert proc.stdout.count("\n") == 1  # opto's import banner does not reach the terminal
+
+
+def test_an_exit_during_the_background_import_waits_for_it() -> None:
+    """A run that ends at once (the edit search fixed everything) must not end the
+    interpreter mid-import: LiteLLM's clean-up then aborts (exit 134) or hangs."""
+    code = (
+        "import atexit, threading\n"
+        "from pytest_trace_opt.core.session import start_background_imports\n"
+        "atexit.register(lambda: print([t.name for t in threading.enumerate()]))\n"
+        "start_background_imports(local=False)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['MainThread']"  # the import ended before the exit
+    assert "Exception ignored" not in proc.stderr

@@ -111,7 +111,7 @@ class OptimizationSession:
     def optimize(self) -> SessionOutcome:
         """Baseline and rounds; Ctrl-C keeps the best state so far."""
         outcome = SessionOutcome(None)
-        start_background_imports(local=self.settings.llm == "local")
+        imports = start_background_imports(local=self.settings.llm == "local")
         resume, start_round = self._resume() if self.settings.resume else (None, 1)
         loop = self.loop = RoundLoop(
             evaluator=self.evaluator,
@@ -140,6 +140,7 @@ class OptimizationSession:
             outcome.interrupted = True
         finally:
             self.close_llm()
+            imports.join()  # finish the import while the interpreter is whole (see there)
         outcome.state = outcome.state or self.last_state
         if outcome.interrupted and outcome.state is not None:
             outcome.state.stop_reason = (
@@ -443,9 +444,12 @@ def _import_quietly(local: bool) -> None:
 def start_background_imports(local: bool) -> threading.Thread:
     """Trace's optimizers (LiteLLM under them) take seconds to import on a loaded machine:
     import them while round 0 runs its tests, not on the ``--trace-timeout`` clock after it.
-    A later import of the same modules waits for this one (Python's import lock)."""
+    A later import of the same modules waits for this one (Python's import lock). Not a
+    daemon: a run that ends early (the edit search fixed everything) waits for the import
+    at exit, since an interpreter that shuts down mid-import of LiteLLM aborts or hangs in
+    LiteLLM's own clean-up."""
     thread = threading.Thread(
-        target=_import_quietly, args=(local,), name="trace-opt-imports", daemon=True
+        target=_import_quietly, args=(local,), name="trace-opt-imports", daemon=False
     )
     thread.start()
     return thread
