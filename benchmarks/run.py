@@ -552,6 +552,10 @@ def main(argv: list[str] | None = None) -> int:
         "not a fix rate",
     )
     args = ap.parse_args(argv)
+    for name in ("corpus", "aider", "out", "markdown", "render", "resume", "reference", "replay"):
+        path = getattr(args, name)  # the systems run in case copies: a relative path would
+        if path is not None:  # name a file there (a report written where no one reads it)
+            setattr(args, name, path.resolve())
     if args.render:
         result = json.loads(args.render.read_text())
         emit(result, args)

@@ -146,6 +146,22 @@ def test_resume_of_a_finished_run_runs_nothing_and_keeps_its_rows(
     assert "in 2 sittings" in text
 
 
+def test_a_relative_results_path_is_taken_from_where_the_runner_started(
+    bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the systems run inside case copies: a relative path handed on to them named a file
+    # there (the plugin's JSON report went where the runner never read it)
+    rows = [
+        recorded_row(c, s, True)
+        for c in ("a_case", "b_case", "c_case")
+        for s in ("plugin", "naive")
+    ]
+    (tmp_path / "run.json").write_text(json.dumps(recorded_run(rows)))
+    monkeypatch.chdir(tmp_path)
+    assert bench.main(["--resume", "run.json", "--no-markdown"]) == 0
+    assert f"resuming {tmp_path / 'run.json'}:" in capsys.readouterr().out
+
+
 def test_resume_at_another_commit_is_a_usage_error(
     bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
