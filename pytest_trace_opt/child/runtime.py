@@ -323,7 +323,9 @@ class CodeSlot:
                 f"{type(exc).__name__}: {exc}"
             ) from None
         if owner is not None:
-            impl = namespace[owner.__name__].__dict__.get(name)
+            # The stand-in class must not shadow the real one: ``isinstance(other, Vec)`` and
+            # ``Vec(...)`` in the method mean the module's class, as in the original.
+            impl = dict.pop(namespace, owner.__name__).__dict__.get(name)
             if isinstance(impl, (staticmethod, classmethod)):
                 impl = impl.__func__
             if isinstance(impl, types.FunctionType) and impl.__closure__:

@@ -1,0 +1,56 @@
+"""A method's candidate inside an evaluation child (the child's real runtime, in process):
+it is compiled inside a stand-in class of the same name, yet the class name in its body
+still means the module's class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_trace_opt.child import runtime as child_runtime
+from pytest_trace_opt.protocol import ChildLimits, ChildSpec
+
+
+class Vec:
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Vec) and self.x == other.x and self.y == other.x
+
+    def __add__(self, other: Vec) -> Vec:
+        return Vec(self.x + other.x, self.y + other.x)
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> child_runtime.Runtime:
+    limits = ChildLimits(
+        test_timeout=5, memory_limit_mb=0, cpu_limit_s=0, max_repr=200, max_calls_per_test=20
+    )
+    made = child_runtime.Runtime(ChildSpec(str(tmp_path), {}, -1, limits))
+    monkeypatch.setattr(child_runtime, "_RUNTIME", made)
+    return made
+
+
+def test_a_method_candidate_that_names_its_class_means_the_real_class(
+    runtime: child_runtime.Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eq = child_runtime.candidate_function(Vec.__dict__["__eq__"], None)
+    add = child_runtime.candidate_function(Vec.__dict__["__add__"], None)
+    monkeypatch.setattr(Vec, "__eq__", eq)
+    monkeypatch.setattr(Vec, "__add__", add)
+    runtime.candidate = {
+        add.__trace_opt_target__.key: (
+            "def __add__(self, other):\n    return Vec(self.x + other.x, self.y + other.y)\n"
+        ),
+        eq.__trace_opt_target__.key: (
+            "def __eq__(self, other):\n"
+            "    return isinstance(other, Vec) and self.x == other.x and self.y == other.y\n"
+        ),
+    }
+    runtime.begin_test()
+    total = Vec(1, 2) + Vec(3, 4)
+    assert type(total) is Vec  # not the stand-in class the candidate was compiled in
+    assert total == Vec(4, 6)
+    assert Vec(1, 2) != Vec(1, 3)
