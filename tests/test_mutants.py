@@ -257,3 +257,26 @@ def test_variables_are_tried_a_few_per_line_and_are_slips_not_patterns() -> None
     ]
     assert len(variables) == 6
     assert len([e for e in edits(source, [2], patterns=False) if e in variables]) == 6
+
+
+def test_a_slice_gets_each_of_its_bounds_dropped() -> None:
+    source = "def head(parts):\n    return ','.join(parts[1:-1])\n"
+    found = {e.description: e.source for e in edits(source, [2])}
+    assert "return ','.join(parts[:-1])" in found["`[1:-1]` -> `[:-1]`"]
+    assert "return ','.join(parts[1:])" in found["`[1:-1]` -> `[1:]`"]
+
+
+def test_a_power_of_ten_gets_its_neighbours_by_a_factor_of_ten() -> None:
+    source = "def digits(n):\n    return n // 100 + 7\n"
+    found = [e.description for e in edits(source, [2])]
+    assert {"`100` -> `1000`", "`100` -> `10`", "`100` -> `101`", "`100` -> `99`"} <= set(found)
+    assert not any(d.startswith("`7` -> `70`") for d in found)  # not a power of ten
+
+
+def test_an_attribute_of_another_owner_of_the_same_kind_stands_in() -> None:
+    # ``other`` reads only ``x``; ``self`` has ``x`` and ``y``: they are objects of one kind
+    source = "def __eq__(self, other):\n    return self.x == other.x and self.y == other.x\n"
+    found = [e.description for e in edits(source, [2])]
+    assert "`other.x` -> `other.y` (second `other.x` of the line)" in found
+    unrelated = "def f(self, box):\n    return self.x + box.size\n"
+    assert not any("box.x" in e.description for e in edits(unrelated, [2]))

@@ -4,7 +4,8 @@ studies of real fixes ("change identifier used"): ``return count`` for ``return 
 
 Only names the function itself defines (its parameters, what it assigns, loop targets) stand in
 for each other, and attributes only for attributes of the same owner that the function reads
-or writes; the nearest in the code first, a few per use. Pure AST work; :mod:`.mutants` turns a
+or writes, or of an owner sharing an attribute with it (``self.x == other.x``: objects of one
+kind); the nearest in the code first, a few per use. Pure AST work; :mod:`.mutants` turns a
 replacement into an edit of the text.
 """
 
@@ -121,7 +122,11 @@ def replacements(node: ast.AST, all_scopes: list[Scope]) -> list[str]:
         and isinstance(node.ctx, ast.Load)
         and isinstance(node.value, ast.Name)
     ):
-        attributes = scope.attributes.get(node.value.id, {})
+        attributes = dict(scope.attributes.get(node.value.id, {}))
         if node.attr in attributes:  # attributes are set elsewhere: any of them
+            for owner, theirs in scope.attributes.items():
+                if owner != node.value.id and attributes.keys() & theirs.keys():
+                    for name, lines in theirs.items():  # ``self.x == other.x``: one kind
+                        attributes.setdefault(name, lines)
             return _nearest(attributes, node.attr, line, {})
     return []

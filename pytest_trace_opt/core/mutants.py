@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
+from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.Gt),
@@ -110,50 +111,7 @@ class Edit:
     source: str  # the whole edited source
 
 
-class _Text:
-    """Source lines with (line, byte column) addressing, as ``ast`` positions are given."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.lines = source.splitlines(keepends=True)
-        self.starts: list[int] = []  # byte offset of each line in the encoded source
-        offset = 0
-        for line in self.lines:
-            self.starts.append(offset)
-            offset += len(line.encode())
-        self.data = source.encode()
-
-    def offset(self, line: int, col: int) -> int:
-        return self.starts[line - 1] + col
-
-    def span(self, node: ast.AST) -> tuple[int, int]:
-        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
-        return start, end
-
-    def between(self, a: ast.AST, b: ast.AST) -> tuple[int, int]:
-        return self.span(a)[1], self.span(b)[0]
-
-    def text(self, start: int, end: int) -> str:
-        return self.data[start:end].decode()
-
-    def replace(self, start: int, end: int, new: str) -> str:
-        return (self.data[:start] + new.encode() + self.data[end:]).decode()
-
-
-def _swap_in_gap(text: _Text, start: int, end: int, old: str, new: str) -> str | None:
-    """Replace the operator ``old`` between two operands (the gap may hold parentheses);
-    None when the gap holds anything else (a comment, a line continuation)."""
-    gap = text.text(start, end)
-    if " ".join(gap.strip("() \t\r\n").split()) != old:
-        return None
-    found = re.search(r"\s+".join(re.escape(word) for word in old.split()), gap)
-    if found is None:
-        return None
-    return text.replace(start, end, gap[: found.start()] + new + gap[found.end() :])
-
-
-def _plus_minus_one(text: _Text, node: ast.expr) -> Iterator[tuple[int, str, str | None]]:
+def _plus_minus_one(text: SourceText, node: ast.expr) -> Iterator[tuple[int, str, str | None]]:
     """``e`` -> ``e + 1`` / ``e - 1``, and ``e + 1`` / ``e - 1`` -> ``e``."""
     start, end = text.span(node)
     shown = text.text(start, end)
@@ -177,6 +135,23 @@ def _plus_minus_one(text: _Text, node: ast.expr) -> Iterator[tuple[int, str, str
         yield BOUND, f"`{shown}` -> `{operand} {sign} 1`", edited
 
 
+def _slice_edits(text: SourceText, node: ast.AST) -> _Found:
+    """A slice that cuts what it should keep: each of its bounds dropped (``[:-1]`` -> ``[:]``)."""
+    if not isinstance(node, ast.Slice) or node.step is not None:
+        return
+    parts = {"lower": node.lower, "upper": node.upper}
+    shown = text.text(*text.span(node))
+    for name, part in parts.items():
+        if part is None:
+            continue
+        kept = [
+            text.text(*text.span(p)) if p is not None and k != name else ""
+            for k, p in parts.items()
+        ]
+        new = ":".join(kept)
+        yield BOUND, f"`[{shown}]` -> `[{new}]`", text.replace(*text.span(node), new)
+
+
 def _bound_expressions(node: ast.AST) -> Iterator[ast.expr]:
     """Expressions that are a bound or an index: range arguments, slice parts, subscripts."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
@@ -192,12 +167,14 @@ def _bound_expressions(node: ast.AST) -> Iterator[ast.expr]:
 _Found = Iterator[tuple[int, str, str | None]]  # kind, description, edited source (None: skip)
 
 
-def _swaps(text: _Text, gap: tuple[int, int], old: str, news: Sequence[str], kind: int) -> _Found:
+def _swaps(
+    text: SourceText, gap: tuple[int, int], old: str, news: Sequence[str], kind: int
+) -> _Found:
     for new in news:
-        yield kind, f"`{old}` -> `{new}`", _swap_in_gap(text, *gap, old, new)
+        yield kind, f"`{old}` -> `{new}`", swap_in_gap(text, *gap, old, new)
 
 
-def _comparison_edits(text: _Text, node: ast.Compare) -> _Found:
+def _comparison_edits(text: SourceText, node: ast.Compare) -> _Found:
     operands = [node.left, *node.comparators]
     for i, op in enumerate(node.ops):
         news = [_SYMBOLS[new] for new in _COMPARE_SWAPS.get(type(op), ())]
@@ -205,7 +182,7 @@ def _comparison_edits(text: _Text, node: ast.Compare) -> _Found:
         yield from _swaps(text, gap, _SYMBOLS[type(op)], news, COMPARISON)
 
 
-def _operator_edits(text: _Text, node: ast.AST) -> _Found:
+def _operator_edits(text: SourceText, node: ast.AST) -> _Found:
     if isinstance(node, ast.BinOp | ast.AugAssign):
         left = node.left if isinstance(node, ast.BinOp) else node.target
         right = node.right if isinstance(node, ast.BinOp) else node.value
@@ -223,20 +200,23 @@ def _operator_edits(text: _Text, node: ast.AST) -> _Found:
         yield OPERATOR, "`not` removed", text.replace(*text.span(node), operand)
 
 
-def _constant_edits(text: _Text, node: ast.Constant) -> _Found:
+def _constant_edits(text: SourceText, node: ast.Constant) -> _Found:
     start, end = text.span(node)
     if type(node.value) is bool:
         flipped = str(not node.value)
         yield CONSTANT, f"`{node.value}` -> `{flipped}`", text.replace(start, end, flipped)
     elif type(node.value) is int and abs(node.value) <= MAX_CONSTANT:
         written = text.text(start, end).isdigit()  # not 0x10, 1_000 or True
-        for number in (node.value + 1, node.value - 1) if written else ():
+        numbers = [node.value + 1, node.value - 1]
+        if node.value >= 10 and str(node.value).rstrip("0") == "1":  # 10, 100: a unit slip
+            numbers += [node.value * 10, node.value // 10]
+        for number in numbers if written else ():
             if number >= 0:
                 edited = text.replace(start, end, str(number))
                 yield CONSTANT, f"`{node.value}` -> `{number}`", edited
 
 
-def _call_edits(text: _Text, node: ast.Call) -> _Found:
+def _call_edits(text: SourceText, node: ast.Call) -> _Found:
     """Only a called name: a variable called ``values`` is not the method ``.values()``."""
     func = node.func
     if isinstance(func, ast.Name):
@@ -252,7 +232,7 @@ def _call_edits(text: _Text, node: ast.Call) -> _Found:
         yield NAME, f"`{name}` -> `{other}`", edited
 
 
-def _regex_edits(text: _Text, node: ast.Call) -> _Found:
+def _regex_edits(text: SourceText, node: ast.Call) -> _Found:
     """The pattern of ``re.sub(...)`` and its kin with a repetition added, changed or dropped
     (:mod:`.regex_edits`)."""
     func = node.func
@@ -279,7 +259,7 @@ def _method_call(node: ast.AST, name: str, arity: int) -> ast.Call | None:
     return node if node.func.attr == name and len(node.args) == arity and plain else None
 
 
-def _list_end_edits(text: _Text, node: ast.Call) -> _Found:
+def _list_end_edits(text: SourceText, node: ast.Call) -> _Found:
     """The other end of a list: ``insert(0, v)`` <-> ``append(v)``, ``pop()`` <-> ``pop(0)``."""
     start, end = text.span(node)
     owner = text.text(*text.span(node.func.value)) if isinstance(node.func, ast.Attribute) else ""
@@ -307,7 +287,7 @@ def _is_int(node: ast.AST, value: int) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int and node.value == value
 
 
-def _order_edits(text: _Text, node: ast.AST) -> _Found:
+def _order_edits(text: SourceText, node: ast.AST) -> _Found:
     """A walk or a sort in the other direction, and swapped arguments of a two-argument call."""
     if isinstance(node, ast.For):
         iterable = node.iter
@@ -352,7 +332,7 @@ def _order_edits(text: _Text, node: ast.AST) -> _Found:
             yield IDIOM, f"`{left} {symbol} {right}` -> `{right} {symbol} {left}`", edited
 
 
-def _branch_edits(text: _Text, node: ast.AST) -> _Found:
+def _branch_edits(text: SourceText, node: ast.AST) -> _Found:
     """A negated condition, ``break`` <-> ``continue``, the first <-> last item."""
     if isinstance(node, ast.If | ast.While | ast.IfExp):
         test = node.test
@@ -387,7 +367,7 @@ def _branch_edits(text: _Text, node: ast.AST) -> _Found:
             yield IDIOM, f"index `{old}` -> `{new}`", text.replace(*text.span(index), new)
 
 
-def _identifier_edits(text: _Text, node: ast.AST, all_scopes: list[Scope]) -> _Found:
+def _identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> _Found:
     """A variable or an attribute of the same owner used for another
     (:mod:`.identifier_edits`)."""
     if not isinstance(node, ast.Name | ast.Attribute):
@@ -410,7 +390,7 @@ def _identifier_edits(text: _Text, node: ast.AST, all_scopes: list[Scope]) -> _F
         yield VARIABLE, f"`{shown}` -> `{new}`{which}", text.replace(start, end, new)
 
 
-def _clause_edits(text: _Text, node: ast.AST) -> _Found:
+def _clause_edits(text: SourceText, node: ast.AST) -> _Found:
     """A condition with one clause too many: each clause of ``a and b or ...`` dropped."""
     if not isinstance(node, ast.BoolOp) or len(node.values) < 2:
         return
@@ -424,7 +404,7 @@ def _clause_edits(text: _Text, node: ast.AST) -> _Found:
         yield IDIOM, f"`{' '.join(shown.split())}` dropped from the condition", edited
 
 
-def _removal(text: _Text, node: ast.AST) -> _Found:
+def _removal(text: SourceText, node: ast.AST) -> _Found:
     """A statement that should not be there (a docstring is not one)."""
     if not isinstance(node, _REMOVABLE):
         return
@@ -434,7 +414,7 @@ def _removal(text: _Text, node: ast.AST) -> _Found:
     yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
 
 
-def _edits_of_node(text: _Text, node: ast.AST, all_scopes: list[Scope]) -> _Found:
+def _edits_of_node(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> _Found:
     yield from _identifier_edits(text, node, all_scopes)
     yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
@@ -448,6 +428,7 @@ def _edits_of_node(text: _Text, node: ast.AST, all_scopes: list[Scope]) -> _Foun
         yield from _operator_edits(text, node)
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
+    yield from _slice_edits(text, node)
     yield from _order_edits(text, node)
     yield from _branch_edits(text, node)
     yield from _removal(text, node)
@@ -463,7 +444,7 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    text = _Text(code)
+    text = SourceText(code)
     wanted = set(lines)
     by_line: dict[int, list[tuple[int, str, str]]] = {}
     header_lines: set[int] = set()
