@@ -280,3 +280,19 @@ def test_an_attribute_of_another_owner_of_the_same_kind_stands_in() -> None:
     assert "`other.x` -> `other.y` (second `other.x` of the line)" in found
     unrelated = "def f(self, box):\n    return self.x + box.size\n"
     assert not any("box.x" in e.description for e in edits(unrelated, [2]))
+
+
+def test_the_exception_class_raised_or_caught_gets_the_other_common_ones() -> None:
+    source = (
+        "def lookup(d, k):\n"
+        "    try:\n"
+        "        return d[k]\n"
+        "    except KeyError:\n"
+        "        raise KeyError(k) from None\n"
+    )
+    raised = [e.description for e in edits(source, [5])]
+    assert raised[:2] == ["`KeyError` -> `ValueError`", "`KeyError` -> `TypeError`"]
+    caught = {e.description: e.source for e in edits(source, [4])}
+    assert "    except IndexError:\n" in caught["`KeyError` -> `IndexError`"]
+    plain = [e.description for e in edits("def f(e):\n    raise e\n", [2])]
+    assert plain == ["`raise e` removed"]  # ``e`` is not an exception class

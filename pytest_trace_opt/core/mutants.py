@@ -86,6 +86,7 @@ _METHOD_SWAPS = {
     "appendleft": "append",
     "popleft": "pop",
 }
+_EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
 # Kinds of edit, in the order they are tried on one line: the commonest slips first (a
 # variable for another after the operators and names, as there are more of them), then the
@@ -198,6 +199,21 @@ def _operator_edits(text: SourceText, node: ast.AST) -> _Found:
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         operand = text.text(*text.span(node.operand))
         yield OPERATOR, "`not` removed", text.replace(*text.span(node), operand)
+
+
+def _exception_edits(text: SourceText, node: ast.AST) -> _Found:
+    """The wrong exception class raised or caught: one of the common builtin ones for another."""
+    if isinstance(node, ast.Raise):
+        named = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    elif isinstance(node, ast.ExceptHandler):
+        named = node.type
+    else:
+        return
+    if isinstance(named, ast.Name) and named.id in _EXCEPTIONS:
+        for other in _EXCEPTIONS:
+            if other != named.id:
+                edited = text.replace(*text.span(named), other)
+                yield NAME, f"`{named.id}` -> `{other}`", edited
 
 
 def _constant_edits(text: SourceText, node: ast.Constant) -> _Found:
@@ -429,6 +445,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> 
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
     yield from _slice_edits(text, node)
+    yield from _exception_edits(text, node)
     yield from _order_edits(text, node)
     yield from _branch_edits(text, node)
     yield from _removal(text, node)
