@@ -20,6 +20,9 @@ class CandidateInterrupted(Exception):
     """The code under test raised KeyboardInterrupt (only the controller sees real Ctrl-C)."""
 
 
+_OWN_CODE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pytest_trace_opt/
+
+
 def describe_timeout(limit: float, frame: FrameType | None) -> str:
     where = ""
     user_frame = None
@@ -31,7 +34,13 @@ def describe_timeout(limit: float, frame: FrameType | None) -> str:
             text = linecache.getline(filename, line).strip()
             where = f": likely an infinite loop in {name} (line {line}: {text})"
             break
-        if user_frame is None and "site-packages" not in filename and "<" not in filename:
+        ours = filename.startswith(_OWN_CODE)  # the call recorder, not the code under test
+        if (
+            user_frame is None
+            and not ours
+            and "site-packages" not in filename
+            and "<" not in filename
+        ):
             user_frame = frame
         frame = frame.f_back
     if not where and user_frame is not None:
