@@ -296,3 +296,21 @@ def test_the_exception_class_raised_or_caught_gets_the_other_common_ones() -> No
     assert "    except IndexError:\n" in caught["`KeyError` -> `IndexError`"]
     plain = [e.description for e in edits("def f(e):\n    raise e\n", [2])]
     assert plain == ["`raise e` removed"]  # ``e`` is not an exception class
+
+
+def test_a_result_thrown_away_is_kept_first() -> None:
+    source = (
+        "def f(n, s, xs):\n"
+        "    n // 10\n"
+        "    s.strip()\n"
+        "    sorted(xs)\n"
+        "    print(n)\n"
+        "    return n, s, xs\n"
+    )
+    first = {e.line: e.description for e in reversed(edits(source, [2, 3, 4, 5]))}
+    assert first == {
+        2: "`n // 10` -> `n //= 10`",  # the statement has no effect: it is the slip
+        3: "`s.strip()` -> `s = s.strip()`",  # strings do not change in place
+        4: "`sorted(xs)` -> `xs = sorted(xs)`",
+        5: "`n` -> `s`",  # print has an effect: nothing to keep
+    }

@@ -22,7 +22,20 @@ from dataclasses import dataclass
 
 from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
-from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
+from pytest_trace_opt.core.source_text import (
+    BOUND,
+    COMPARISON,
+    CONSTANT,
+    IDIOM,
+    NAME,
+    OPERATOR,
+    REMOVAL,
+    VARIABLE,
+    Found,
+    SourceText,
+    swap_in_gap,
+)
+from pytest_trace_opt.core.statement_edits import discarded_result_edits, exception_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.Gt),
@@ -86,13 +99,7 @@ _METHOD_SWAPS = {
     "appendleft": "append",
     "popleft": "pop",
 }
-_EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
-# Kinds of edit, in the order they are tried on one line: the commonest slips first (a
-# variable for another after the operators and names, as there are more of them), then the
-# fix patterns of program repair (a reversed walk, the other end of a list, swapped
-# arguments, a negated condition, a clause dropped), and last a statement removed.
-COMPARISON, BOUND, CONSTANT, OPERATOR, NAME, VARIABLE, IDIOM, REMOVAL = range(8)
 MAX_VARIABLE_EDITS = 6  # per line: a long expression has many names
 _ORDINALS = ("first", "second", "third", "fourth")
 _NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
@@ -136,7 +143,7 @@ def _plus_minus_one(text: SourceText, node: ast.expr) -> Iterator[tuple[int, str
         yield BOUND, f"`{shown}` -> `{operand} {sign} 1`", edited
 
 
-def _slice_edits(text: SourceText, node: ast.AST) -> _Found:
+def _slice_edits(text: SourceText, node: ast.AST) -> Found:
     """A slice that cuts what it should keep: each of its bounds dropped (``[:-1]`` -> ``[:]``)."""
     if not isinstance(node, ast.Slice) or node.step is not None:
         return
@@ -165,17 +172,14 @@ def _bound_expressions(node: ast.AST) -> Iterator[ast.expr]:
             yield index
 
 
-_Found = Iterator[tuple[int, str, str | None]]  # kind, description, edited source (None: skip)
-
-
 def _swaps(
     text: SourceText, gap: tuple[int, int], old: str, news: Sequence[str], kind: int
-) -> _Found:
+) -> Found:
     for new in news:
         yield kind, f"`{old}` -> `{new}`", swap_in_gap(text, *gap, old, new)
 
 
-def _comparison_edits(text: SourceText, node: ast.Compare) -> _Found:
+def _comparison_edits(text: SourceText, node: ast.Compare) -> Found:
     operands = [node.left, *node.comparators]
     for i, op in enumerate(node.ops):
         news = [_SYMBOLS[new] for new in _COMPARE_SWAPS.get(type(op), ())]
@@ -183,7 +187,7 @@ def _comparison_edits(text: SourceText, node: ast.Compare) -> _Found:
         yield from _swaps(text, gap, _SYMBOLS[type(op)], news, COMPARISON)
 
 
-def _operator_edits(text: SourceText, node: ast.AST) -> _Found:
+def _operator_edits(text: SourceText, node: ast.AST) -> Found:
     if isinstance(node, ast.BinOp | ast.AugAssign):
         left = node.left if isinstance(node, ast.BinOp) else node.target
         right = node.right if isinstance(node, ast.BinOp) else node.value
@@ -201,22 +205,7 @@ def _operator_edits(text: SourceText, node: ast.AST) -> _Found:
         yield OPERATOR, "`not` removed", text.replace(*text.span(node), operand)
 
 
-def _exception_edits(text: SourceText, node: ast.AST) -> _Found:
-    """The wrong exception class raised or caught: one of the common builtin ones for another."""
-    if isinstance(node, ast.Raise):
-        named = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-    elif isinstance(node, ast.ExceptHandler):
-        named = node.type
-    else:
-        return
-    if isinstance(named, ast.Name) and named.id in _EXCEPTIONS:
-        for other in _EXCEPTIONS:
-            if other != named.id:
-                edited = text.replace(*text.span(named), other)
-                yield NAME, f"`{named.id}` -> `{other}`", edited
-
-
-def _constant_edits(text: SourceText, node: ast.Constant) -> _Found:
+def _constant_edits(text: SourceText, node: ast.Constant) -> Found:
     start, end = text.span(node)
     if type(node.value) is bool:
         flipped = str(not node.value)
@@ -232,7 +221,7 @@ def _constant_edits(text: SourceText, node: ast.Constant) -> _Found:
                 yield CONSTANT, f"`{node.value}` -> `{number}`", edited
 
 
-def _call_edits(text: SourceText, node: ast.Call) -> _Found:
+def _call_edits(text: SourceText, node: ast.Call) -> Found:
     """Only a called name: a variable called ``values`` is not the method ``.values()``."""
     func = node.func
     if isinstance(func, ast.Name):
@@ -248,7 +237,7 @@ def _call_edits(text: SourceText, node: ast.Call) -> _Found:
         yield NAME, f"`{name}` -> `{other}`", edited
 
 
-def _regex_edits(text: SourceText, node: ast.Call) -> _Found:
+def _regex_edits(text: SourceText, node: ast.Call) -> Found:
     """The pattern of ``re.sub(...)`` and its kin with a repetition added, changed or dropped
     (:mod:`.regex_edits`)."""
     func = node.func
@@ -275,7 +264,7 @@ def _method_call(node: ast.AST, name: str, arity: int) -> ast.Call | None:
     return node if node.func.attr == name and len(node.args) == arity and plain else None
 
 
-def _list_end_edits(text: SourceText, node: ast.Call) -> _Found:
+def _list_end_edits(text: SourceText, node: ast.Call) -> Found:
     """The other end of a list: ``insert(0, v)`` <-> ``append(v)``, ``pop()`` <-> ``pop(0)``."""
     start, end = text.span(node)
     owner = text.text(*text.span(node.func.value)) if isinstance(node.func, ast.Attribute) else ""
@@ -303,7 +292,7 @@ def _is_int(node: ast.AST, value: int) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int and node.value == value
 
 
-def _order_edits(text: SourceText, node: ast.AST) -> _Found:
+def _order_edits(text: SourceText, node: ast.AST) -> Found:
     """A walk or a sort in the other direction, and swapped arguments of a two-argument call."""
     if isinstance(node, ast.For):
         iterable = node.iter
@@ -348,7 +337,7 @@ def _order_edits(text: SourceText, node: ast.AST) -> _Found:
             yield IDIOM, f"`{left} {symbol} {right}` -> `{right} {symbol} {left}`", edited
 
 
-def _branch_edits(text: SourceText, node: ast.AST) -> _Found:
+def _branch_edits(text: SourceText, node: ast.AST) -> Found:
     """A negated condition, ``break`` <-> ``continue``, the first <-> last item."""
     if isinstance(node, ast.If | ast.While | ast.IfExp):
         test = node.test
@@ -383,7 +372,7 @@ def _branch_edits(text: SourceText, node: ast.AST) -> _Found:
             yield IDIOM, f"index `{old}` -> `{new}`", text.replace(*text.span(index), new)
 
 
-def _identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> _Found:
+def _identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> Found:
     """A variable or an attribute of the same owner used for another
     (:mod:`.identifier_edits`)."""
     if not isinstance(node, ast.Name | ast.Attribute):
@@ -406,7 +395,7 @@ def _identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) 
         yield VARIABLE, f"`{shown}` -> `{new}`{which}", text.replace(start, end, new)
 
 
-def _clause_edits(text: SourceText, node: ast.AST) -> _Found:
+def _clause_edits(text: SourceText, node: ast.AST) -> Found:
     """A condition with one clause too many: each clause of ``a and b or ...`` dropped."""
     if not isinstance(node, ast.BoolOp) or len(node.values) < 2:
         return
@@ -420,7 +409,7 @@ def _clause_edits(text: SourceText, node: ast.AST) -> _Found:
         yield IDIOM, f"`{' '.join(shown.split())}` dropped from the condition", edited
 
 
-def _removal(text: SourceText, node: ast.AST) -> _Found:
+def _removal(text: SourceText, node: ast.AST) -> Found:
     """A statement that should not be there (a docstring is not one)."""
     if not isinstance(node, _REMOVABLE):
         return
@@ -430,7 +419,7 @@ def _removal(text: SourceText, node: ast.AST) -> _Found:
     yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
 
 
-def _edits_of_node(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> _Found:
+def _edits_of_node(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> Found:
     yield from _identifier_edits(text, node, all_scopes)
     yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
@@ -445,7 +434,8 @@ def _edits_of_node(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> 
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
     yield from _slice_edits(text, node)
-    yield from _exception_edits(text, node)
+    yield from exception_edits(text, node)
+    yield from discarded_result_edits(text, node)
     yield from _order_edits(text, node)
     yield from _branch_edits(text, node)
     yield from _removal(text, node)
