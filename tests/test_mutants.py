@@ -314,3 +314,17 @@ def test_a_result_thrown_away_is_kept_first() -> None:
         4: "`sorted(xs)` -> `xs = sorted(xs)`",
         5: "`n` -> `s`",  # print has an effect: nothing to keep
     }
+
+
+def test_a_result_that_never_leaves_its_function_gets_returned() -> None:
+    last_line = "def scale(xs):\n    factor = 2\n    scaled = [x * factor for x in xs]\n"
+    first = edits(last_line, [3])[0]
+    assert first.description == "`return scaled` added at the end"
+    assert first.source.endswith("    scaled = [x * factor for x in xs]\n    return scaled\n")
+    after_loop = "def total(xs):\n    t = 0\n    for x in xs:\n        t += x\n"
+    assert [e.description for e in edits(after_loop, [3])][:1] == ["`return t` added at the end"]
+    # a function that returns something, or yields, is left alone
+    returns = "def f(xs):\n    if xs:\n        return 1\n    y = 2\n"
+    yields = "def f(xs):\n    yield 1\n    y = 2\n"
+    for source in (returns, yields):
+        assert not any("return y" in e.description for e in edits(source, [4, 3]))

@@ -35,7 +35,12 @@ from pytest_trace_opt.core.source_text import (
     SourceText,
     swap_in_gap,
 )
-from pytest_trace_opt.core.statement_edits import discarded_result_edits, exception_edits
+from pytest_trace_opt.core.statement_edits import (
+    discarded_result_edits,
+    exception_edits,
+    missing_return_edits,
+    unreturned_results,
+)
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.Gt),
@@ -419,7 +424,11 @@ def _removal(text: SourceText, node: ast.AST) -> Found:
     yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
 
 
-def _edits_of_node(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> Found:
+def _edits_of_node(
+    text: SourceText, node: ast.AST, all_scopes: list[Scope], unreturned: dict[int, list[str]]
+) -> Found:
+    if isinstance(node, ast.stmt) and id(node) in unreturned:
+        yield from missing_return_edits(text, node, unreturned[id(node)])
     yield from _identifier_edits(text, node, all_scopes)
     yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
@@ -460,11 +469,12 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
             header_lines.update(range(node.lineno, node.body[0].lineno))
     seen = {ast.dump(tree)}
     all_scopes = scopes(tree)
+    unreturned = unreturned_results(tree)
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if line not in wanted or line in header_lines:
             continue
-        for category, description, edited in _edits_of_node(text, node, all_scopes):
+        for category, description, edited in _edits_of_node(text, node, all_scopes, unreturned):
             if edited is None or (not patterns and category >= IDIOM):
                 continue
             try:

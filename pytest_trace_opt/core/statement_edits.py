@@ -1,6 +1,7 @@
 """Edits of what a statement does with a value: the wrong exception class raised or caught,
 a result computed and thrown away (``n // 10`` for ``n //= 10``, ``name.strip()`` for
-``name = name.strip()``: strings do not change in place). Pure text edits for :mod:`.mutants`.
+``name = name.strip()``: strings do not change in place), a function that computes its
+result last and never returns it. Pure text edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
@@ -61,3 +62,81 @@ def _changed_copy_of(value: ast.expr) -> str | None:
         first = value.args[0]
         return first.id if isinstance(first, ast.Name) else None
     return None
+
+
+MAX_RETURNED_NAMES = 3  # variables tried as the forgotten result after a closing loop
+
+
+def unreturned_results(tree: ast.AST) -> dict[int, list[str]]:
+    """For the last statement of each function that returns nothing: the variables it may
+    have meant to return (``total = sum(xs)`` as the last line; after a closing loop, the
+    variables the function sets, the last set first). Keyed by the statement's id."""
+    found: dict[int, list[str]] = {}
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) or not func.body:
+            continue
+        own = _own_nodes(func)
+        if any(
+            isinstance(n, ast.Yield | ast.YieldFrom) or (isinstance(n, ast.Return) and n.value)
+            for n in own
+        ):
+            continue
+        last = func.body[-1]
+        names = [n for n in [_set_name(last)] if n]
+        if not names and isinstance(last, ast.For | ast.While | ast.If | ast.With | ast.Try):
+            loop_targets = {
+                n.id
+                for f in own
+                if isinstance(f, ast.For)
+                for n in ast.walk(f.target)
+                if isinstance(n, ast.Name)
+            }
+            sets = sorted(
+                (s for s in own if isinstance(s, ast.stmt) and _set_name(s)),
+                key=lambda s: -s.lineno,
+            )
+            for stmt in sets:
+                name = _set_name(stmt)
+                if name and name not in loop_targets and name not in names:
+                    names.append(name)
+        if names:
+            found[id(last)] = names[:MAX_RETURNED_NAMES]
+    return found
+
+
+def missing_return_edits(text: SourceText, node: ast.stmt, names: list[str]) -> Found:
+    """A function whose result never leaves it: ``return NAME`` added after ``node``, its
+    last statement, at that statement's indentation."""
+    line = text.lines[node.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    start, end = text.span(node)
+    shown = text.text(start, end)
+    for name in names:
+        edited = text.replace(start, end, f"{shown}\n{indent}return {name}")
+        yield DISCARDED, f"`return {name}` added at the end", edited
+
+
+def _set_name(node: ast.stmt) -> str | None:
+    """The variable a simple statement sets (or names alone, ``total``), if one."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target: ast.expr | None = node.targets[0]
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        target = node.target
+    elif isinstance(node, ast.Expr):
+        target = node.value
+    else:
+        target = None
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _own_nodes(func: ast.AST) -> list[ast.AST]:
+    """``func``'s nodes outside the functions, classes and lambdas defined in it."""
+    found: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
