@@ -1,4 +1,4 @@
-"""The always-equal guard of the child runtime (child/runtime.py ``forged_equality``), as a
+"""The always-equal guard of the child runtime (child/equality.py ``forged_equality``), as a
 pure function: nested containers, dict keys, honest objects, and its bound."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_trace_opt.child import runtime
-from pytest_trace_opt.child.runtime import forged_equality
+from pytest_trace_opt.child import equality
+from pytest_trace_opt.child.equality import forged_equality
 
 
 class AlwaysEqual:
@@ -28,7 +28,7 @@ def test_an_always_equal_object_is_found_at_any_nesting_within_the_bound() -> No
     assert forged_equality([1, (2, {"k": [AlwaysEqual()]})]) == "AlwaysEqual"
     assert forged_equality({AlwaysEqual(): 1}) == "AlwaysEqual"  # as a dict key too
     deep: Any = AlwaysEqual()
-    for _ in range(runtime.MAX_EQUALITY_DEPTH):
+    for _ in range(equality.MAX_EQUALITY_DEPTH):
         deep = [deep]
     assert forged_equality(deep) == "AlwaysEqual"
     assert forged_equality([deep]) is None  # past the depth bound: not looked at
@@ -43,6 +43,6 @@ def test_honest_values_pass() -> None:
 def test_the_number_of_values_compared_is_bounded() -> None:
     # 63 lists of 10 honest values come first: 693 values, more than the budget
     honest_then_forged: list[Any] = [list(range(10)) for _ in range(63)] + [[AlwaysEqual()]]
-    assert runtime.MAX_EQUALITY_ITEMS < 63 * 11
+    assert equality.MAX_EQUALITY_ITEMS < 63 * 11
     assert forged_equality(honest_then_forged) is None  # past the budget: not compared
     assert forged_equality(honest_then_forged[-2:]) == "AlwaysEqual"  # within it: found
