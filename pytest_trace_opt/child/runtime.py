@@ -9,6 +9,7 @@ values and the original exception types (none of ``bundle``'s wrapping).
 from __future__ import annotations
 
 import ast
+import dis
 import functools
 import inspect
 import linecache
@@ -335,6 +336,8 @@ class CodeSlot:
                         cell.cell_contents = owner
         else:
             impl = dict.get(namespace, name)
+        if isinstance(impl, types.FunctionType) and _stores_globals(impl.__code__):
+            impl = _with_module_globals(impl, namespace, self.fn.__globals__)
         if not callable(impl):
             raise CandidateDefinitionError(
                 f"the candidate for {self.fn.__qualname__} does not define {name}()"
@@ -350,6 +353,29 @@ class CodeSlot:
             return {k: v for k, v in arguments.items() if k not in ("self", "cls")}
 
         return bound
+
+
+def _stores_globals(code: types.CodeType) -> bool:
+    """Whether ``code`` assigns a module global (``global counter; counter += 1``)."""
+    return any(i.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") for i in dis.get_instructions(code))
+
+
+def _with_module_globals(
+    impl: types.FunctionType, namespace: dict[str, Any], module: dict[str, Any]
+) -> types.FunctionType:
+    """``impl`` bound to the module's own globals, so that its ``global`` assignments change
+    the module as the original's do (in the candidate's namespace they would change nothing
+    the tests can see); the helpers and imports the candidate added go along, where the module
+    has no such name."""
+    for key, value in dict.items(namespace):
+        if not key.startswith("__") and key != impl.__name__ and key not in module:
+            module[key] = value
+    rebound = types.FunctionType(
+        impl.__code__, module, impl.__name__, impl.__defaults__, impl.__closure__
+    )
+    rebound.__kwdefaults__ = impl.__kwdefaults__
+    rebound.__qualname__ = impl.__qualname__
+    return rebound
 
 
 def candidate_function(fn: types.FunctionType, description: str | None) -> Callable[..., Any]:

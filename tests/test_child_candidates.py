@@ -1,9 +1,11 @@
-"""A method's candidate inside an evaluation child (the child's real runtime, in process):
-it is compiled inside a stand-in class of the same name, yet the class name in its body
-still means the module's class."""
+"""How a candidate runs inside an evaluation child (the child's real runtime, in process):
+as the original would, whatever it names. A method's candidate is compiled inside a stand-in
+class of the same name, yet the class name in its body still means the module's class; a
+candidate's ``global`` assignments change the module, as the original's do."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,31 @@ def test_a_method_candidate_that_names_its_class_means_the_real_class(
     assert type(total) is Vec  # not the stand-in class the candidate was compiled in
     assert total == Vec(4, 6)
     assert Vec(1, 2) != Vec(1, 3)
+
+
+_issued = 0
+
+
+def next_ticket(prefix: str) -> str:
+    global _issued
+    _issued += 1
+    return f"{prefix}-{_issued:03d}0"
+
+
+def test_a_candidate_that_assigns_a_global_changes_the_module(
+    runtime: child_runtime.Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_issued", 0)
+    wrapped = child_runtime.candidate_function(next_ticket, None)  # type: ignore[arg-type]
+    runtime.candidate = {
+        wrapped.__trace_opt_target__.key: (
+            "def next_ticket(prefix):\n"
+            "    global _issued\n"
+            "    _issued += STEP\n"
+            '    return f"{prefix}-{_issued:03d}"\n'
+            "STEP = 1\n"  # a constant the candidate adds goes along
+        )
+    }
+    runtime.begin_test()
+    assert (wrapped("A"), wrapped("B")) == ("A-001", "B-002")
+    assert _issued == 2  # what the rest of the module sees
