@@ -1,11 +1,14 @@
 """How a candidate runs inside an evaluation child (the child's real runtime, in process):
 as the original would, whatever it names. A method's candidate is compiled inside a stand-in
 class of the same name, yet the class name in its body still means the module's class; a
-candidate's ``global`` assignments change the module, as the original's do."""
+candidate's ``global`` assignments change the module, as the original's do; a relative import
+inside it resolves against the module's package."""
 
 from __future__ import annotations
 
+import importlib
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -84,3 +87,27 @@ def test_a_candidate_that_assigns_a_global_changes_the_module(
     runtime.begin_test()
     assert (wrapped("A"), wrapped("B")) == ("A-001", "B-002")
     assert _issued == 2  # what the rest of the module sees
+
+
+def test_a_relative_import_inside_a_candidate_resolves_against_its_package(
+    runtime: child_runtime.Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "shop_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "rates.py").write_text("RATE = 2\n")
+    (package / "prices.py").write_text(
+        "def double(x):\n    from .rates import RATE\n    return x * RATE + 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    prices = importlib.import_module("shop_pkg.prices")
+    wrapped = child_runtime.candidate_function(prices.double, None)
+    runtime.candidate = {
+        wrapped.__trace_opt_target__.key: (
+            "def double(x):\n    from .rates import RATE\n    return x * RATE\n"
+        )
+    }
+    runtime.begin_test()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as under a project's filterwarnings = error
+        assert wrapped(3) == 6

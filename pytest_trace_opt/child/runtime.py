@@ -72,6 +72,11 @@ class _ModuleChain(dict):  # type: ignore[type-arg]
         self.module_globals = module_globals
         self["__name__"] = module_globals.get("__name__", "__trace_opt_candidate__")
         self["__builtins__"] = module_globals.get("__builtins__", __builtins__)
+        # read with .get() by the import system (a relative import inside the function),
+        # which never reaches __missing__
+        for key in ("__package__", "__spec__", "__path__", "__file__"):
+            if key in module_globals:
+                self[key] = module_globals[key]
 
     def __missing__(self, key: str) -> Any:
         return self.module_globals[key]
