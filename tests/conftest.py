@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,18 @@ def read_prompts(root: Path) -> list[str]:
     if not log.exists():
         return []
     return [json.dumps(json.loads(line)) for line in log.read_text("utf-8").splitlines()]
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """The evaluation child's runtime, made in this process (no child, no spec file): for
+    tests of how candidates and calls are run and recorded."""
+    from pytest_trace_opt.child import runtime as child_runtime
+    from pytest_trace_opt.protocol import ChildLimits, ChildSpec
+
+    limits = ChildLimits(
+        test_timeout=5, memory_limit_mb=0, cpu_limit_s=0, max_repr=200, max_calls_per_test=20
+    )
+    made = child_runtime.Runtime(ChildSpec(str(tmp_path), {}, -1, limits))
+    monkeypatch.setattr(child_runtime, "_RUNTIME", made)
+    return made

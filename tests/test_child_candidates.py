@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from pytest_trace_opt.child import runtime as child_runtime
-from pytest_trace_opt.protocol import ChildLimits, ChildSpec
 
 
 class Vec:
@@ -26,16 +25,6 @@ class Vec:
 
     def __add__(self, other: Vec) -> Vec:
         return Vec(self.x + other.x, self.y + other.x)
-
-
-@pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> child_runtime.Runtime:
-    limits = ChildLimits(
-        test_timeout=5, memory_limit_mb=0, cpu_limit_s=0, max_repr=200, max_calls_per_test=20
-    )
-    made = child_runtime.Runtime(ChildSpec(str(tmp_path), {}, -1, limits))
-    monkeypatch.setattr(child_runtime, "_RUNTIME", made)
-    return made
 
 
 def test_a_method_candidate_that_names_its_class_means_the_real_class(

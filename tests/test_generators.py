@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,17 +16,7 @@ from conftest import read_prompts
 
 from pytest_trace_opt.child import runtime as child_runtime
 from pytest_trace_opt.core.prompts.evidence import describe_call
-from pytest_trace_opt.protocol import YIELDED, CallRecord, ChildLimits, ChildSpec
-
-
-@pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> child_runtime.Runtime:
-    limits = ChildLimits(
-        test_timeout=5, memory_limit_mb=0, cpu_limit_s=0, max_repr=200, max_calls_per_test=20
-    )
-    made = child_runtime.Runtime(ChildSpec(str(tmp_path), {}, -1, limits))
-    monkeypatch.setattr(child_runtime, "_RUNTIME", made)
-    return made
+from pytest_trace_opt.protocol import YIELDED, CallRecord
 
 
 def evens(n: int) -> Generator[int, Any, str]:
@@ -86,6 +75,15 @@ def test_the_wrapper_passes_send_throw_close_and_the_return_value_through(
     with pytest.raises(StopIteration) as stop:
         next(finished)
     assert stop.value.value == "done"
+
+
+def test_a_generator_drawn_from_only_once_shows_what_was_drawn(
+    runtime: child_runtime.Runtime,
+) -> None:
+    test = runtime.begin_test()
+    first = next(child_runtime.candidate_function(evens, None)(9))  # type: ignore[arg-type]
+    assert first == 1
+    assert describe_call(test.calls[0]) == "evens(n=9) yielded [1]"
 
 
 def test_a_raising_generator_is_recorded_as_raising(runtime: child_runtime.Runtime) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from pytest_trace_opt.protocol import YIELDED, CallRecord
+from pytest_trace_opt.text import bounded_repr
 
 if TYPE_CHECKING:
     from pytest_trace_opt.child.runtime import Runtime
@@ -58,6 +59,9 @@ def recorded(
             runtime.suspend_call()
         if len(yielded) < MAX_KEPT:
             yielded.append(value)
+            if live and record is not None:  # a consumer may stop early: say what it drew
+                record.output = bounded_repr(yielded, runtime.max_repr)
+                _as_yielded(record)
         try:
             sent = yield value
             resume = inner.send
