@@ -39,7 +39,7 @@ def _arguments(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.arg
     yield from (a for a in (args.vararg, args.kwarg) if a is not None)
 
 
-def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
+def own_nodes(func: ast.AST) -> Iterator[ast.AST]:
     """Nodes of ``func``'s body, not of functions, classes or comprehensions inside it (their
     names are not the function's)."""
     stack = list(ast.iter_child_nodes(func))
@@ -67,7 +67,7 @@ def scopes(tree: ast.AST) -> list[Scope]:
         for arg in _arguments(func):
             scope.names.setdefault(arg.arg, []).append(arg.lineno)
             scope.defined.setdefault(arg.arg, func.lineno)
-        nodes = list(_own_nodes(func))
+        nodes = list(own_nodes(func))
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         defined |= {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for node in nodes:

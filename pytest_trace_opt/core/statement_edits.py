@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from pytest_trace_opt.core.identifier_edits import own_nodes
 from pytest_trace_opt.core.source_text import DISCARDED, NAME, Found, SourceText
 
 _EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
@@ -75,7 +76,7 @@ def unreturned_results(tree: ast.AST) -> dict[int, list[str]]:
     for func in ast.walk(tree):
         if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) or not func.body:
             continue
-        own = _own_nodes(func)
+        own = list(own_nodes(func))
         if any(
             isinstance(n, ast.Yield | ast.YieldFrom) or (isinstance(n, ast.Return) and n.value)
             for n in own
@@ -127,16 +128,3 @@ def _set_name(node: ast.stmt) -> str | None:
     else:
         target = None
     return target.id if isinstance(target, ast.Name) else None
-
-
-def _own_nodes(func: ast.AST) -> list[ast.AST]:
-    """``func``'s nodes outside the functions, classes and lambdas defined in it."""
-    found: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        found.append(node)
-        stack.extend(ast.iter_child_nodes(node))
-    return found
