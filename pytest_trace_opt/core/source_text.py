@@ -1,5 +1,6 @@
 """Source text addressed as ``ast`` gives positions (line, byte column), for edits that
-replace only the span they change: comments and layout elsewhere survive into the patch.
+replace only the span they change: comments and layout elsewhere survive into the patch; and
+the kinds of edit with their order, shared by :mod:`.mutants` and :mod:`.statement_edits`.
 
 Pure, stdlib only.
 """
