@@ -10,6 +10,7 @@ import pytest
 from pytest_trace_opt.core.acceptance import counts, judge
 from pytest_trace_opt.core.rounds import run_rounds
 from pytest_trace_opt.core.sampling import temperature_for
+from pytest_trace_opt.core.techniques import ENV, Techniques, techniques_from_env
 from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
@@ -324,12 +325,63 @@ def test_run_rounds_stops_on_a_stop_error() -> None:
     assert len(state.history) == 1
 
 
-def test_run_rounds_stops_when_only_holdouts_fail() -> None:
+def test_run_rounds_stops_when_only_holdouts_fail_and_generalizing_is_off() -> None:
     evaluator = FakeEvaluator({None: VISIBLE})
     engine = FakeEngine([StopError("must not be called")])
-    state, _ = loop(evaluator, engine)
+    state, _ = loop(evaluator, engine, techniques=Techniques(generalize=False))
     assert "only holdout tests fail" in state.stop_reason
     assert engine.calls == []
+
+
+def test_run_rounds_stops_when_only_unguarded_holdouts_fail() -> None:
+    evaluator = FakeEvaluator({None: VISIBLE})
+    engine = FakeEngine([StopError("must not be called")])
+    state, _ = loop(evaluator, engine, techniques=Techniques(holdout_guard=False))
+    assert "only holdout tests fail" in state.stop_reason
+    assert engine.calls == []
+
+
+def test_when_only_holdouts_fail_the_next_rounds_ask_for_the_general_rule() -> None:
+    # "overfit" passes every visible test (a special case, say) and not the holdout
+    evaluator = FakeEvaluator({None: ["t.py::a"], "overfit": VISIBLE, "same": VISIBLE, "all": ALL})
+    engine = FakeEngine(
+        [
+            Proposal(values={"k": "overfit"}),
+            Proposal(values={"k": "same"}),
+            Proposal(values={"k": "all"}),
+        ]
+    )
+    state, _ = loop(evaluator, engine, rounds=4)
+    assert state.stop_reason == "all tagged tests pass"
+    assert state.best_values == {"k": "all"}
+    assert [call[1] for call in engine.calls] == [["t.py::b", "t.py::c"], [], []]
+    second, third = engine.calls[1][2], engine.calls[2][2]
+    assert "All 3 tests shown pass, but 1 held-out test(s)" in second
+    assert "t.py::h" not in second + third  # a holdout is counted, never named
+    assert "Passing tests" in second
+    # the candidate that gained nothing is shown as tried, with why
+    assert state.history[2].status == "rejected"
+    assert "held-out tests still fail with it" in state.history[2].reason
+    assert "attempt 1" in third and "held-out tests still fail" in third
+
+
+def test_generalizing_does_not_fill_in_a_statement() -> None:
+    class InfillingFakeEngine(FakeEngine):
+        infilled = 0
+
+        def infill_ready(self) -> bool:
+            return True
+
+        def infill(self, request: ProposalRequest) -> list[Proposal]:
+            self.infilled += 1
+            return [Proposal(values={"k": "all"})]
+
+    evaluator = FakeEvaluator({None: VISIBLE, "all": ALL})
+    engine = InfillingFakeEngine([Proposal(values={"k": "all"})])
+    state, _ = loop(evaluator, engine, rounds=1)
+    assert engine.infilled == 0  # no failing visible test points at a statement
+    assert len(engine.calls) == 1
+    assert state.best_values == {"k": "all"}
 
 
 def test_several_candidates_per_round_keep_the_best_one() -> None:
@@ -427,8 +479,6 @@ def test_without_cheap_samples_one_candidate_per_round_and_no_spare_draw() -> No
 
 
 def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
-    from pytest_trace_opt.core.techniques import Techniques
-
     evaluator = FakeEvaluator({None: ["t.py::h"], "overfit": VISIBLE})
     engine = FakeEngine([Proposal(values={"k": "overfit"})])
     state, _ = loop(evaluator, engine, rounds=1, techniques=Techniques(holdout_guard=False))
@@ -437,8 +487,6 @@ def test_switching_off_the_holdout_guard_accepts_an_overfit() -> None:
 
 
 def test_switching_off_rejection_memory_and_detailed_feedback() -> None:
-    from pytest_trace_opt.core.techniques import Techniques
-
     evaluator = FakeEvaluator({None: ["t.py::a", "t.py::h"], "bad": ["t.py::h"]})
     engine = FakeEngine([Proposal(values={"k": "bad"})])
     off = Techniques(rejection_memory=False, detailed_feedback=False)
@@ -453,8 +501,6 @@ def test_switching_off_rejection_memory_and_detailed_feedback() -> None:
 
 
 def test_ablation_switches_come_from_the_environment() -> None:
-    from pytest_trace_opt.core.techniques import ENV, Techniques, techniques_from_env
-
     assert techniques_from_env({}) == Techniques()
     off = techniques_from_env({ENV: "memory, lenient"})
     assert off.ablated == ["memory", "lenient"]
@@ -565,8 +611,6 @@ def test_a_fix_in_two_steps_keeps_the_first_step_that_came_closer() -> None:
 
 
 def test_a_step_that_fixes_nothing_in_the_end_is_not_proposed() -> None:
-    from pytest_trace_opt.core.techniques import Techniques
-
     evaluator = ComparingEvaluatorFake(
         {None: greetings("Hello", name=False), "lang": greetings("Hola", name=False)}
     )
@@ -619,8 +663,6 @@ def test_the_first_call_fills_in_a_statement_and_later_ones_ask_for_the_whole_co
 
 
 def test_without_a_statement_to_fill_the_first_round_asks_as_usual_and_the_switch_works() -> None:
-    from pytest_trace_opt.core.techniques import Techniques
-
     evaluator = FakeEvaluator({None: ["t.py::h"], "good": ALL})
     engine = InfillingFakeEngine([Proposal(values={"k": "good"})], None)
     state, _ = loop(evaluator, engine, rounds=2)

@@ -30,6 +30,8 @@ from pytest_trace_opt.core.techniques import Techniques
 from pytest_trace_opt.core.usage import LLMStatsLike, usage_between, usage_now
 from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
 
+ONLY_HOLDOUTS_FAIL = "only holdout tests fail: the optimizer has no visible failure to learn from"
+
 
 class EngineLike(Protocol):
     def propose(self, request: ProposalRequest) -> list[Proposal]: ...
@@ -90,9 +92,16 @@ class RoundLoop(SearchPhases):
                 break
             if not state.groups:
                 state.groups = partition(state.best, self.visible, self.holdout)
-            active = [g for g in state.groups if learnable_failures(state.best, g.visible)]
+            active = [
+                g for g in state.groups
+                if learnable_failures(state.best, g.visible) or self._generalizing(state, g)
+            ]  # fmt: skip
             if not active:
-                state.stop_reason = "the remaining failures reach no trainable"
+                state.stop_reason = (
+                    "the remaining failures reach no trainable"
+                    if learnable_failures(state.best, self.visible)
+                    else ONLY_HOLDOUTS_FAIL
+                )
                 break
             if not self._round(state, number, active):
                 break
@@ -121,11 +130,26 @@ class RoundLoop(SearchPhases):
         best = counts(state.best, self.visible, self.holdout)
         if best.passed == best.total and best.score in (None, 1.0):
             return "all tagged tests pass"
-        if not learnable_failures(state.best, self.visible):
-            return "only holdout tests fail: the optimizer has no visible failure to learn from"
+        if not learnable_failures(state.best, self.visible) and not self._may_generalize(state):
+            return ONLY_HOLDOUTS_FAIL
         if self.deadline is not None and time.monotonic() > self.deadline:
             return "the wall-clock budget (--trace-timeout) is spent"
         return ""
+
+    def _may_generalize(self, state: LoopState) -> bool:
+        on = self.techniques
+        return on.generalize and on.holdout_guard and bool(state.best.failing(self.holdout))
+
+    def _generalizing(self, state: LoopState, group: Group) -> bool:
+        """Every visible test of ``group`` passes but a guarded holdout of it fails: the
+        code likely fits the inputs shown only, and the next prompt asks for the general
+        rule, telling how many held-out tests fail (never which, nor what they check)."""
+        return (
+            self._may_generalize(state)
+            and bool(group.visible)
+            and not learnable_failures(state.best, group.visible)
+            and bool(state.best.failing(group.holdout))
+        )
 
     def _round(self, state: LoopState, number: int, active: list[Group]) -> bool:
         """One round; False when the loop must stop after it."""
@@ -204,20 +228,28 @@ class RoundLoop(SearchPhases):
                        for k in group.keys if k in state.best.targets}  # fmt: skip
             memory = prompts.attempts_note(group.rejected, current) + group.last_note
         passing = [r for r in results if r.passed]
-        feedback = prompts.compose_feedback(
-            failing,
-            len(group.visible),
-            [c for r in results for c in r.critiques],
-            [s for r in results for s in r.scores],
-            memory,
-            passing=passing,
-            detailed=self.techniques.detailed_feedback,
-        )
+        generalizing = not failing and self._generalizing(state, group)
+        if generalizing:
+            hidden = len(state.best.failing(group.holdout))
+            feedback = prompts.generalize_feedback(len(group.visible), hidden, passing, memory)
+        else:
+            feedback = prompts.compose_feedback(
+                failing,
+                len(group.visible),
+                [c for r in results for c in r.critiques],
+                [s for r in results for s in r.scores],
+                memory,
+                passing=passing,
+                detailed=self.techniques.detailed_feedback,
+            )
         record.feedback += (prefix + "\n" if labelled else "") + feedback + "\n"
         self.on_ask(
             record.round, f"round {record.round}" + (f" [{group.label}]" if labelled else "")
         )
-        if self._infill(state, record, group, prefix, found, failing, passing, feedback):
+        # a fill-in needs a suspicious statement, which only failing visible tests point at
+        if not generalizing and self._infill(
+            state, record, group, prefix, found, failing, passing, feedback
+        ):
             return
         for request in self.sampling.requests(group, state.best_values, failing, passing, feedback):
             record.temperature = request.temperature
@@ -397,7 +429,9 @@ class RoundLoop(SearchPhases):
             if nearer and self.techniques.closer_steps:
                 step, reason = True, prompts.closer(nearer)
             else:
-                ok, reason, best_of = False, prompts.NO_GAIN, ""
+                hidden_only = not learnable_failures(state.best, group.visible)
+                no_gain = prompts.NO_HIDDEN_GAIN if hidden_only else prompts.NO_GAIN
+                ok, reason, best_of = False, no_gain, ""
         reason += best_of
         if ok:
             group.attempt, group.last_note, group.rejected = 0, [], []

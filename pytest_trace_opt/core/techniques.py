@@ -58,6 +58,11 @@ SWITCHES: dict[str, tuple[str, str]] = {
         "the first LLM call asks for the whole corrected function, as the later ones do, "
         "instead of filling in the most suspicious statement",
     ),
+    "generalize": (
+        "generalize",
+        "when every visible test passes and a guarded holdout still fails, the loop stops "
+        "instead of asking for the general rule (told only how many held-out tests fail)",
+    ),
     "partial": (
         "partial_changes",
         "after an LLM candidate that falls short, only small edits of the lines it changed "
@@ -81,6 +86,7 @@ class Techniques:
     closer_steps: bool = True
     partial_changes: bool = True
     infill: bool = True
+    generalize: bool = True
 
     @property
     def ablated(self) -> list[str]:

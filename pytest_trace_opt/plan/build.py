@@ -128,8 +128,9 @@ def build_plan(
             "llm": loop.llm,
             "rounds": loop.rounds,
             "budget": loop.budget,
-            "stop": "every tagged test passes (scores at 1), only holdouts fail, "
-            f"after {loop.rounds} rounds, when a budget is spent, or on TERMINATE",
+            "stop": "every tagged test passes (scores at 1), "
+            f"after {loop.rounds} rounds, when a budget is spent, or on TERMINATE; when only "
+            "holdouts fail, the rounds left ask for the general rule (told how many fail)",
         },
         "targets": blocks,
     }

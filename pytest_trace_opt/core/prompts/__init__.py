@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_trace_opt.core.prompts.evidence import evidence_text, first_error_line
+from pytest_trace_opt.core.prompts.evidence import evidence_text, first_error_line, passing_line
 from pytest_trace_opt.text import clip
 
 if TYPE_CHECKING:
@@ -63,6 +63,29 @@ def compose_feedback(
     if scores:
         mean = sum(scores) / len(scores)
         lines.append(f"Mean score {mean:.3g} (higher is better; 1 is the best).")
+    lines += list(notes)
+    return "\n".join(lines)
+
+
+def generalize_feedback(
+    visible_total: int,
+    hidden_failing: int,
+    passing: Sequence[TestResult] = (),
+    notes: Sequence[str] = (),
+) -> str:
+    """The feedback when every visible test passes but held-out tests of the same code
+    fail: only their count, never which tests or what they check."""
+    lines = [
+        f"All {visible_total} tests shown pass, but {hidden_failing} held-out test(s) of the "
+        "same code still fail. They are not shown: they check other inputs of the behaviour "
+        "the docstring and comments describe. The code likely handles only the inputs the "
+        "tests show (a special case, a table of known values, a bound that happens to fit). "
+        "Rewrite it to follow the documented rule for every input, and keep the tests shown "
+        "passing."
+    ]
+    passed = passing_line(passing)
+    if passed:
+        lines.append(clip(passed, 1200))
     lines += list(notes)
     return "\n".join(lines)
 
@@ -152,6 +175,7 @@ FLAKY_HINT = (
 )
 
 NO_GAIN = "it fixed none of the failing tests (no test gained)"
+NO_HIDDEN_GAIN = "the held-out tests still fail with it (no test gained)"
 
 
 def closer(tests: int) -> str:
