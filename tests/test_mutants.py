@@ -328,3 +328,22 @@ def test_a_result_that_never_leaves_its_function_gets_returned() -> None:
     yields = "def f(xs):\n    yield 1\n    y = 2\n"
     for source in (returns, yields):
         assert not any("return y" in e.description for e in edits(source, [4, 3]))
+
+
+def test_text_read_as_typed_gets_stripped_or_lower_cased() -> None:
+    source = (
+        "def f(raw, answer, cell):\n"
+        '    if raw.startswith("+"):\n'
+        '        return answer in ("y", "yes")\n'
+        '    return cell.value == "N/A", raw.strip().isdigit(), f(raw)\n'
+    )
+    found = {e.description: e.source for e in edits(source, [2, 3, 4])}
+    assert 'if raw.strip().startswith("+"):' in found["`raw` -> `raw.strip()`"]
+    assert 'return answer.lower() in ("y", "yes")' in found["`answer` -> `answer.lower()`"]
+    assert "`answer` -> `answer.strip()`" in found
+    assert "`cell.value` -> `cell.value.strip()`" in found
+    # "N/A" is not lower case: no lower-casing before comparing with it; what is already a
+    # call (normalized, or not text) is left alone; "+" has no letter to compare in any case
+    assert "`cell.value` -> `cell.value.lower()`" not in found
+    assert "`raw` -> `raw.lower()`" not in found
+    assert not any("strip().strip()" in e for e in found.values())

@@ -39,6 +39,7 @@ from pytest_trace_opt.core.statement_edits import (
     discarded_result_edits,
     exception_edits,
     missing_return_edits,
+    normalization_edits,
     unreturned_results,
 )
 
@@ -445,6 +446,7 @@ def _edits_of_node(
     yield from _slice_edits(text, node)
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
+    yield from normalization_edits(text, node)
     yield from _order_edits(text, node)
     yield from _branch_edits(text, node)
     yield from _removal(text, node)

@@ -1,7 +1,8 @@
 """Edits of what a statement does with a value: the wrong exception class raised or caught,
 a result computed and thrown away (``n // 10`` for ``n //= 10``, ``name.strip()`` for
 ``name = name.strip()``: strings do not change in place), a function that computes its
-result last and never returns it. Pure text edits for :mod:`.mutants`.
+result last and never returns it, text read as typed where the rule wants it stripped or
+lower-cased. Pure text edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from pytest_trace_opt.core.identifier_edits import own_nodes
-from pytest_trace_opt.core.source_text import DISCARDED, NAME, Found, SourceText
+from pytest_trace_opt.core.source_text import DISCARDED, IDIOM, NAME, Found, SourceText
 
 _EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
 # Methods and builtins that return a new value and leave their input as it was.
@@ -128,3 +129,54 @@ def _set_name(node: ast.stmt) -> str | None:
     else:
         target = None
     return target.id if isinstance(target, ast.Name) else None
+
+
+# Methods that read a string as it is: text typed by a person (surrounding blanks, capitals)
+# often has to be normalized before them.
+_READS_TEXT = frozenset(
+    {"startswith", "endswith", "split", "partition", "rpartition", "find", "index", "count",
+     "isdigit", "isdecimal", "isnumeric", "isalpha", "isalnum"}
+)  # fmt: skip
+
+
+def normalization_edits(text: SourceText, node: ast.AST) -> Found:
+    """Text read as typed where the rule wants it normalized first: ``raw.startswith("+")``
+    -> ``raw.strip().startswith("+")``, ``answer == "yes"`` -> ``answer.lower() == "yes"``
+    (lower-casing only where every string it is compared with is lower case)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _READS_TEXT
+    ):
+        read: ast.expr = node.func.value
+        literals = [s for arg in node.args for s in _strings(arg) or []]
+    elif (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.In | ast.NotIn)
+        and (found := _strings(node.comparators[0]))
+    ):
+        read, literals = node.left, found
+    else:
+        return
+    if not isinstance(read, ast.Name | ast.Attribute | ast.Subscript):
+        return  # a call (already normalized, or not text), a literal
+    shown = text.text(*text.span(read))
+    wanted = ["strip"]
+    if all(s == s.lower() for s in literals) and any(ch.isalpha() for s in literals for ch in s):
+        wanted.append("lower")
+    for method in wanted:
+        edited = text.replace(*text.span(read), f"{shown}.{method}()")
+        yield IDIOM, f"`{shown}` -> `{shown}.{method}()`", edited
+
+
+def _strings(node: ast.expr) -> list[str] | None:
+    """The strings ``node`` holds when it is a string literal or a tuple, list or set of
+    them; None otherwise."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Tuple | ast.List | ast.Set) and node.elts:
+        items = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+        if len(items) == len(node.elts) and all(isinstance(v, str) for v in items):
+            return [str(v) for v in items]
+    return None
