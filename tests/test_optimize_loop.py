@@ -268,6 +268,28 @@ def test_a_reply_that_changes_nothing_is_told_so_not_told_about_the_format() -> 
     assert engine.calls[1][3] == pytest.approx(0.3)  # and the retry is warmer
 
 
+def test_of_several_draws_the_one_that_changed_nothing_is_what_the_next_prompt_says() -> None:
+    class DrawingFakeEngine(FakeEngine):
+        def propose(self, request: ProposalRequest) -> list[Proposal]:
+            first = super().propose(request)
+            if len(self.calls) > 1:
+                return first
+            cut_off = Proposal(notes=["no code block in the reply"])  # a draw cut off
+            return [*first, cut_off]
+
+    evaluator = FakeEvaluator({None: ["t.py::h"], "fixed": [*VISIBLE, "t.py::h"]})
+    engine = DrawingFakeEngine(
+        [
+            Proposal(notes=["slugify: unchanged from the current value"], unchanged=["slugify"]),
+            Proposal(values={"k": "fixed"}),
+        ]
+    )
+    loop(evaluator, engine, rounds=2)
+    second_prompt = engine.calls[1][2]
+    assert "gave back slugify unchanged" in second_prompt
+    assert "required format" not in second_prompt
+
+
 class FlakyFakeEvaluator(FakeEvaluator):
     """Fake: candidate "flaky" passes every test on its first run only (like set order)."""
 

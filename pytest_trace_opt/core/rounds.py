@@ -227,6 +227,7 @@ class RoundLoop(SearchPhases):
             current = {k: state.best_values.get(k, state.best.targets[k].original)
                        for k in group.keys if k in state.best.targets}  # fmt: skip
             memory = prompts.attempts_note(group.rejected, current) + group.last_note
+        group.last_note = []  # shown now; this round's replies say what the next one shows
         passing = [r for r in results if r.passed]
         generalizing = not failing and self._generalizing(state, group)
         if generalizing:
@@ -324,7 +325,7 @@ class RoundLoop(SearchPhases):
                 group.last_note = prompts.rejection_note(proposal, reason)
             elif proposal.unchanged and not proposal.terminated:
                 group.last_note = prompts.unchanged_note(proposal.unchanged)
-            else:
+            elif not group.last_note:  # a draw that said more (unchanged, a repeat) stays
                 group.last_note = prompts.rejection_note(None, reason)
 
     # -- phase 2: evaluate the candidates --------------------------------------------------
