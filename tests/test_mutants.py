@@ -347,3 +347,24 @@ def test_text_read_as_typed_gets_stripped_or_lower_cased() -> None:
     assert "`cell.value` -> `cell.value.lower()`" not in found
     assert "`raw` -> `raw.lower()`" not in found
     assert not any("strip().strip()" in e for e in found.values())
+
+
+def test_the_same_bound_slip_on_every_line_of_its_kind_is_one_edit() -> None:
+    source = (
+        "def grade(score, other):\n"
+        "    if score > 90:\n"
+        '        return "A"\n'
+        "    if score > 80:  # B from 80\n"
+        '        return "B"\n'
+        "    if other > 5 or score < 10:\n"
+        '        return "?"\n'
+        "    return score > 70\n"
+    )
+    found = {e.description: e.source for e in edits(source, [4])}
+    edited = found["`>` -> `>=` in all 3 `score >`"]
+    assert "score >= 90" in edited and "score >= 80:  # B from 80" in edited
+    assert "score >= 70" in edited
+    assert "other > 5" in edited and "score < 10" in edited  # another operand, another kind
+    # one comparison of its kind: the one-line edit only
+    alone = "def f(n, m):\n    if n > 1:\n        return m > 2\n    return 0\n"
+    assert not any(" in all " in e.description for e in edits(alone, [2, 3]))

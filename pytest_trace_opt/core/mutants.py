@@ -19,6 +19,7 @@ import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
@@ -29,7 +30,6 @@ from pytest_trace_opt.core.source_text import (
     IDIOM,
     NAME,
     OPERATOR,
-    REMOVAL,
     VARIABLE,
     Found,
     SourceText,
@@ -40,8 +40,10 @@ from pytest_trace_opt.core.statement_edits import (
     exception_edits,
     missing_return_edits,
     normalization_edits,
+    removal_edits,
     unreturned_results,
 )
+from pytest_trace_opt.core.systematic_edits import Kin, comparison_kin, same_slip_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.Gt),
@@ -112,10 +114,15 @@ _NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 # Builtins whose two arguments swapped give the same result, or only a TypeError: a run
 # of the tests each, for nothing.
 _ORDER_FREE = frozenset({"max", "min", "isinstance", "issubclass", "hasattr", "getattr"})
-_REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Raise)
 # Operands that need parentheses before ``+ 1`` is added to them.
 _LOOSER_THAN_PLUS = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.UnaryOp)
 _BIT_OPERATORS = (ast.BitOr, ast.BitAnd, ast.BitXor, ast.LShift, ast.RShift)
+
+
+class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
+    scopes: list[Scope]
+    unreturned: dict[int, list[str]]  # statement id -> the variables it may mean to return
+    kin: dict[Kin, list[ast.Compare]]
 
 
 @dataclass(frozen=True)
@@ -415,25 +422,15 @@ def _clause_edits(text: SourceText, node: ast.AST) -> Found:
         yield IDIOM, f"`{' '.join(shown.split())}` dropped from the condition", edited
 
 
-def _removal(text: SourceText, node: ast.AST) -> Found:
-    """A statement that should not be there (a docstring is not one)."""
-    if not isinstance(node, _REMOVABLE):
-        return
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-        return
-    shown = text.text(*text.span(node))
-    yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
-
-
-def _edits_of_node(
-    text: SourceText, node: ast.AST, all_scopes: list[Scope], unreturned: dict[int, list[str]]
-) -> Found:
+def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
+    all_scopes, unreturned = tree.scopes, tree.unreturned
     if isinstance(node, ast.stmt) and id(node) in unreturned:
         yield from missing_return_edits(text, node, unreturned[id(node)])
     yield from _identifier_edits(text, node, all_scopes)
     yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
         yield from _comparison_edits(text, node)
+        yield from same_slip_edits(text, node, tree.kin)
     elif isinstance(node, ast.Constant):
         yield from _constant_edits(text, node)
     elif isinstance(node, ast.Call):
@@ -449,7 +446,7 @@ def _edits_of_node(
     yield from normalization_edits(text, node)
     yield from _order_edits(text, node)
     yield from _branch_edits(text, node)
-    yield from _removal(text, node)
+    yield from removal_edits(text, node)
 
 
 def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit]:
@@ -470,13 +467,12 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             header_lines.update(range(node.lineno, node.body[0].lineno))
     seen = {ast.dump(tree)}
-    all_scopes = scopes(tree)
-    unreturned = unreturned_results(tree)
+    facts = _TreeFacts(scopes(tree), unreturned_results(tree), comparison_kin(tree))
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if line not in wanted or line in header_lines:
             continue
-        for category, description, edited in _edits_of_node(text, node, all_scopes, unreturned):
+        for category, description, edited in _edits_of_node(text, node, facts):
             if edited is None or (not patterns and category >= IDIOM):
                 continue
             try:

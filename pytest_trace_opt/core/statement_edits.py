@@ -2,7 +2,7 @@
 a result computed and thrown away (``n // 10`` for ``n //= 10``, ``name.strip()`` for
 ``name = name.strip()``: strings do not change in place), a function that computes its
 result last and never returns it, text read as typed where the rule wants it stripped or
-lower-cased. Pure text edits for :mod:`.mutants`.
+lower-cased, a statement that should not be there. Pure text edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from __future__ import annotations
 import ast
 
 from pytest_trace_opt.core.identifier_edits import own_nodes
-from pytest_trace_opt.core.source_text import DISCARDED, IDIOM, NAME, Found, SourceText
+from pytest_trace_opt.core.source_text import (
+    DISCARDED,
+    IDIOM,
+    NAME,
+    REMOVAL,
+    Found,
+    SourceText,
+)
 
 _EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
 # Methods and builtins that return a new value and leave their input as it was.
@@ -19,6 +26,7 @@ _RETURNS_NEW = frozenset(
      "casefold", "removeprefix", "removesuffix", "zfill", "ljust", "rjust", "center"}
 )  # fmt: skip
 _BUILTINS_RETURNING_NEW = frozenset({"sorted", "abs", "round", "int", "float", "str"})
+_REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Raise)
 
 
 def exception_edits(text: SourceText, node: ast.AST) -> Found:
@@ -180,3 +188,13 @@ def _strings(node: ast.expr) -> list[str] | None:
         if len(items) == len(node.elts) and all(isinstance(v, str) for v in items):
             return [str(v) for v in items]
     return None
+
+
+def removal_edits(text: SourceText, node: ast.AST) -> Found:
+    """A statement that should not be there (a docstring is not one)."""
+    if not isinstance(node, _REMOVABLE):
+        return
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return
+    shown = text.text(*text.span(node))
+    yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
