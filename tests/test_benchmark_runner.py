@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,22 @@ def test_a_relative_results_path_is_taken_from_where_the_runner_started(
     monkeypatch.chdir(tmp_path)
     assert bench.main(["--resume", "run.json", "--no-markdown"]) == 0
     assert f"resuming {tmp_path / 'run.json'}:" in capsys.readouterr().out
+
+
+def test_the_runner_called_as_a_function_leaves_sigterm_alone(
+    bench: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # its handler turns SIGTERM into SystemExit: installed by main(), it stayed in the test
+    # session and would have raised inside whatever test ran when the session was stopped
+    rows = [
+        recorded_row(c, s, True)
+        for c in ("a_case", "b_case", "c_case")
+        for s in ("plugin", "naive")
+    ]
+    (tmp_path / "run.json").write_text(json.dumps(recorded_run(rows)))
+    before = signal.getsignal(signal.SIGTERM)
+    assert bench.main(["--resume", str(tmp_path / "run.json"), "--no-markdown"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_resume_at_another_commit_is_a_usage_error(
