@@ -21,9 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
-from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
-from pytest_trace_opt.core.source_text import (
+from pytest_trace_opt.core.edit_kinds import (
     BOUND,
     COMPARISON,
     CONSTANT,
@@ -32,9 +30,10 @@ from pytest_trace_opt.core.source_text import (
     OPERATOR,
     VARIABLE,
     Found,
-    SourceText,
-    swap_in_gap,
 )
+from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
+from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
+from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 from pytest_trace_opt.core.statement_edits import (
     discarded_result_edits,
     exception_edits,

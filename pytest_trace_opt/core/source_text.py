@@ -1,6 +1,5 @@
 """Source text addressed as ``ast`` gives positions (line, byte column), for edits that
-replace only the span they change: comments and layout elsewhere survive into the patch; and
-the kinds of edit with their order, shared by :mod:`.mutants` and :mod:`.statement_edits`.
+replace only the span they change: comments and layout elsewhere survive into the patch.
 
 Pure, stdlib only.
 """
@@ -9,15 +8,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
-
-# Kinds of edit, in the order they are tried on one line: the commonest slips first (a
-# variable for another after the operators and names, as there are more of them), then the
-# fix patterns of program repair (a reversed walk, the other end of a list, swapped
-# arguments, a negated condition, a clause dropped), and last a statement removed. Before all
-# of them: a statement that computes a value and throws it away, which is the slip itself.
-DISCARDED, COMPARISON, BOUND, CONSTANT, OPERATOR, NAME, VARIABLE, IDIOM, REMOVAL = range(9)
-Found = Iterator[tuple[int, str, str | None]]  # kind, description, edited source (None: skip)
 
 
 class SourceText:

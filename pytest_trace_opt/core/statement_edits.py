@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import ast
 
+from pytest_trace_opt.core.edit_kinds import DISCARDED, IDIOM, NAME, REMOVAL, Found
 from pytest_trace_opt.core.identifier_edits import own_nodes
-from pytest_trace_opt.core.source_text import (
-    DISCARDED,
-    IDIOM,
-    NAME,
-    REMOVAL,
-    Found,
-    SourceText,
-)
+from pytest_trace_opt.core.source_text import SourceText
 
 _EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
 # Methods and builtins that return a new value and leave their input as it was.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ast
 
-from pytest_trace_opt.core.source_text import COMPARISON, Found, SourceText, swap_in_gap
+from pytest_trace_opt.core.edit_kinds import COMPARISON, Found
+from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 
 # A bound inclusive where it should be exclusive, or the other way round.
 _BOUNDARY_SWAPS: dict[type[ast.cmpop], tuple[str, str]] = {
