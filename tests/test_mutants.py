@@ -368,3 +368,23 @@ def test_the_same_bound_slip_on_every_line_of_its_kind_is_one_edit() -> None:
     # one comparison of its kind: the one-line edit only
     alone = "def f(n, m):\n    if n > 1:\n        return m > 2\n    return 0\n"
     assert not any(" in all " in e.description for e in edits(alone, [2, 3]))
+
+
+def test_a_dictionary_entry_used_before_it_exists_gets_a_default() -> None:
+    source = (
+        "def f(stock, items, groups, xs, i):\n"
+        "    for item in items:\n"
+        "        stock.counts[item] += 1\n"
+        "        groups[item[0]].append(item)\n"
+        "        xs[0] += 1\n"
+        "        xs[i + 1] -= len(item) * 2\n"
+        "        stock.sizes[item] -= len(item) * 2\n"
+        "    return stock\n"
+    )
+    made = [e for e in edits(source, [3, 4, 5, 6, 7]) if "missing entry" in e.description]
+    found = {e.line: e.source.splitlines()[e.line - 1].strip() for e in made}
+    assert found == {
+        3: "stock.counts[item] = stock.counts.get(item, 0) + 1",
+        4: "groups.setdefault(item[0], []).append(item)",
+        7: "stock.sizes[item] = stock.sizes.get(item, 0) - (len(item) * 2)",
+    }  # a list index (xs[0], xs[i + 1]) is no dictionary entry

@@ -37,6 +37,7 @@ from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 from pytest_trace_opt.core.statement_edits import (
     discarded_result_edits,
     exception_edits,
+    missing_entry_edits,
     missing_return_edits,
     normalization_edits,
     removal_edits,
@@ -443,6 +444,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
     yield from normalization_edits(text, node)
+    yield from missing_entry_edits(text, node)
     yield from _order_edits(text, node)
     yield from _branch_edits(text, node)
     yield from removal_edits(text, node)

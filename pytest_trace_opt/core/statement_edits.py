@@ -2,7 +2,8 @@
 a result computed and thrown away (``n // 10`` for ``n //= 10``, ``name.strip()`` for
 ``name = name.strip()``: strings do not change in place), a function that computes its
 result last and never returns it, text read as typed where the rule wants it stripped or
-lower-cased, a statement that should not be there. Pure text edits for :mod:`.mutants`.
+lower-cased, a dictionary entry used before it exists, a statement that should not be
+there. Pure text edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
@@ -192,3 +193,47 @@ def removal_edits(text: SourceText, node: ast.AST) -> Found:
         return
     shown = text.text(*text.span(node))
     yield REMOVAL, f"`{shown.splitlines()[0]}` removed", text.replace(*text.span(node), "pass")
+
+
+# A new entry's empty value for the methods that fill one in place.
+_EMPTY_FOR = {"append": "[]", "extend": "[]", "insert": "[]", "add": "set()", "update": "{}"}
+
+
+def missing_entry_edits(text: SourceText, node: ast.AST) -> Found:
+    """A dictionary entry used before it exists (the KeyError of a first occurrence):
+    ``counts[k] += 1`` -> ``counts[k] = counts.get(k, 0) + 1``, ``groups[k].append(x)`` ->
+    ``groups.setdefault(k, []).append(x)``."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add | ast.Sub):
+        entry = _keyed(node.target)
+        if entry is None:
+            return
+        mapping = text.text(*text.span(entry.value))
+        key = text.text(*text.span(entry.slice))
+        value = text.text(*text.span(node.value))
+        if not isinstance(node.value, ast.Constant | ast.Name | ast.Attribute):
+            value = f"({value})"
+        sign = "+" if isinstance(node.op, ast.Add) else "-"
+        new = f"{text.text(*text.span(entry))} = {mapping}.get({key}, 0) {sign} {value}"
+        edited = text.replace(*text.span(node), new)
+        yield IDIOM, f"`{mapping}.get({key}, 0)` for a missing entry", edited
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        entry = _keyed(node.func.value)
+        if entry is None or node.func.attr not in _EMPTY_FOR:
+            return
+        mapping = text.text(*text.span(entry.value))
+        key = text.text(*text.span(entry.slice))
+        new = f"{mapping}.setdefault({key}, {_EMPTY_FOR[node.func.attr]})"
+        yield IDIOM, f"`{new}` for a missing entry", text.replace(*text.span(entry), new)
+
+
+def _keyed(node: ast.AST) -> ast.Subscript | None:
+    """``node`` when it is ``mapping[key]`` as far as the text tells: not a slice, not a
+    list index (a literal number, ``i + 1``, ``-1``)."""
+    if not isinstance(node, ast.Subscript) or isinstance(node.slice, ast.Slice):
+        return None
+    index = node.slice
+    if isinstance(index, ast.Constant) and isinstance(index.value, int):
+        return None
+    if isinstance(index, ast.UnaryOp | ast.BinOp):
+        return None
+    return node if isinstance(node.value, ast.Name | ast.Attribute) else None
