@@ -30,6 +30,7 @@ def recorded(
     """``inner`` (already created: its arguments were bound where the call was made), each
     resumption recorded as a run of the trainable whose call ``record`` was begun and
     suspended by the caller; ``check`` vets each yielded value (an honest value)."""
+    __tracebackhide__ = True  # pytest shows the generator's own code, not this frame
     test = runtime.current
     yielded: list[Any] = []
     resume: Callable[[Any], Any] = inner.send

@@ -409,6 +409,7 @@ def candidate_function(fn: types.FunctionType, description: str | None) -> Calla
 
         @functools.wraps(fn)
         async def trainable_async_call(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True  # pytest shows the code under test, not this frame
             impl = slot.implementation(args)
             record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
             runtime.lines.enter()
@@ -428,6 +429,7 @@ def candidate_function(fn: types.FunctionType, description: str | None) -> Calla
 
     @functools.wraps(fn)
     def trainable_call(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # pytest shows the code under test, not this frame
         impl = slot.implementation(args)
         record = runtime.begin_call(slot.info, slot.bind(args, kwargs))
         runtime.lines.enter()
