@@ -347,6 +347,10 @@ def test_text_read_as_typed_gets_stripped_or_lower_cased() -> None:
     assert "`cell.value` -> `cell.value.lower()`" not in found
     assert "`raw` -> `raw.lower()`" not in found
     assert not any("strip().strip()" in e for e in found.values())
+    # a membership test against a collection of unknown case: both
+    words = "def f(query, stop):\n    return [w for w in query.split() if w not in stop]\n"
+    tried = {e.description for e in edits(words, [2])}
+    assert {"`w` -> `w.lower()`", "`w` -> `w.strip()`"} <= tried
 
 
 def test_the_same_bound_slip_on_every_line_of_its_kind_is_one_edit() -> None:

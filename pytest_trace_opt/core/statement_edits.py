@@ -144,8 +144,9 @@ _READS_TEXT = frozenset(
 
 def normalization_edits(text: SourceText, node: ast.AST) -> Found:
     """Text read as typed where the rule wants it normalized first: ``raw.startswith("+")``
-    -> ``raw.strip().startswith("+")``, ``answer == "yes"`` -> ``answer.lower() == "yes"``
-    (lower-casing only where every string it is compared with is lower case)."""
+    -> ``raw.strip().startswith("+")``, ``answer == "yes"`` -> ``answer.lower() == "yes"``,
+    ``word not in self.stopwords`` -> ``word.lower() not in self.stopwords`` (lower-casing
+    only where every string it is compared with is lower case, or unknown)."""
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
@@ -160,13 +161,22 @@ def normalization_edits(text: SourceText, node: ast.AST) -> Found:
         and (found := _strings(node.comparators[0]))
     ):
         read, literals = node.left, found
+    elif (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.In | ast.NotIn)
+        and isinstance(node.comparators[0], ast.Name | ast.Attribute)
+    ):
+        read, literals = node.left, ["?"]  # a set of words, say: its case is not in the text
     else:
         return
     if not isinstance(read, ast.Name | ast.Attribute | ast.Subscript):
         return  # a call (already normalized, or not text), a literal
     shown = text.text(*text.span(read))
     wanted = ["strip"]
-    if all(s == s.lower() for s in literals) and any(ch.isalpha() for s in literals for ch in s):
+    if literals == ["?"] or (
+        all(s == s.lower() for s in literals) and any(ch.isalpha() for s in literals for ch in s)
+    ):
         wanted.append("lower")
     for method in wanted:
         edited = text.replace(*text.span(read), f"{shown}.{method}()")
