@@ -392,3 +392,19 @@ def test_a_dictionary_entry_used_before_it_exists_gets_a_default() -> None:
         4: "groups.setdefault(item[0], []).append(item)",
         7: "stock.sizes[item] = stock.sizes.get(item, 0) - (len(item) * 2)",
     }  # a list index (xs[0], xs[i + 1]) is no dictionary entry
+
+
+def test_a_part_of_a_tuple_sort_key_is_negated_with_reverse_turned() -> None:
+    source = (
+        "def ranks(points, people):\n"
+        "    ranked = sorted(points.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)\n"
+        "    people.sort(key=lambda p: (p.age, -p.height))\n"
+        "    return ranked, sorted(people, key=lambda p: p.age)\n"
+    )
+    made = [e for e in edits(source, [2, 3, 4]) if "sort key" in e.description]
+    lines = [e.source.splitlines()[e.line - 1].strip() for e in made]
+    # "most points first, ties alphabetical": the points negated, reverse dropped
+    assert lines[0] == "ranked = sorted(points.items(), key=lambda kv: (-kv[1], kv[0]))"
+    assert "people.sort(key=lambda p: (p.age, p.height), reverse=True)" in lines
+    assert "people.sort(key=lambda p: (-p.age, -p.height))" in lines  # reverse as it was
+    assert len(made) == 8  # two parts each, twice; a key that is no tuple: nothing

@@ -33,6 +33,7 @@ from pytest_trace_opt.core.edit_kinds import (
 )
 from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
+from pytest_trace_opt.core.sort_edits import mixed_order_edits
 from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 from pytest_trace_opt.core.statement_edits import (
     discarded_result_edits,
@@ -446,6 +447,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from normalization_edits(text, node)
     yield from missing_entry_edits(text, node)
     yield from _order_edits(text, node)
+    yield from mixed_order_edits(text, node)
     yield from _branch_edits(text, node)
     yield from removal_edits(text, node)
 
