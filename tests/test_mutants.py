@@ -408,3 +408,26 @@ def test_a_part_of_a_tuple_sort_key_is_negated_with_reverse_turned() -> None:
     assert "people.sort(key=lambda p: (p.age, p.height), reverse=True)" in lines
     assert "people.sort(key=lambda p: (-p.age, -p.height))" in lines  # reverse as it was
     assert len(made) == 8  # two parts each, twice; a key that is no tuple: nothing
+
+
+def test_a_parameter_read_raw_in_several_places_is_normalized_once_on_entry() -> None:
+    source = (
+        "def parse_flag(value, strict=False):\n"
+        '    """Letter case and surrounding blanks do not matter."""\n'
+        "    if value in TRUE_WORDS:\n"
+        "        return True\n"
+        "    if value in FALSE_WORDS:\n"
+        "        return False\n"
+        "    raise ValueError(value)\n"
+    )
+    found = {e.description: e.source for e in edits(source, [3])}
+    both = found["`value = value.strip().lower()` added on entry"]
+    assert both.splitlines()[1:4] == [
+        '    """Letter case and surrounding blanks do not matter."""',
+        "    value = value.strip().lower()",
+        "    if value in TRUE_WORDS:",
+    ]
+    assert "`value` -> `value.strip().lower()`" in found
+    # a name that is no parameter (a loop variable, say) is normalized where it is read only
+    loop = "def f(words, stop):\n    for w in words:\n        if w in stop:\n            return w\n"
+    assert not any("on entry" in e.description for e in edits(loop, [3]))

@@ -173,14 +173,51 @@ def normalization_edits(text: SourceText, node: ast.AST) -> Found:
     if not isinstance(read, ast.Name | ast.Attribute | ast.Subscript):
         return  # a call (already normalized, or not text), a literal
     shown = text.text(*text.span(read))
-    wanted = ["strip"]
+    wanted = ["strip()"]
     if literals == ["?"] or (
         all(s == s.lower() for s in literals) and any(ch.isalpha() for s in literals for ch in s)
     ):
-        wanted.append("lower")
+        wanted += ["lower()", "strip().lower()"]
     for method in wanted:
-        edited = text.replace(*text.span(read), f"{shown}.{method}()")
-        yield IDIOM, f"`{shown}` -> `{shown}.{method}()`", edited
+        edited = text.replace(*text.span(read), f"{shown}.{method}")
+        yield IDIOM, f"`{shown}` -> `{shown}.{method}`", edited
+    if isinstance(read, ast.Name):  # a parameter read raw in several places: once, on entry
+        for method in wanted:
+            yield from _normalized_on_entry(text, read.id, method)
+
+
+def _normalized_on_entry(text: SourceText, name: str, method: str) -> Found:
+    """``name = name.<method>`` as the first statement of the function that takes ``name``
+    (after its docstring)."""
+    try:
+        tree = ast.parse(text.source)
+    except SyntaxError:
+        return
+    func = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)), None
+    )
+    if func is None or name not in {
+        a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
+    }:
+        return
+    body = func.body
+    first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
+    if first.lineno == func.lineno:
+        return  # ``def f(x): return x``: no line of its own to add before
+    line = text.lines[first.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    start = text.offset(first.lineno, 0)
+    statement = f"{name} = {name}.{method}"
+    edited = text.replace(start, start, f"{indent}{statement}\n")
+    yield IDIOM, f"`{statement}` added on entry", edited
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _strings(node: ast.expr) -> list[str] | None:
