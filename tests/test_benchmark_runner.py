@@ -147,17 +147,23 @@ def test_resume_of_a_finished_run_runs_nothing_and_keeps_its_rows(
     assert "in 2 sittings" in text
 
 
-def test_a_relative_results_path_is_taken_from_where_the_runner_started(
-    bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the systems run inside case copies: a relative path handed on to them named a file
-    # there (the plugin's JSON report went where the runner never read it)
+def finished_run(path: Path) -> Path:
+    """A results file whose three cases are all finished: resuming it runs nothing."""
     rows = [
         recorded_row(c, s, True)
         for c in ("a_case", "b_case", "c_case")
         for s in ("plugin", "naive")
     ]
-    (tmp_path / "run.json").write_text(json.dumps(recorded_run(rows)))
+    path.write_text(json.dumps(recorded_run(rows)))
+    return path
+
+
+def test_a_relative_results_path_is_taken_from_where_the_runner_started(
+    bench: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the systems run inside case copies: a relative path handed on to them named a file
+    # there (the plugin's JSON report went where the runner never read it)
+    finished_run(tmp_path / "run.json")
     monkeypatch.chdir(tmp_path)
     assert bench.main(["--resume", "run.json", "--no-markdown"]) == 0
     assert f"resuming {tmp_path / 'run.json'}:" in capsys.readouterr().out
@@ -168,14 +174,9 @@ def test_the_runner_called_as_a_function_leaves_sigterm_alone(
 ) -> None:
     # its handler turns SIGTERM into SystemExit: installed by main(), it stayed in the test
     # session and would have raised inside whatever test ran when the session was stopped
-    rows = [
-        recorded_row(c, s, True)
-        for c in ("a_case", "b_case", "c_case")
-        for s in ("plugin", "naive")
-    ]
-    (tmp_path / "run.json").write_text(json.dumps(recorded_run(rows)))
+    results = finished_run(tmp_path / "run.json")
     before = signal.getsignal(signal.SIGTERM)
-    assert bench.main(["--resume", str(tmp_path / "run.json"), "--no-markdown"]) == 0
+    assert bench.main(["--resume", str(results), "--no-markdown"]) == 0
     assert signal.getsignal(signal.SIGTERM) is before
 
 
