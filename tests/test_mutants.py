@@ -431,3 +431,21 @@ def test_a_parameter_read_raw_in_several_places_is_normalized_once_on_entry() ->
     # a name that is no parameter (a loop variable, say) is normalized where it is read only
     loop = "def f(words, stop):\n    for w in words:\n        if w in stop:\n            return w\n"
     assert not any("on entry" in e.description for e in edits(loop, [3]))
+
+
+def test_an_assert_that_validates_input_raises_value_error_instead() -> None:
+    source = (
+        "def parse_port(text):\n"
+        "    port = int(text)\n"
+        '    assert 1 <= port <= 65535, f"port out of range: {port}"\n'
+        "    assert port and text\n"
+        '    assert not text.startswith("0")\n'
+        "    return port\n"
+    )
+    made = [e for e in edits(source, [3, 4, 5]) if "`assert`" in e.description]
+    bodies = ["\n".join(e.source.splitlines()[e.line - 1 : e.line + 1]) for e in made]
+    assert bodies == [
+        '    if not 1 <= port <= 65535:\n        raise ValueError(f"port out of range: {port}")',
+        "    if not (port and text):\n        raise ValueError()",
+        '    if text.startswith("0"):\n        raise ValueError()',
+    ]

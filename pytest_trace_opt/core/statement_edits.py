@@ -25,7 +25,12 @@ _REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Raise)
 
 
 def exception_edits(text: SourceText, node: ast.AST) -> Found:
-    """The wrong exception class raised or caught: one of the common builtin ones for another."""
+    """The wrong exception class raised or caught: one of the common builtin ones for another;
+    an ``assert`` that validates input (an AssertionError, and nothing at all under
+    ``python -O``) where the caller is promised a ValueError."""
+    if isinstance(node, ast.Assert):
+        yield from _assert_as_raise(text, node)
+        return
     if isinstance(node, ast.Raise):
         named = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
     elif isinstance(node, ast.ExceptHandler):
@@ -37,6 +42,21 @@ def exception_edits(text: SourceText, node: ast.AST) -> Found:
             if other != named.id:
                 edited = text.replace(*text.span(named), other)
                 yield NAME, f"`{named.id}` -> `{other}`", edited
+
+
+def _assert_as_raise(text: SourceText, node: ast.Assert) -> Found:
+    line = text.lines[node.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    test = text.text(*text.span(node.test))
+    message = text.text(*text.span(node.msg)) if node.msg is not None else ""
+    if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not):
+        condition = text.text(*text.span(node.test.operand))
+    elif isinstance(node.test, ast.BoolOp | ast.Compare | ast.IfExp | ast.NamedExpr):
+        condition = f"not ({test})" if not isinstance(node.test, ast.Compare) else f"not {test}"
+    else:
+        condition = f"not {test}"
+    new = f"if {condition}:\n{indent}    raise ValueError({message})"
+    yield NAME, "`assert` -> `raise ValueError`", text.replace(*text.span(node), new)
 
 
 def discarded_result_edits(text: SourceText, node: ast.AST) -> Found:
