@@ -383,14 +383,16 @@ def test_a_dictionary_entry_used_before_it_exists_gets_a_default() -> None:
         "        xs[0] += 1\n"
         "        xs[i + 1] -= len(item) * 2\n"
         "        stock.sizes[item] -= len(item) * 2\n"
+        "        stock.seen[item[0]] = {item}\n"
         "    return stock\n"
     )
-    made = [e for e in edits(source, [3, 4, 5, 6, 7]) if "missing entry" in e.description]
+    made = [e for e in edits(source, [3, 4, 5, 6, 7, 8]) if " entry" in e.description]
     found = {e.line: e.source.splitlines()[e.line - 1].strip() for e in made}
     assert found == {
         3: "stock.counts[item] = stock.counts.get(item, 0) + 1",
         4: "groups.setdefault(item[0], []).append(item)",
         7: "stock.sizes[item] = stock.sizes.get(item, 0) - (len(item) * 2)",
+        8: "stock.seen.setdefault(item[0], set()).add(item)",  # made anew: should grow
     }  # a list index (xs[0], xs[i + 1]) is no dictionary entry
 
 

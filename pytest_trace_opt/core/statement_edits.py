@@ -269,7 +269,8 @@ _EMPTY_FOR = {"append": "[]", "extend": "[]", "insert": "[]", "add": "set()", "u
 def missing_entry_edits(text: SourceText, node: ast.AST) -> Found:
     """A dictionary entry used before it exists (the KeyError of a first occurrence):
     ``counts[k] += 1`` -> ``counts[k] = counts.get(k, 0) + 1``, ``groups[k].append(x)`` ->
-    ``groups.setdefault(k, []).append(x)``."""
+    ``groups.setdefault(k, []).append(x)``; or made anew where it should grow:
+    ``groups[k] = [x]`` -> ``groups.setdefault(k, []).append(x)``."""
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add | ast.Sub):
         entry = _keyed(node.target)
         if entry is None:
@@ -283,6 +284,21 @@ def missing_entry_edits(text: SourceText, node: ast.AST) -> Found:
         new = f"{text.text(*text.span(entry))} = {mapping}.get({key}, 0) {sign} {value}"
         edited = text.replace(*text.span(node), new)
         yield IDIOM, f"`{mapping}.get({key}, 0)` for a missing entry", edited
+    elif (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.value, ast.List | ast.Set)
+        and len(node.value.elts) == 1
+    ):  # ``groups[k] = [x]``: each item overwrites the one before instead of joining it
+        entry = _keyed(node.targets[0])
+        if entry is None:
+            return
+        mapping = text.text(*text.span(entry.value))
+        key = text.text(*text.span(entry.slice))
+        item = text.text(*text.span(node.value.elts[0]))
+        empty, add = ("[]", "append") if isinstance(node.value, ast.List) else ("set()", "add")
+        new = f"{mapping}.setdefault({key}, {empty}).{add}({item})"
+        yield IDIOM, f"`{new}` instead of a new entry", text.replace(*text.span(node), new)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         entry = _keyed(node.func.value)
         if entry is None or node.func.attr not in _EMPTY_FOR:
