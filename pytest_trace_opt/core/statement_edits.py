@@ -1,9 +1,9 @@
-"""Edits of what a statement does with a value: the wrong exception class raised or caught,
-a result computed and thrown away (``n // 10`` for ``n //= 10``, ``name.strip()`` for
-``name = name.strip()``: strings do not change in place), a function that computes its
-result last and never returns it, text read as typed where the rule wants it stripped or
-lower-cased, a dictionary entry used before it exists, a statement that should not be
-there. Pure text edits for :mod:`.mutants`.
+"""Edits of what a statement does with a value: the wrong exception class raised or caught
+(or an ``assert`` where a ``ValueError`` is promised), a result computed and thrown away
+(``n // 10`` for ``n //= 10``, ``name.strip()`` for ``name = name.strip()``: strings do not
+change in place), a function that computes its result last and never returns it, text read
+as typed where the rule wants it stripped or lower-cased, a dictionary entry used before it
+exists, a statement that should not be there. Pure text edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def _assert_as_raise(text: SourceText, node: ast.Assert) -> Found:
     message = text.text(*text.span(node.msg)) if node.msg is not None else ""
     if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not):
         condition = text.text(*text.span(node.test.operand))
-    elif isinstance(node.test, ast.BoolOp | ast.Compare | ast.IfExp | ast.NamedExpr):
-        condition = f"not ({test})" if not isinstance(node.test, ast.Compare) else f"not {test}"
+    elif isinstance(node.test, ast.BoolOp | ast.IfExp | ast.NamedExpr):
+        condition = f"not ({test})"  # binds looser than ``not``
     else:
         condition = f"not {test}"
     new = f"if {condition}:\n{indent}    raise ValueError({message})"
