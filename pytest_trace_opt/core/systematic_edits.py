@@ -23,24 +23,16 @@ Kin = tuple[str, type[ast.cmpop]]  # the compared operand (as ast.dump) and the 
 
 
 def comparison_kin(tree: ast.AST) -> dict[Kin, list[ast.Compare]]:
-    """Per function, its one-operator comparisons of the same operand with the same
-    bound operator, where there are two or more (``score > 90``, ``score > 80``)."""
+    """The one-operator comparisons of ``tree`` (the source of one trainable) of the same
+    operand with the same bound operator, where there are two or more (``score > 90``,
+    ``score > 80``)."""
     found: dict[Kin, list[ast.Compare]] = {}
-    for func in ast.walk(tree):
-        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
-        mine: dict[Kin, list[ast.Compare]] = {}
-        for node in ast.walk(func):
-            if (
-                isinstance(node, ast.Compare)
-                and len(node.ops) == 1
-                and type(node.ops[0]) in _BOUNDARY_SWAPS
-            ):
-                kin = (ast.dump(node.left), type(node.ops[0]))
-                if kin not in found:  # a nested function's comparisons stay its own
-                    mine.setdefault(kin, []).append(node)
-        found.update({kin: nodes for kin, nodes in mine.items() if len(nodes) > 1})
-    return found
+        if type(node.ops[0]) in _BOUNDARY_SWAPS:
+            found.setdefault((ast.dump(node.left), type(node.ops[0])), []).append(node)
+    return {kin: nodes for kin, nodes in found.items() if len(nodes) > 1}
 
 
 def same_slip_edits(text: SourceText, node: ast.AST, kin: dict[Kin, list[ast.Compare]]) -> Found:
