@@ -451,3 +451,10 @@ def test_an_assert_that_validates_input_raises_value_error_instead() -> None:
         "    if not (port and text):\n        raise ValueError()",
         '    if text.startswith("0"):\n        raise ValueError()',
     ]
+
+
+def test_a_variable_of_a_product_is_one_off_with_parentheses() -> None:
+    source = "def page_items(items, page, size):\n    start = page * size\n    return start\n"
+    lines = {e.description: e.source.splitlines()[1].strip() for e in edits(source, [2])}
+    assert lines["`page` -> `(page - 1)` in a product"] == "start = (page - 1) * size"
+    assert lines["`size` -> `(size + 1)` in a product"] == "start = page * (size + 1)"

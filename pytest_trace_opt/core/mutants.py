@@ -32,6 +32,7 @@ from pytest_trace_opt.core.edit_kinds import (
     Found,
 )
 from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
+from pytest_trace_opt.core.index_edits import scaled_index_edits
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
 from pytest_trace_opt.core.sort_edits import mixed_order_edits
 from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
@@ -441,6 +442,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
         yield from _operator_edits(text, node)
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
+    yield from scaled_index_edits(text, node)
     yield from _slice_edits(text, node)
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
