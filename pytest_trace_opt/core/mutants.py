@@ -336,10 +336,8 @@ def _order_edits(text: SourceText, node: ast.AST) -> Found:
         swappable = not (isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE)
         if len(node.args) == 2 and plain and not node.keywords and swappable:
             first, second = (text.text(*text.span(a)) for a in node.args)
-            a_start, a_end = text.span(node.args[0])
-            b_start, b_end = text.span(node.args[1])
-            edited = (text.data[:a_start] + second.encode() + text.data[a_end:b_start]
-                      + first.encode() + text.data[b_end:]).decode()  # fmt: skip
+            spans = [text.span(a) for a in node.args]
+            edited = text.replace_all([(*spans[0], second), (*spans[1], first)])
             yield IDIOM, f"arguments `{first}` and `{second}` swapped", edited
     elif isinstance(node, ast.BinOp) and isinstance(node.op, _NOT_COMMUTATIVE):
         left, right = (text.text(*text.span(n)) for n in (node.left, node.right))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from pytest_trace_opt.core.edit_kinds import IDIOM, Found
-from pytest_trace_opt.core.source_text import SourceText
+from pytest_trace_opt.core.source_text import Change, SourceText
 
 MAX_KEY_PARTS = 4  # a longer key is rare, and each part costs two edits
 
@@ -37,10 +37,10 @@ def mixed_order_edits(text: SourceText, node: ast.AST) -> Found:
                 negated = f"-{shown}"
             else:
                 negated = f"-({shown})"
-            edits = [(*text.span(part), negated)]
+            changes = [(*text.span(part), negated)]
             if flip:
-                edits.append(_flipped(text, node, reverse))
-            edited = _apply(text, edits)
+                changes.append(_flipped(text, node, reverse))
+            edited = text.replace_all(changes)
             turned = ", `reverse` turned" if flip else ""
             yield IDIOM, f"`{shown}` -> `{negated}` in the sort key{turned}", edited
 
@@ -52,7 +52,7 @@ def _sorts(node: ast.Call) -> bool:
     )
 
 
-def _flipped(text: SourceText, node: ast.Call, reverse: ast.keyword | None) -> tuple[int, int, str]:
+def _flipped(text: SourceText, node: ast.Call, reverse: ast.keyword | None) -> Change:
     """The replacement that turns the call's ``reverse`` the other way."""
     if reverse is None:
         end = text.span(node)[1]
@@ -71,11 +71,3 @@ def _flipped(text: SourceText, node: ast.Call, reverse: ast.keyword | None) -> t
     if isinstance(value, ast.Constant) and isinstance(value.value, bool):
         return (*text.span(value), str(not value.value))
     return (*text.span(value), f"not ({text.text(*text.span(value))})")
-
-
-def _apply(text: SourceText, edits: list[tuple[int, int, str]]) -> str:
-    """``edits`` (byte spans of ``text`` and their new text, not overlapping) applied."""
-    data = text.data
-    for start, end, new in sorted(edits, reverse=True):
-        data = data[:start] + new.encode() + data[end:]
-    return data.decode()

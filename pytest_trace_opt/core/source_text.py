@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 
 class SourceText:
@@ -40,14 +41,30 @@ class SourceText:
     def replace(self, start: int, end: int, new: str) -> str:
         return (self.data[:start] + new.encode() + self.data[end:]).decode()
 
+    def replace_all(self, changes: Iterable[Change]) -> str:
+        """Several spans replaced at once (byte offsets of this text, none overlapping)."""
+        data = self.data
+        for start, end, new in sorted(changes, reverse=True):
+            data = data[:start] + new.encode() + data[end:]
+        return data.decode()
 
-def swap_in_gap(text: SourceText, start: int, end: int, old: str, new: str) -> str | None:
-    """Replace the operator ``old`` between two operands (the gap may hold parentheses);
-    None when the gap holds anything else (a comment, a line continuation)."""
+
+Change = tuple[int, int, str]  # a span of a SourceText (byte offsets) and its new text
+
+
+def operator_change(text: SourceText, start: int, end: int, old: str, new: str) -> Change | None:
+    """The change that replaces the operator ``old`` between two operands (the gap may hold
+    parentheses); None when the gap holds anything else (a comment, a line continuation)."""
     gap = text.text(start, end)
     if " ".join(gap.strip("() \t\r\n").split()) != old:
         return None
     found = re.search(r"\s+".join(re.escape(word) for word in old.split()), gap)
     if found is None:
         return None
-    return text.replace(start, end, gap[: found.start()] + new + gap[found.end() :])
+    return start, end, gap[: found.start()] + new + gap[found.end() :]
+
+
+def swap_in_gap(text: SourceText, start: int, end: int, old: str, new: str) -> str | None:
+    """The source with :func:`operator_change` made; None where it cannot be."""
+    change = operator_change(text, start, end, old, new)
+    return None if change is None else text.replace(*change)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from pytest_trace_opt.core.edit_kinds import COMPARISON, Found
-from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
+from pytest_trace_opt.core.source_text import SourceText, operator_change
 
 # A bound inclusive where it should be exclusive, or the other way round.
 _BOUNDARY_SWAPS: dict[type[ast.cmpop], tuple[str, str]] = {
@@ -43,13 +43,11 @@ def same_slip_edits(text: SourceText, node: ast.AST, kin: dict[Kin, list[ast.Com
     if not siblings or node not in siblings:
         return
     old, new = _BOUNDARY_SWAPS[type(node.ops[0])]
-    edited = text.source
-    for sibling in sorted(siblings, key=lambda n: text.span(n)[0], reverse=True):
-        current = SourceText(edited)  # offsets before this one are unchanged
-        gap = current.between(sibling.left, sibling.comparators[0])
-        swapped = swap_in_gap(current, *gap, old, new)
-        if swapped is None:
-            return  # a comment or a line continuation between the operands
-        edited = swapped
+    changes = [
+        operator_change(text, *text.between(n.left, n.comparators[0]), old, new) for n in siblings
+    ]
+    if None in changes:
+        return  # a comment or a line continuation between the operands
+    edited = text.replace_all(c for c in changes if c is not None)
     operand = text.text(*text.span(node.left))
     yield COMPARISON, f"`{old}` -> `{new}` in all {len(siblings)} `{operand} {old}`", edited
