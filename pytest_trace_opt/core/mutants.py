@@ -37,7 +37,9 @@ from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
 from pytest_trace_opt.core.sort_edits import mixed_order_edits
 from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 from pytest_trace_opt.core.statement_edits import (
+    Entry,
     discarded_result_edits,
+    entry_of,
     exception_edits,
     missing_entry_edits,
     missing_return_edits,
@@ -125,6 +127,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     scopes: list[Scope]
     unreturned: dict[int, list[str]]  # statement id -> the variables it may mean to return
     kin: dict[Kin, list[ast.Compare]]
+    entry: Entry | None  # where a statement added at the function's start goes
 
 
 @dataclass(frozen=True)
@@ -423,10 +426,9 @@ def _clause_edits(text: SourceText, node: ast.AST) -> Found:
 
 
 def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
-    all_scopes, unreturned = tree.scopes, tree.unreturned
-    if isinstance(node, ast.stmt) and id(node) in unreturned:
-        yield from missing_return_edits(text, node, unreturned[id(node)])
-    yield from _identifier_edits(text, node, all_scopes)
+    if isinstance(node, ast.stmt) and id(node) in tree.unreturned:
+        yield from missing_return_edits(text, node, tree.unreturned[id(node)])
+    yield from _identifier_edits(text, node, tree.scopes)
     yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
         yield from _comparison_edits(text, node)
@@ -444,7 +446,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from _slice_edits(text, node)
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
-    yield from normalization_edits(text, node)
+    yield from normalization_edits(text, node, tree.entry)
     yield from missing_entry_edits(text, node)
     yield from _order_edits(text, node)
     yield from mixed_order_edits(text, node)
@@ -470,7 +472,7 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             header_lines.update(range(node.lineno, node.body[0].lineno))
     seen = {ast.dump(tree)}
-    facts = _TreeFacts(scopes(tree), unreturned_results(tree), comparison_kin(tree))
+    facts = _TreeFacts(scopes(tree), unreturned_results(tree), comparison_kin(tree), entry_of(tree))
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if line not in wanted or line in header_lines:

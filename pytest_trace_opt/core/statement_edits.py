@@ -9,6 +9,7 @@ exists, a statement that should not be there. Pure text edits for :mod:`.mutants
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
 from pytest_trace_opt.core.edit_kinds import DISCARDED, IDIOM, NAME, REMOVAL, Found
 from pytest_trace_opt.core.identifier_edits import own_nodes
@@ -162,11 +163,12 @@ _READS_TEXT = frozenset(
 )  # fmt: skip
 
 
-def normalization_edits(text: SourceText, node: ast.AST) -> Found:
+def normalization_edits(text: SourceText, node: ast.AST, entry: Entry | None) -> Found:
     """Text read as typed where the rule wants it normalized first: ``raw.startswith("+")``
     -> ``raw.strip().startswith("+")``, ``answer == "yes"`` -> ``answer.lower() == "yes"``,
     ``word not in self.stopwords`` -> ``word.lower() not in self.stopwords`` (lower-casing
-    only where every string it is compared with is lower case, or unknown)."""
+    only where every string it is compared with is lower case, or unknown); a parameter
+    normalized once at ``entry``, when the function has one."""
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
@@ -201,43 +203,44 @@ def normalization_edits(text: SourceText, node: ast.AST) -> Found:
     for method in wanted:
         edited = text.replace(*text.span(read), f"{shown}.{method}")
         yield IDIOM, f"`{shown}` -> `{shown}.{method}`", edited
-    if isinstance(read, ast.Name):  # a parameter read raw in several places: once, on entry
-        for method in wanted:
-            yield from _normalized_on_entry(text, read.id, method)
+    if isinstance(read, ast.Name) and entry is not None and read.id in entry.parameters:
+        for method in wanted:  # a parameter read raw in several places: once, on entry
+            yield from _normalized_on_entry(text, read.id, method, entry)
 
 
-def _normalized_on_entry(text: SourceText, name: str, method: str) -> Found:
-    """``name = name.<method>`` as the first statement of the function that takes ``name``
-    (after its docstring)."""
-    try:
-        tree = ast.parse(text.source)
-    except SyntaxError:
-        return
+class Entry(NamedTuple):
+    """Where a function's own statements start (after its docstring), and its parameters."""
+
+    line: int
+    parameters: frozenset[str]
+
+
+def entry_of(tree: ast.Module) -> Entry | None:
+    """The :class:`Entry` of the function ``tree`` defines (the source of one trainable);
+    None when it has no line of its own for a statement before its first (``def f(x): ...``)."""
     func = next(
         (n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)), None
     )
-    if func is None or name not in {
-        a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]
-    }:
-        return
+    if func is None:
+        return None
     body = func.body
-    first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
+    first = body[1] if len(body) > 1 and ast.get_docstring(func) is not None else body[0]
     if first.lineno == func.lineno:
-        return  # ``def f(x): return x``: no line of its own to add before
-    line = text.lines[first.lineno - 1]
+        return None
+    args = func.args
+    return Entry(
+        first.lineno, frozenset(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+    )
+
+
+def _normalized_on_entry(text: SourceText, name: str, method: str, entry: Entry) -> Found:
+    """``name = name.<method>`` as the function's first statement."""
+    line = text.lines[entry.line - 1]
     indent = line[: len(line) - len(line.lstrip())]
-    start = text.offset(first.lineno, 0)
+    start = text.offset(entry.line, 0)
     statement = f"{name} = {name}.{method}"
     edited = text.replace(start, start, f"{indent}{statement}\n")
     yield IDIOM, f"`{statement}` added on entry", edited
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    )
 
 
 def _strings(node: ast.expr) -> list[str] | None:
