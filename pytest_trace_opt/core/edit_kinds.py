@@ -1,6 +1,5 @@
 """The kinds of small edit the edit search makes, in the order they are tried on one line,
-shared by the modules that make them (:mod:`.mutants`, :mod:`.statement_edits`,
-:mod:`.systematic_edits`)."""
+shared by :mod:`.mutants` and the modules of edits it calls (``*_edits``)."""
 
 from __future__ import annotations
 

@@ -275,11 +275,10 @@ def missing_entry_edits(text: SourceText, node: ast.AST) -> Found:
     ``groups.setdefault(k, []).append(x)``; or made anew where it should grow:
     ``groups[k] = [x]`` -> ``groups.setdefault(k, []).append(x)``."""
     if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add | ast.Sub):
-        entry = _keyed(node.target)
-        if entry is None:
+        keyed = _keyed(text, node.target)
+        if keyed is None:
             return
-        mapping = text.text(*text.span(entry.value))
-        key = text.text(*text.span(entry.slice))
+        entry, mapping, key = keyed
         value = text.text(*text.span(node.value))
         if not isinstance(node.value, ast.Constant | ast.Name | ast.Attribute):
             value = f"({value})"
@@ -293,33 +292,33 @@ def missing_entry_edits(text: SourceText, node: ast.AST) -> Found:
         and isinstance(node.value, ast.List | ast.Set)
         and len(node.value.elts) == 1
     ):  # ``groups[k] = [x]``: each item overwrites the one before instead of joining it
-        entry = _keyed(node.targets[0])
-        if entry is None:
+        keyed = _keyed(text, node.targets[0])
+        if keyed is None:
             return
-        mapping = text.text(*text.span(entry.value))
-        key = text.text(*text.span(entry.slice))
+        _, mapping, key = keyed
         item = text.text(*text.span(node.value.elts[0]))
         empty, add = ("[]", "append") if isinstance(node.value, ast.List) else ("set()", "add")
         new = f"{mapping}.setdefault({key}, {empty}).{add}({item})"
         yield IDIOM, f"`{new}` instead of a new entry", text.replace(*text.span(node), new)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        entry = _keyed(node.func.value)
-        if entry is None or node.func.attr not in _EMPTY_FOR:
+        keyed = _keyed(text, node.func.value)
+        if keyed is None or node.func.attr not in _EMPTY_FOR:
             return
-        mapping = text.text(*text.span(entry.value))
-        key = text.text(*text.span(entry.slice))
+        entry, mapping, key = keyed
         new = f"{mapping}.setdefault({key}, {_EMPTY_FOR[node.func.attr]})"
         yield IDIOM, f"`{new}` for a missing entry", text.replace(*text.span(entry), new)
 
 
-def _keyed(node: ast.AST) -> ast.Subscript | None:
-    """``node`` when it is ``mapping[key]`` as far as the text tells: not a slice, not a
-    list index (a literal number, ``i + 1``, ``-1``)."""
+def _keyed(text: SourceText, node: ast.AST) -> tuple[ast.Subscript, str, str] | None:
+    """``node``, its mapping and its key as written, when it is ``mapping[key]`` as far as the
+    text tells: not a slice, not a list index (a literal number, ``i + 1``, ``-1``)."""
     if not isinstance(node, ast.Subscript) or isinstance(node.slice, ast.Slice):
         return None
     index = node.slice
     if isinstance(index, ast.Constant) and isinstance(index.value, int):
         return None
-    if isinstance(index, ast.UnaryOp | ast.BinOp):
+    if isinstance(index, ast.UnaryOp | ast.BinOp) or not isinstance(
+        node.value, ast.Name | ast.Attribute
+    ):
         return None
-    return node if isinstance(node.value, ast.Name | ast.Attribute) else None
+    return node, text.text(*text.span(node.value)), text.text(*text.span(index))
