@@ -97,8 +97,7 @@ def test_the_hints_are_the_smallest_failing_calls_with_their_assertion_then_pass
     ]
     passing = [result("t::ok", True, [], call(40271, "11:11:11"))]
     assert call_hints("format_duration", failing, passing) == [
-        "# Failing test: format_duration(seconds=65) returned '0:1:5'; "
-        "assert '0:1:5' == '0:01:05'",
+        "# Failing test: format_duration(seconds=65) returned '0:1:5'; assert '0:1:5' == '0:01:05'",
         "# Failing test: format_duration(seconds=3725) returned '1:2:5'; "
         "assert '1:2:5' == '1:02:05'",
         "# Passing test: format_duration(seconds=40271) returned '11:11:11'",
@@ -165,3 +164,41 @@ def test_a_fill_that_writes_on_past_the_hole_is_cut_where_it_repeats_the_code_af
     )
     assert filled(source, hole, "total += x\n    return total") is None  # the same, then more
     assert filled(source, hole, "return total") is None  # nothing but the code after
+
+
+def test_a_tied_statement_that_computes_nothing_is_passed_over_for_the_one_before() -> None:
+    source = (
+        "def plan(items):\n"
+        "    plans = []\n"
+        "    for item in items:\n"
+        "        plans.append(item * 2)\n"
+        "    return plans\n"
+    )
+    every_line = [2, 3, 4, 5]  # file lines, the def on line 1
+    failing = [result("t::a", False, every_line)]
+    passing = [result("t::b", True, every_line)]
+    # ``return plans`` hands on a value made earlier: the statement that made it is filled
+    assert pick_hole(KEY, source, 1, failing, passing) == Hole(
+        4, 4, "        plans.append(item * 2)"
+    )
+    # alone at the top, it is still the hole: the spectrum points there
+    assert pick_hole(KEY, source, 1, failing, [result("t::b", True, [2, 3, 4])]) == Hole(
+        5, 5, "    return plans"
+    )
+    # a statement that returns a computed value is filled as before
+    computed = source.replace("return plans", "return plans[:-1]")
+    assert pick_hole(KEY, computed, 1, failing, passing) == Hole(5, 5, "    return plans[:-1]")
+    # a loop whose last statements only hand on or leave: the assignment is filled
+    leaving = (
+        "def first_big(xs):\n"
+        "    for x in xs:\n"
+        "        big = x * 3\n"
+        "        if big > 10:\n"
+        "            break\n"
+        "    return big\n"
+    )
+    lines = [2, 3, 4, 5, 6]
+    picked = pick_hole(
+        KEY, leaving, 1, [result("t::a", False, lines)], [result("t::b", True, lines)]
+    )
+    assert picked == Hole(4, 4, "        if big > 10:")

@@ -9,7 +9,9 @@ new one is a candidate, judged like any other (program repair calls this cloze-s
 
 Which statement: the most suspicious line of the spectrum (Ochiai over the visible tests);
 among equally suspicious lines the last, nearest to the result the tests check (in
-straight-line code every line ties). Pure text work; the call is the engine's.
+straight-line code every line ties), passing over a statement that computes nothing
+(``return total``, ``break``): the value it hands on was made wrong earlier, and a hole
+there gets the statement back unchanged. Pure text work; the call is the engine's.
 """
 
 from __future__ import annotations
@@ -73,14 +75,36 @@ def pick_hole(
     ranked = rank_lines(key, failing, passing)
     if not ranked or ranked[0].score <= 0:
         return None
-    top = max(s.line for s in ranked if s.score == ranked[0].score)
-    span = statement_span(source, top - def_line + 1)
+    tied = sorted((s.line for s in ranked if s.score == ranked[0].score), reverse=True)
+    spans = [statement_span(source, line - def_line + 1) for line in tied]
+    lines = textwrap.dedent(source).splitlines()
+    span = next((sp for sp in spans if sp and not _hands_on(lines, sp)), spans[0])
     if span is None:
         return None
-    lines = textwrap.dedent(source).splitlines()
     if not 1 <= span[0] <= span[1] <= len(lines):
         return None
     return Hole(span[0], span[1], "\n".join(lines[span[0] - 1 : span[1]]))
+
+
+def _hands_on(lines: Sequence[str], span: tuple[int, int]) -> bool:
+    """Whether the statement on ``span`` computes nothing: it returns or yields a bare
+    name or nothing, or is ``pass``, ``break`` or ``continue``."""
+    try:
+        tree = ast.parse(textwrap.dedent("\n".join(lines[span[0] - 1 : span[1]])))
+    except SyntaxError:
+        return False  # a compound statement's header alone: it computes its test
+    if len(tree.body) != 1:
+        return False
+    node = tree.body[0]
+    if isinstance(node, ast.Pass | ast.Break | ast.Continue):
+        return True
+    if isinstance(node, ast.Return):
+        value = node.value
+    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Yield):
+        value = node.value.value
+    else:
+        return False
+    return value is None or isinstance(value, ast.Name)
 
 
 def call_hints(
