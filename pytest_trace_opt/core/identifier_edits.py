@@ -5,17 +5,21 @@ studies of real fixes ("change identifier used"): ``return count`` for ``return 
 Only names the function itself defines (its parameters, what it assigns, loop targets) stand in
 for each other, and attributes only for attributes of the same owner that the function reads
 or writes, or of an owner sharing an attribute with it (``self.x == other.x``: objects of one
-kind); the nearest in the code first, a few per use. Pure AST work; :mod:`.mutants` turns a
-replacement into an edit of the text.
+kind); the nearest in the code first, a few per use. Pure functions, no opto.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pytest_trace_opt.core.edit_kinds import VARIABLE, Found
+from pytest_trace_opt.core.source_text import SourceText
+
 MAX_PER_USE = 3  # replacements tried for one use of a name, the nearest first
+_ORDINALS = ("first", "second", "third", "fourth")
 
 
 @dataclass
@@ -130,3 +134,26 @@ def replacements(node: ast.AST, all_scopes: list[Scope]) -> list[str]:
                         attributes.setdefault(name, lines)
             return _nearest(attributes, node.attr, line, {})
     return []
+
+
+def identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> Found:
+    """A variable or an attribute of the same owner used for another
+    (:mod:`.identifier_edits`)."""
+    if not isinstance(node, ast.Name | ast.Attribute):
+        return
+    start, end = text.span(node)
+    shown = text.text(start, end)
+    line = text.lines[node.lineno - 1]
+    pattern = r"(?<![\w.])" + re.escape(shown) + r"(?!\w)"
+    before = len(re.findall(pattern, line[: node.col_offset]))
+    which = f" ({_ORDINALS[before]} `{shown}` of the line)" if before < len(_ORDINALS) else ""
+    if before == 0 and len(re.findall(pattern, line)) == 1:
+        which = ""
+    for other in replacements(node, all_scopes):
+        if isinstance(node, ast.Attribute):
+            new = shown[: len(shown) - len(node.attr)] + other
+            if not shown.endswith(node.attr):
+                continue
+        else:
+            new = other
+        yield VARIABLE, f"`{shown}` -> `{new}`{which}", text.replace(start, end, new)

@@ -15,7 +15,6 @@ Pure functions over source text, no opto, no pytest.
 from __future__ import annotations
 
 import ast
-import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,8 +30,9 @@ from pytest_trace_opt.core.edit_kinds import (
     VARIABLE,
     Found,
 )
-from pytest_trace_opt.core.identifier_edits import Scope, replacements, scopes
+from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
 from pytest_trace_opt.core.index_edits import scaled_index_edits
+from pytest_trace_opt.core.placement_edits import Place, placement_edits, places
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
 from pytest_trace_opt.core.sort_edits import mixed_order_edits
 from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
@@ -113,7 +113,6 @@ _METHOD_SWAPS = {
 }
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
 MAX_VARIABLE_EDITS = 6  # per line: a long expression has many names
-_ORDINALS = ("first", "second", "third", "fourth")
 _NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 # Builtins whose two arguments swapped give the same result, or only a TypeError: a run
 # of the tests each, for nothing.
@@ -128,6 +127,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     unreturned: dict[int, list[str]]  # statement id -> the variables it may mean to return
     kin: dict[Kin, list[ast.Compare]]
     entry: Entry | None  # where a statement added at the function's start goes
+    places: dict[int, Place]  # each statement's block
 
 
 @dataclass(frozen=True)
@@ -388,29 +388,6 @@ def _branch_edits(text: SourceText, node: ast.AST) -> Found:
             yield IDIOM, f"index `{old}` -> `{new}`", text.replace(*text.span(index), new)
 
 
-def _identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> Found:
-    """A variable or an attribute of the same owner used for another
-    (:mod:`.identifier_edits`)."""
-    if not isinstance(node, ast.Name | ast.Attribute):
-        return
-    start, end = text.span(node)
-    shown = text.text(start, end)
-    line = text.lines[node.lineno - 1]
-    pattern = r"(?<![\w.])" + re.escape(shown) + r"(?!\w)"
-    before = len(re.findall(pattern, line[: node.col_offset]))
-    which = f" ({_ORDINALS[before]} `{shown}` of the line)" if before < len(_ORDINALS) else ""
-    if before == 0 and len(re.findall(pattern, line)) == 1:
-        which = ""
-    for other in replacements(node, all_scopes):
-        if isinstance(node, ast.Attribute):
-            new = shown[: len(shown) - len(node.attr)] + other
-            if not shown.endswith(node.attr):
-                continue
-        else:
-            new = other
-        yield VARIABLE, f"`{shown}` -> `{new}`{which}", text.replace(start, end, new)
-
-
 def _clause_edits(text: SourceText, node: ast.AST) -> Found:
     """A condition with one clause too many: each clause of ``a and b or ...`` dropped."""
     if not isinstance(node, ast.BoolOp) or len(node.values) < 2:
@@ -428,7 +405,7 @@ def _clause_edits(text: SourceText, node: ast.AST) -> Found:
 def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     if isinstance(node, ast.stmt) and id(node) in tree.unreturned:
         yield from missing_return_edits(text, node, tree.unreturned[id(node)])
-    yield from _identifier_edits(text, node, tree.scopes)
+    yield from identifier_edits(text, node, tree.scopes)
     yield from _clause_edits(text, node)
     if isinstance(node, ast.Compare):
         yield from _comparison_edits(text, node)
@@ -451,6 +428,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from _order_edits(text, node)
     yield from mixed_order_edits(text, node)
     yield from _branch_edits(text, node)
+    yield from placement_edits(text, node, tree.places)
     yield from removal_edits(text, node)
 
 
@@ -472,7 +450,9 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             header_lines.update(range(node.lineno, node.body[0].lineno))
     seen = {ast.dump(tree)}
-    facts = _TreeFacts(scopes(tree), unreturned_results(tree), comparison_kin(tree), entry_of(tree))
+    facts = _TreeFacts(
+        scopes(tree), unreturned_results(tree), comparison_kin(tree), entry_of(tree), places(tree)
+    )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if line not in wanted or line in header_lines:
