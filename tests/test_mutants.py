@@ -458,3 +458,20 @@ def test_a_variable_of_a_product_is_one_off_with_parentheses() -> None:
     lines = {e.description: e.source.splitlines()[1].strip() for e in edits(source, [2])}
     assert lines["`page` -> `(page - 1)` in a product"] == "start = (page - 1) * size"
     assert lines["`size` -> `(size + 1)` in a product"] == "start = page * (size + 1)"
+
+
+def test_an_edit_that_only_the_compiler_rejects_is_not_tried() -> None:
+    source = (
+        "def counter():\n"
+        "    count = 0\n"
+        "    def bump():\n"
+        "        nonlocal count\n"
+        "        count += 1\n"
+        "        return count\n"
+        "    return bump\n"
+    )
+    descriptions = [e.description for e in edits(source, [2])]
+    assert "`count = 0` removed" not in descriptions  # the ``nonlocal`` would bind nothing
+    assert "`0` -> `1`" in descriptions
+    for edit in edits(source, range(1, 8)):
+        compile(edit.source, "<edit>", "exec")

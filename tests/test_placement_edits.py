@@ -147,3 +147,21 @@ def test_every_move_parses_and_the_edit_list_holds_them_once() -> None:
     assert len(sources) == len(set(sources))
     for edit in found:
         compile(edit.source, "<edited>", "exec")
+
+
+def test_a_statement_that_leaves_the_loop_is_not_moved_out_of_it() -> None:
+    source = (
+        "def drain(queue):\n"
+        "    taken = []\n"
+        "    while queue:\n"
+        "        taken.append(queue.pop())\n"
+        "        if len(taken) > 2:\n"
+        "            break\n"
+        "    return taken\n"
+    )
+    # after the loop it would be a ``break`` outside any loop
+    assert not any("out of the `while` loop" in d for d in moves(source, 5))
+    # out of the ``if`` it stays in the loop: a valid candidate
+    assert "`break` moved out of the `if` block" not in moves(source, 6)  # the only statement
+    nested = source.replace("            break\n", "            for _ in taken:\n                break\n")
+    assert "out of the `while` loop" in " ".join(moves(nested, 5))

@@ -432,6 +432,14 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from removal_edits(text, node)
 
 
+def _compiles(tree: ast.Module) -> bool:
+    try:
+        compile(tree, "<source>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return False  # out of its context (a nested function's ``nonlocal``): parsing will do
+    return True
+
+
 def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit]:
     """Small edits of the nodes that start on ``lines`` (1-based lines of
     ``source``), in the order the lines are given; each edit parses and differs from the
@@ -450,6 +458,7 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             header_lines.update(range(node.lineno, node.body[0].lineno))
     seen = {ast.dump(tree)}
+    compiles = _compiles(tree)
     facts = _TreeFacts(
         scopes(tree), unreturned_results(tree), comparison_kin(tree), entry_of(tree), places(tree)
     )
@@ -461,9 +470,12 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
             if edited is None or (not patterns and category >= IDIOM):
                 continue
             try:
-                dumped = ast.dump(ast.parse(edited))
+                edited_tree = ast.parse(edited)
+                if compiles:  # a ``nonlocal`` left unbound, a ``break`` out of its loop
+                    compile(edited_tree, "<edit>", "exec", dont_inherit=True)
             except SyntaxError:
                 continue
+            dumped = ast.dump(edited_tree)
             if dumped in seen:
                 continue
             seen.add(dumped)

@@ -23,6 +23,7 @@ from pytest_trace_opt.core.edit_kinds import IDIOM, Found
 from pytest_trace_opt.core.source_text import SourceText
 
 _LOOPS = (ast.For, ast.While, ast.AsyncFor)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _FRESH_CALLS = {"list", "dict", "set", "tuple", "str", "int", "float", "defaultdict", "Counter"}
 
 
@@ -53,7 +54,13 @@ def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) ->
     owner, block, index = place.owner, place.block, place.position
     shown = _shown(text, node)
     in_body = block is getattr(owner, "body", None)
-    if isinstance(owner, (*_LOOPS, ast.If)) and in_body and index == len(block) - 1 > 0:
+    leaves = isinstance(owner, _LOOPS) and _jumps(node)  # would be ``break`` outside a loop
+    if (
+        isinstance(owner, (*_LOOPS, ast.If))
+        and in_body
+        and index == len(block) - 1 > 0
+        and not leaves
+    ):
         yield IDIOM, f"`{shown}` moved out of the {_kind(owner)}", _moved_after(text, node, owner)
     if index > 0 and _loop_without_else(block[index - 1]):
         loop = block[index - 1]
@@ -138,6 +145,15 @@ def _moved(text: SourceText, node: ast.stmt, after_line: int, indent: str) -> st
     kept = lines[: first - 1] + lines[last:]
     position = after_line - (last - first + 1) if after_line >= last else after_line
     return "".join(kept[:position] + moved + kept[position:])
+
+
+def _jumps(node: ast.AST) -> bool:
+    """Whether ``node`` holds a ``break`` or ``continue`` of the loop around it."""
+    if isinstance(node, ast.Break | ast.Continue):
+        return True
+    if isinstance(node, (*_LOOPS, *_SCOPES)):
+        return False
+    return any(_jumps(child) for child in ast.iter_child_nodes(node))
 
 
 def _names(node: ast.AST) -> set[str]:
