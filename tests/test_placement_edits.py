@@ -163,5 +163,7 @@ def test_a_statement_that_leaves_the_loop_is_not_moved_out_of_it() -> None:
     assert not any("out of the `while` loop" in d for d in moves(source, 5))
     # out of the ``if`` it stays in the loop: a valid candidate
     assert "`break` moved out of the `if` block" not in moves(source, 6)  # the only statement
-    nested = source.replace("            break\n", "            for _ in taken:\n                break\n")
+    nested = source.replace(
+        "            break\n", "            for _ in taken:\n                break\n"
+    )
     assert "out of the `while` loop" in " ".join(moves(nested, 5))

@@ -20,12 +20,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from pytest_trace_opt.core.callee_edits import callee_edits, calls_by_callee
 from pytest_trace_opt.core.edit_kinds import (
     BOUND,
     COMPARISON,
     CONSTANT,
     IDIOM,
-    NAME,
     OPERATOR,
     VARIABLE,
     Found,
@@ -89,28 +89,6 @@ _SYMBOLS: dict[type[ast.AST], str] = {
     ast.And: "and",
     ast.Or: "or",
 }
-# Names often confused for each other: builtins called by name, methods called on a value.
-_BUILTIN_SWAPS = {"min": "max", "max": "min", "any": "all", "all": "any"}
-_METHOD_SWAPS = {
-    "startswith": "endswith",
-    "endswith": "startswith",
-    "lstrip": "rstrip",
-    "rstrip": "lstrip",
-    "find": "rfind",
-    "rfind": "find",
-    "append": "extend",
-    "extend": "append",
-    "upper": "lower",
-    "lower": "upper",
-    "keys": "values",
-    "values": "keys",
-    "floor": "ceil",
-    "ceil": "floor",
-    "isupper": "islower",
-    "islower": "isupper",
-    "appendleft": "append",
-    "popleft": "pop",
-}
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
 MAX_VARIABLE_EDITS = 6  # per line: a long expression has many names
 _NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
@@ -128,6 +106,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     kin: dict[Kin, list[ast.Compare]]
     entry: Entry | None  # where a statement added at the function's start goes
     places: dict[int, Place]  # each statement's block
+    calls: dict[str, list[ast.Call]]  # calls of a function with siblings, by callee
 
 
 @dataclass(frozen=True)
@@ -237,22 +216,6 @@ def _constant_edits(text: SourceText, node: ast.Constant) -> Found:
             if number >= 0:
                 edited = text.replace(start, end, str(number))
                 yield CONSTANT, f"`{node.value}` -> `{number}`", edited
-
-
-def _call_edits(text: SourceText, node: ast.Call) -> Found:
-    """Only a called name: a variable called ``values`` is not the method ``.values()``."""
-    func = node.func
-    if isinstance(func, ast.Name):
-        name, other = func.id, _BUILTIN_SWAPS.get(func.id)
-    elif isinstance(func, ast.Attribute):
-        name, other = func.attr, _METHOD_SWAPS.get(func.attr)
-    else:
-        return
-    start, end = text.span(func)
-    shown = text.text(start, end)
-    if other is not None and shown.endswith(name):
-        edited = text.replace(start, end, shown[: len(shown) - len(name)] + other)
-        yield NAME, f"`{name}` -> `{other}`", edited
 
 
 def _regex_edits(text: SourceText, node: ast.Call) -> Found:
@@ -413,7 +376,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     elif isinstance(node, ast.Constant):
         yield from _constant_edits(text, node)
     elif isinstance(node, ast.Call):
-        yield from _call_edits(text, node)
+        yield from callee_edits(text, node, tree.calls)
         yield from _regex_edits(text, node)
     else:
         yield from _operator_edits(text, node)
@@ -460,7 +423,12 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
     seen = {ast.dump(tree)}
     compiles = _compiles(tree)
     facts = _TreeFacts(
-        scopes(tree), unreturned_results(tree), comparison_kin(tree), entry_of(tree), places(tree)
+        scopes(tree),
+        unreturned_results(tree),
+        comparison_kin(tree),
+        entry_of(tree),
+        places(tree),
+        calls_by_callee(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
