@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from pytest_trace_opt.core.callee_edits import callee_edits, calls_by_callee
+from pytest_trace_opt.core.default_edits import Changed, changed_argument_edits, changed_parameters
 from pytest_trace_opt.core.edit_kinds import (
     BOUND,
     COMPARISON,
@@ -107,6 +108,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     entry: Entry | None  # where a statement added at the function's start goes
     places: dict[int, Place]  # each statement's block
     calls: dict[str, list[ast.Call]]  # calls of a function with siblings, by callee
+    changed: dict[str, Changed]  # parameters the function may change in place
 
 
 @dataclass(frozen=True)
@@ -388,6 +390,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from discarded_result_edits(text, node)
     yield from normalization_edits(text, node, tree.entry)
     yield from missing_entry_edits(text, node)
+    yield from changed_argument_edits(text, node, tree.changed, tree.entry)
     yield from _order_edits(text, node)
     yield from mixed_order_edits(text, node)
     yield from _branch_edits(text, node)
@@ -429,6 +432,7 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         entry_of(tree),
         places(tree),
         calls_by_callee(tree),
+        changed_parameters(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)

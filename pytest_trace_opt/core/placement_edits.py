@@ -70,7 +70,7 @@ def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) ->
     name = _fresh_name(node)
     if name is None:
         return
-    if isinstance(owner, _LOOPS) and in_body and len(block) > 1 and _updates(block, name):
+    if isinstance(owner, _LOOPS) and in_body and len(block) > 1 and updates(block, name):
         edited = _moved(text, node, owner.lineno - 1, _indent(text, owner))
         yield IDIOM, f"`{shown}` moved before the {_kind(owner)}", edited
     following = block[index + 1] if index + 1 < len(block) else None
@@ -78,7 +78,7 @@ def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) ->
         inner_loops = [
             n for n in ast.walk(following) if isinstance(n, _LOOPS) and n is not following
         ]
-        if any(_updates(inner.body, name) for inner in inner_loops):
+        if any(updates(inner.body, name) for inner in inner_loops):
             first = following.body[0]
             edited = _moved(text, node, first.lineno - 1, _indent(text, first))
             yield IDIOM, f"`{shown}` moved into the outer {_kind(following)}", edited
@@ -182,7 +182,7 @@ def _fresh_name(node: ast.stmt) -> str | None:
     return target.id if fresh else None
 
 
-def _updates(block: list[ast.stmt], name: str) -> bool:
+def updates(block: list[ast.stmt], name: str) -> bool:
     """Whether ``block`` adds to ``name`` (``+=``, a method call, an item set)."""
     for statement in block:
         for node in ast.walk(statement):
