@@ -31,6 +31,7 @@ from pytest_trace_opt.core.edit_kinds import (
     VARIABLE,
     Found,
 )
+from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
 from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
 from pytest_trace_opt.core.index_edits import scaled_index_edits
 from pytest_trace_opt.core.placement_edits import Place, placement_edits, places
@@ -109,6 +110,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     places: dict[int, Place]  # each statement's block
     calls: dict[str, list[ast.Call]]  # calls of a function with siblings, by callee
     changed: dict[str, Changed]  # parameters the function may change in place
+    extremes: dict[int, str]  # numbers a running minimum or maximum starts from
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
     yield from scaled_index_edits(text, node)
+    yield from extreme_edits(text, node, tree.extremes)
     yield from _slice_edits(text, node)
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
@@ -433,6 +436,7 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
         places(tree),
         calls_by_callee(tree),
         changed_parameters(tree),
+        extreme_starts(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
