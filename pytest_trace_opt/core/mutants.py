@@ -49,6 +49,7 @@ from pytest_trace_opt.core.statement_edits import (
     removal_edits,
     unreturned_results,
 )
+from pytest_trace_opt.core.swap_edits import tuple_swap_edits
 from pytest_trace_opt.core.systematic_edits import Kin, comparison_kin, same_slip_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
@@ -396,6 +397,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from changed_argument_edits(text, node, tree.changed, tree.entry)
     yield from _order_edits(text, node)
     yield from mixed_order_edits(text, node)
+    yield from tuple_swap_edits(text, node)
     yield from _branch_edits(text, node)
     yield from placement_edits(text, node, tree.places)
     yield from removal_edits(text, node)
