@@ -167,3 +167,33 @@ def test_a_statement_that_leaves_the_loop_is_not_moved_out_of_it() -> None:
         "            break\n", "            for _ in taken:\n                break\n"
     )
     assert "out of the `while` loop" in " ".join(moves(nested, 5))
+
+
+def test_an_elif_becomes_a_test_of_its_own_and_an_if_after_an_if_its_elif() -> None:
+    source = (
+        "def label(n):\n"
+        "    out = ''\n"
+        "    if n % 3 == 0:\n"
+        "        out += 'Fizz'\n"
+        "    elif n % 5 == 0:\n"
+        "        out += 'Buzz'\n"
+        "    return out or str(n)\n"
+    )
+    both = {e.description: e.source for e in edits(source, [5])}["`elif` -> `if`"]
+    assert function(both, "label")(15) == "FizzBuzz"
+    one = (
+        "def grade(score):\n"
+        "    result = 'F'\n"
+        "    if score >= 90:\n"
+        "        result = 'A'\n"
+        "    if score >= 80:\n"
+        "        result = 'B'\n"
+        "    return result\n"
+    )
+    first = {e.description: e.source for e in edits(one, [5])}["`if` -> `elif`"]
+    assert function(first, "grade")(95) == "A"
+    # an ``if`` after an ``if ... else`` cannot join it
+    with_else = one.replace(
+        "        result = 'A'\n", "        result = 'A'\n    else:\n        pass\n"
+    )
+    assert "`if` -> `elif`" not in {e.description for e in edits(with_else, [7])}

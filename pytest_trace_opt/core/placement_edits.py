@@ -8,7 +8,9 @@ indentation, a common slip no token edit reaches.
 - an accumulator set anew in a loop that also updates it (``total = 0`` inside the loop)
   moved before the loop;
 - an accumulator set before a loop whose inner loop updates it moved into the outer loop's
-  body: reset for each row, not once.
+  body: reset for each row, not once;
+- an ``elif`` made an ``if`` of its own (both "Fizz" and "Buzz"), an ``if`` right after
+  another made its ``elif`` (only one of them).
 
 Each edit moves whole lines and re-indents them; a statement sharing a line with another,
 or holding a string over several lines, is left where it is. Pure functions, no opto.
@@ -49,6 +51,7 @@ def places(tree: ast.AST) -> dict[int, Place]:
 def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) -> Found:
     """The moves of statement ``node`` to a neighbouring block (see the module's text)."""
     place = where.get(id(node))
+    yield from _chain_edits(text, node, place)
     if not isinstance(node, ast.stmt) or place is None or not _whole_lines(text, node):
         return
     owner, block, index = place.owner, place.block, place.position
@@ -82,6 +85,20 @@ def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) ->
             first = following.body[0]
             edited = _moved(text, node, first.lineno - 1, _indent(text, first))
             yield IDIOM, f"`{shown}` moved into the outer {_kind(following)}", edited
+
+
+def _chain_edits(text: SourceText, node: ast.AST, place: Place | None) -> Found:
+    """An ``elif`` that should be a test of its own, an ``if`` that should be tried only
+    when the ``if`` before it failed."""
+    if not isinstance(node, ast.If):
+        return
+    start = text.offset(node.lineno, node.col_offset)
+    if text.data[start : start + 5] == b"elif ":
+        yield IDIOM, "`elif` -> `if`", text.replace(start, start + 4, "if")
+        return
+    before = place.block[place.position - 1] if place and place.position > 0 else None
+    if isinstance(before, ast.If) and not before.orelse:
+        yield IDIOM, "`if` -> `elif`", text.replace(start, start + 2, "elif")
 
 
 def _kind(node: ast.AST) -> str:
