@@ -87,3 +87,16 @@ def test_a_call_written_over_lines_is_swapped_where_the_name_ends() -> None:
     )
     edited = by_description(source, 4)["`bisect_left` -> `bisect_right`"]
     assert function(edited, "rank")([1, 2, 2, 3], 2) == 3
+
+
+def test_conversions_and_an_unordered_dedupe_get_their_siblings() -> None:
+    source = "def stars(rating):\n    return int(rating * 2) / 2\n"
+    edited = by_description(source, 2)["`int` -> `round`"]
+    assert function(edited, "stars")(3.8) == 4.0
+    assert "`int` -> `float`" in by_description(source, 2)
+    dedupe = "def unique(xs):\n    return list(set(xs))\n"
+    kept = by_description(dedupe, 2)["`set(...)` -> `dict.fromkeys(...)` (order kept)"]
+    assert function(kept, "unique")([3, 1, 3, 2, 1]) == [3, 1, 2]
+    assert by_description("def u(xs):\n    return sorted(set(xs))\n", 2).keys().isdisjoint(
+        {"`set(...)` -> `dict.fromkeys(...)` (order kept)"}
+    )

@@ -1,8 +1,10 @@
 """The wrong function of a family called: ``min`` for ``max``, ``lstrip`` for ``rstrip``,
 ``unquote`` for ``unquote_plus``, ``re.match`` for ``re.search``, ``lower`` for
 ``casefold``, ``bisect_left`` for ``bisect_right`` ("wrong function name" in studies of
-real fixes). A function misread once is often called wrongly in every place: each call is
-swapped alone, and all calls of the same function at once when there are several.
+real fixes), and ``list(set(xs))`` where the order of first appearance should stay
+(``list(dict.fromkeys(xs))``). A function misread once is often called wrongly in every
+place: each call is swapped alone, and all calls of the same function at once when there
+are several.
 
 A function imported by name (``from urllib.parse import unquote``) gets its sibling
 imported the same way, in a line above the function that the patch adds to the module.
@@ -23,6 +25,9 @@ _BUILTINS: dict[str, tuple[str, ...]] = {
     "max": ("min",),
     "any": ("all",),
     "all": ("any",),
+    "int": ("round", "float"),  # a fraction cut off, or a text that holds one
+    "round": ("int",),
+    "float": ("int",),
 }
 # Methods called on a value, whatever it is (a wrong guess costs one run of the tests).
 _METHODS: dict[str, tuple[str, ...]] = {
@@ -136,6 +141,7 @@ def callee_edits(text: SourceText, node: ast.AST, calls: dict[str, list[ast.Call
     """``node``'s function swapped for each sibling: in this call, then in every call of it."""
     if not isinstance(node, ast.Call):
         return
+    yield from _ordered_unique(text, node)
     callee = callee_of(node)
     if callee is None:
         return
@@ -150,6 +156,24 @@ def callee_edits(text: SourceText, node: ast.AST, calls: dict[str, list[ast.Call
             if edited is not None:
                 described = f"`{callee.name}` -> `{sibling}` in all {len(every)} calls"
                 yield NAME, described, import_line + edited
+
+
+def _ordered_unique(text: SourceText, node: ast.Call) -> Found:
+    """``list(set(xs))`` -> ``list(dict.fromkeys(xs))``: duplicates dropped, order kept."""
+    inner = node.args[0] if len(node.args) == 1 else None
+    if (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "list"
+        and isinstance(inner, ast.Call)
+        and isinstance(inner.func, ast.Name)
+        and inner.func.id == "set"
+        and len(inner.args) == 1
+        and not inner.keywords
+    ):
+        start, end = text.span(inner.func)
+        yield NAME, "`set(...)` -> `dict.fromkeys(...)` (order kept)", text.replace(
+            start, end, "dict.fromkeys"
+        )
 
 
 def _swapped(text: SourceText, calls: list[ast.Call], name: str, sibling: str) -> str | None:
