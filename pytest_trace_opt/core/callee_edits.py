@@ -171,8 +171,10 @@ def _ordered_unique(text: SourceText, node: ast.Call) -> Found:
         and not inner.keywords
     ):
         start, end = text.span(inner.func)
-        yield NAME, "`set(...)` -> `dict.fromkeys(...)` (order kept)", text.replace(
-            start, end, "dict.fromkeys"
+        yield (
+            NAME,
+            "`set(...)` -> `dict.fromkeys(...)` (order kept)",
+            text.replace(start, end, "dict.fromkeys"),
         )
 
 
