@@ -475,3 +475,19 @@ def test_an_edit_that_only_the_compiler_rejects_is_not_tried() -> None:
     assert "`0` -> `1`" in descriptions
     for edit in edits(source, range(1, 8)):
         compile(edit.source, "<edit>", "exec")
+
+
+def test_a_key_of_the_same_record_stands_in_for_another() -> None:
+    source = (
+        "def full_name(person, other):\n"
+        "    if person['last'] == other['last']:\n"
+        "        return person['first']\n"
+        "    return person['first'] + ' ' + person['first']\n"
+    )
+    found = {e.description: e.source for e in edits(source, [4])}
+    edited = found["key 'first' -> 'last' (second `'first'` of the line)"]
+    assert edited.splitlines()[3] == "    return person['first'] + ' ' + person['last']"
+    # a string that is not a key, and a key of a record of another kind, are left alone
+    assert not any("' '" in d for d in found)
+    apart = "def f(a, b):\n    return a['x'] + b['y']\n"
+    assert not any(d.startswith("key") for d in (e.description for e in edits(apart, [2])))

@@ -32,6 +32,8 @@ class Scope:
     names: dict[str, list[int]] = field(default_factory=dict)
     attributes: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     owners: dict[int, str] = field(default_factory=dict)  # id of a name read as ``name.attr``
+    keys: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # ``row["name"]``
+    key_owners: dict[int, str] = field(default_factory=dict)  # id of a key -> its owner
     defined: dict[str, int] = field(default_factory=dict)  # name -> first line that sets it
 
 
@@ -88,6 +90,15 @@ def scopes(tree: ast.AST) -> list[Scope]:
                 owner = scope.attributes.setdefault(node.value.id, {})
                 owner.setdefault(node.attr, []).append(node.lineno)
                 scope.owners[id(node.value)] = node.attr
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+            ):
+                keys = scope.keys.setdefault(node.value.id, {})
+                keys.setdefault(node.slice.value, []).append(node.lineno)
+                scope.key_owners[id(node.slice)] = node.value.id
         found.append(scope)
     return found
 
@@ -125,30 +136,36 @@ def replacements(node: ast.AST, all_scopes: list[Scope]) -> list[str]:
         isinstance(node, ast.Attribute)
         and isinstance(node.ctx, ast.Load)
         and isinstance(node.value, ast.Name)
+        and node.attr in scope.attributes.get(node.value.id, {})  # set elsewhere: any of them
     ):
-        attributes = dict(scope.attributes.get(node.value.id, {}))
-        if node.attr in attributes:  # attributes are set elsewhere: any of them
-            for owner, theirs in scope.attributes.items():
-                if owner != node.value.id and attributes.keys() & theirs.keys():
-                    for name, lines in theirs.items():  # ``self.x == other.x``: one kind
-                        attributes.setdefault(name, lines)
-            return _nearest(attributes, node.attr, line, {})
+        return _nearest(_kin(scope.attributes, node.value.id), node.attr, line, {})
+    if isinstance(node, ast.Constant) and id(node) in scope.key_owners:
+        return _nearest(_kin(scope.keys, scope.key_owners[id(node)]), str(node.value), line, {})
     return []
 
 
+def _kin(by_owner: dict[str, dict[str, list[int]]], owner: str) -> dict[str, list[int]]:
+    """The keys (or attributes) of ``owner`` and of owners sharing one with it: records of
+    one kind (``row["a"] == other["a"]``)."""
+    found = dict(by_owner.get(owner, {}))
+    for other, theirs in by_owner.items():
+        if other != owner and found.keys() & theirs.keys():
+            for name, lines in theirs.items():
+                found.setdefault(name, lines)
+    return found
+
+
 def identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -> Found:
-    """A variable or an attribute of the same owner used for another
+    """A variable, an attribute or a key of the same owner used for another
     (:mod:`.identifier_edits`)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        yield from _key_edits(text, node, all_scopes)
+        return
     if not isinstance(node, ast.Name | ast.Attribute):
         return
     start, end = text.span(node)
     shown = text.text(start, end)
-    line = text.lines[node.lineno - 1]
-    pattern = r"(?<![\w.])" + re.escape(shown) + r"(?!\w)"
-    before = len(re.findall(pattern, line[: node.col_offset]))
-    which = f" ({_ORDINALS[before]} `{shown}` of the line)" if before < len(_ORDINALS) else ""
-    if before == 0 and len(re.findall(pattern, line)) == 1:
-        which = ""
+    which = _which(text, node, shown)
     for other in replacements(node, all_scopes):
         if isinstance(node, ast.Attribute):
             new = shown[: len(shown) - len(node.attr)] + other
@@ -157,3 +174,26 @@ def identifier_edits(text: SourceText, node: ast.AST, all_scopes: list[Scope]) -
         else:
             new = other
         yield VARIABLE, f"`{shown}` -> `{new}`{which}", text.replace(start, end, new)
+
+
+def _key_edits(text: SourceText, node: ast.Constant, all_scopes: list[Scope]) -> Found:
+    start, end = text.span(node)
+    shown = text.text(start, end)
+    quote = shown[-1]
+    if shown[:1] != quote or quote not in "'\"":
+        return  # a prefixed or implicitly joined string: leave it
+    which = _which(text, node, shown)
+    for other in replacements(node, all_scopes):
+        new = quote + other + quote
+        if ast.literal_eval(new) == other:  # no quote or backslash to escape
+            yield VARIABLE, f"key {shown} -> {new}{which}", text.replace(start, end, new)
+
+
+def _which(text: SourceText, node: ast.expr, shown: str) -> str:
+    """Which use of ``shown`` on its line ``node`` is, when the line has several."""
+    line = text.lines[node.lineno - 1]
+    pattern = r"(?<![\w.])" + re.escape(shown) + r"(?!\w)"
+    before = len(re.findall(pattern, line.encode()[: node.col_offset].decode()))
+    if before == 0 and len(re.findall(pattern, line)) == 1:
+        return ""
+    return f" ({_ORDINALS[before]} `{shown}` of the line)" if before < len(_ORDINALS) else ""
