@@ -33,6 +33,7 @@ from pytest_trace_opt.core.edit_kinds import (
 )
 from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
 from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
+from pytest_trace_opt.core.idiom_edits import idiom_edits
 from pytest_trace_opt.core.index_edits import scaled_index_edits
 from pytest_trace_opt.core.placement_edits import Place, placement_edits, places
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
@@ -399,6 +400,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from mixed_order_edits(text, node)
     yield from tuple_swap_edits(text, node)
     yield from _branch_edits(text, node)
+    yield from idiom_edits(text, node)
     yield from placement_edits(text, node, tree.places)
     yield from removal_edits(text, node)
 
