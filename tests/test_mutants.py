@@ -491,3 +491,17 @@ def test_a_key_of_the_same_record_stands_in_for_another() -> None:
     assert not any("' '" in d for d in found)
     apart = "def f(a, b):\n    return a['x'] + b['y']\n"
     assert not any(d.startswith("key") for d in (e.description for e in edits(apart, [2])))
+
+
+def test_lines_ranked_alike_get_the_likelier_kinds_of_edit_first() -> None:
+    source = "def f(xs, n):\n    total = sum(xs) * 2\n    return total > n\n"
+    in_line_order = [e.description for e in edits(source, [2, 3])]
+    tied = [e.description for e in edits(source, [2, 3], tiers=[0, 0])]
+    assert sorted(in_line_order) == sorted(tied)
+    # line 2's removal came before line 3's comparison; tied, the comparison comes first
+    removal, comparison = "`total = sum(xs) * 2` removed", "`>` -> `>=`"
+    assert in_line_order.index(removal) < in_line_order.index(comparison)
+    assert tied.index(comparison) < tied.index(removal)
+    # a line ranked above the other keeps all its edits first
+    ranked = [e.description for e in edits(source, [2, 3], tiers=[0, 1])]
+    assert ranked == in_line_order

@@ -413,11 +413,15 @@ def _compiles(tree: ast.Module) -> bool:
     return True
 
 
-def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit]:
+def edits(
+    source: str, lines: Sequence[int], patterns: bool = True, tiers: Sequence[int] | None = None
+) -> list[Edit]:
     """Small edits of the nodes that start on ``lines`` (1-based lines of
-    ``source``), in the order the lines are given; each edit parses and differs from the
+    ``source``), in the order the lines are given; each edit compiles and differs from the
     source. The ``def`` line itself is left alone (its defaults and signature).
-    ``patterns=False`` keeps the one-token slips only (no fix pattern, no removal)."""
+    ``tiers`` (one per line, ascending): lines of one tier are ranked alike, and their
+    edits are ordered by kind across them. ``patterns=False`` keeps the one-token slips
+    only (no fix pattern, no removal)."""
     code = textwrap.dedent(source)
     try:
         tree = ast.parse(code)
@@ -460,11 +464,15 @@ def edits(source: str, lines: Sequence[int], patterns: bool = True) -> list[Edit
                 continue
             seen.add(dumped)
             by_line.setdefault(line, []).append((category, description, edited))
-    found: list[Edit] = []
-    for line in lines:
+    found: list[tuple[int, int, Edit]] = []  # tier, kind, edit
+    for position, line in enumerate(lines):
+        tier = tiers[position] if tiers is not None else position
         variables = 0
         for category, description, edited in sorted(by_line.get(line, []), key=lambda e: e[0]):
             variables += category == VARIABLE
             if category != VARIABLE or variables <= MAX_VARIABLE_EDITS:
-                found.append(Edit(line, description, edited))
-    return found
+                found.append((tier, category, Edit(line, description, edited)))
+    # Lines the spectrum ranks alike (a tier) are one place: the likelier kinds of edit on
+    # all of them before the rarer ones on any. Sorting is stable: lines keep their order.
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [edit for _, _, edit in found]

@@ -56,8 +56,12 @@ def candidates(
     found: dict[str, list[Candidate]] = {}
     for key in _reached_code(baseline, failing):
         info = baseline.targets[key]
-        lines = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
-        mine = _edits_as_candidates(info, str(info.original), lines, limit, patterns)
+        ranked = rank_lines(key, failing, passing_results)
+        lines = [s.line - info.line + 1 for s in ranked]
+        scores = sorted({s.score for s in ranked}, reverse=True)
+        tiers = [scores.index(s.score) for s in ranked]
+        source = str(info.original)
+        mine = _as_candidates(info, source, edits(source, lines, patterns, tiers), limit)
         if mine:
             found[key] = mine
     return found
