@@ -49,3 +49,12 @@ def test_a_choice_split_sort_and_pairs_get_their_idiom() -> None:
     assert function(edited, "total")({"a": 2, "b": 3}) == 5
     loop = "def keys(d):\n    out = []\n    for k, v in d:\n        out.append(k)\n    return out\n"
     assert "`d` -> `d.items()`" in found(loop, 3)
+
+
+def test_round_half_to_even_becomes_half_up_with_its_import() -> None:
+    source = "def stars(average):\n    return round(average * 2) / 2\n"
+    edited = found(source, 2)["`round(average * 2)` -> `math.floor(average * 2 + 0.5)` (halves up)"]
+    assert edited.startswith("import math\n\n\ndef stars(average):")
+    assert function(edited, "stars")(4.25) == 4.5
+    assert function(source, "stars")(4.25) == 4.0
+    assert not any("halves up" in d for d in found("def f(x):\n    return round(x, 2)\n", 2))

@@ -7,7 +7,9 @@
 - text split at one space where any run of whitespace separates: ``split(" ")`` ->
   ``split()``;
 - the ``None`` that ``xs.sort()`` returns used as the sorted list: ``sorted(xs)``;
-- a dictionary walked as its pairs: ``for key, value in counts:`` -> ``counts.items()``.
+- a dictionary walked as its pairs: ``for key, value in counts:`` -> ``counts.items()``;
+- ``round(x)``, which rounds halves to even (``round(2.5) == 2``), where halves go up:
+  ``math.floor(x + 0.5)``, with ``import math`` above the function for the patch to add.
 
 Pure text edits for :mod:`.mutants`.
 """
@@ -28,6 +30,7 @@ def idiom_edits(text: SourceText, node: ast.AST) -> Found:
     yield from _split_edits(text, node)
     yield from _sorted_edits(text, node)
     yield from _pairs_edits(text, node)
+    yield from _half_up_edits(text, node)
 
 
 def _truth_edits(text: SourceText, node: ast.AST) -> Found:
@@ -120,3 +123,20 @@ def _pairs_edits(text: SourceText, node: ast.AST) -> Found:
             shown = text.text(*text.span(iterable))
             new = f"{shown}.items()"
             yield IDIOM, f"`{shown}` -> `{new}`", text.replace(*text.span(iterable), new)
+
+
+def _half_up_edits(text: SourceText, node: ast.AST) -> Found:
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "round"
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        return
+    inner = text.text(*text.span(node.args[0]))
+    if "\n" in inner:
+        return
+    new = f"math.floor({inner} + 0.5)"
+    edited = "import math\n\n\n" + text.replace(*text.span(node), new)
+    yield IDIOM, f"`round({inner})` -> `{new}` (halves up)", edited
