@@ -4,20 +4,7 @@ sibling imported. Each edit is checked by running it. Pure text."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from pytest_trace_opt.core.mutants import edits
-
-
-def by_description(source: str, line: int) -> dict[str, str]:
-    return {e.description: e.source for e in edits(source, [line])}
-
-
-def function(source: str, name: str, **module: Any) -> Callable[..., Any]:
-    namespace: dict[str, Any] = dict(module)
-    exec(compile(source, "<edited>", "exec"), namespace)
-    return namespace[name]
+from edit_helpers import defined, edits_of_line
 
 
 def test_a_function_imported_by_name_is_swapped_in_every_call_with_its_import() -> None:
@@ -29,16 +16,16 @@ def test_a_function_imported_by_name_is_swapped_in_every_call_with_its_import() 
         "        params[unquote(key)] = unquote(value)\n"
         "    return params\n"
     )
-    found = by_description(source, 5)
+    found = edits_of_line(source, 5)
     every = found["`unquote` -> `unquote_plus` in all 2 calls"]
     assert every.startswith("from urllib.parse import unquote_plus\n\n\ndef parse_query")
     assert every.count("unquote_plus(") == 2
-    assert function(every, "parse_query")("full+name=Ada+L") == {"full name": "Ada L"}
+    assert defined(every, "parse_query")("full+name=Ada+L") == {"full name": "Ada L"}
     one = found["`unquote` -> `unquote_plus`"]
     assert one.count("unquote_plus(") == 1  # the first call on the line: the key
     from urllib.parse import unquote
 
-    parse_query = function(one, "parse_query", unquote=unquote)  # as the module imports it
+    parse_query = defined(one, "parse_query", unquote=unquote)  # as the module imports it
     assert parse_query("full+name=Ada+L") == {"full name": "Ada+L"}
 
 
@@ -49,14 +36,14 @@ def test_a_method_misread_once_is_swapped_on_every_receiver() -> None:
         "    right = b.lower()\n"
         "    return left == right\n"
     )
-    found = by_description(source, 2)
+    found = edits_of_line(source, 2)
     every = found["`lower` -> `casefold` in all 2 calls"]
-    assert function(every, "same_name")("STRASSE", "straße") is True
+    assert defined(every, "same_name")("STRASSE", "straße") is True
     assert "`lower` -> `upper`" in found
     assert "`lower` -> `casefold`" in found  # this call alone
     # a function called once gets no second, identical edit
     once = "def f(s):\n    return s.lower()\n"
-    assert [d for d in by_description(once, 2) if "casefold" in d] == ["`lower` -> `casefold`"]
+    assert [d for d in edits_of_line(once, 2) if "casefold" in d] == ["`lower` -> `casefold`"]
 
 
 def test_module_functions_are_swapped_through_their_module_and_builtins_by_name() -> None:
@@ -66,14 +53,14 @@ def test_module_functions_are_swapped_through_their_module_and_builtins_by_name(
         "def has_digits(text):\n"
         "    return re.match(r'\\d+', text) is not None\n"
     )
-    found = by_description(source, 4)
-    assert function(found["`match` -> `search`"], "has_digits")("abc 12") is True
+    found = edits_of_line(source, 4)
+    assert defined(found["`match` -> `search`"], "has_digits")("abc 12") is True
     assert "`match` -> `fullmatch`" in found
     leftmost = "def first(xs):\n    return max(xs)\n"
-    assert "`max` -> `min`" in by_description(leftmost, 2)
+    assert "`max` -> `min`" in edits_of_line(leftmost, 2)
     # an unknown function, or a method of an unknown name, is left alone
     plain = "def g(x):\n    return x.frobnicate() + helper(x)\n"
-    assert not any("->" in d and "frobnicate" in d for d in by_description(plain, 2))
+    assert not any("->" in d and "frobnicate" in d for d in edits_of_line(plain, 2))
 
 
 def test_a_call_written_over_lines_is_swapped_where_the_name_ends() -> None:
@@ -85,18 +72,18 @@ def test_a_call_written_over_lines_is_swapped_where_the_name_ends() -> None:
         "        scores, s\n"
         "    )\n"
     )
-    edited = by_description(source, 4)["`bisect_left` -> `bisect_right`"]
-    assert function(edited, "rank")([1, 2, 2, 3], 2) == 3
+    edited = edits_of_line(source, 4)["`bisect_left` -> `bisect_right`"]
+    assert defined(edited, "rank")([1, 2, 2, 3], 2) == 3
 
 
 def test_conversions_and_an_unordered_dedupe_get_their_siblings() -> None:
     source = "def stars(rating):\n    return int(rating * 2) / 2\n"
-    edited = by_description(source, 2)["`int` -> `round`"]
-    assert function(edited, "stars")(3.8) == 4.0
-    assert "`int` -> `float`" in by_description(source, 2)
+    edited = edits_of_line(source, 2)["`int` -> `round`"]
+    assert defined(edited, "stars")(3.8) == 4.0
+    assert "`int` -> `float`" in edits_of_line(source, 2)
     dedupe = "def unique(xs):\n    return list(set(xs))\n"
-    kept = by_description(dedupe, 2)["`set(...)` -> `dict.fromkeys(...)` (order kept)"]
-    assert function(kept, "unique")([3, 1, 3, 2, 1]) == [3, 1, 2]
-    assert by_description("def u(xs):\n    return sorted(set(xs))\n", 2).keys().isdisjoint(
+    kept = edits_of_line(dedupe, 2)["`set(...)` -> `dict.fromkeys(...)` (order kept)"]
+    assert defined(kept, "unique")([3, 1, 3, 2, 1]) == [3, 1, 2]
+    assert edits_of_line("def u(xs):\n    return sorted(set(xs))\n", 2).keys().isdisjoint(
         {"`set(...)` -> `dict.fromkeys(...)` (order kept)"}
     )

@@ -3,20 +3,7 @@ mutants.edits). Pure text; each edit is run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from pytest_trace_opt.core.mutants import edits
-
-
-def found(source: str, line: int) -> dict[str, str]:
-    return {e.description: e.source for e in edits(source, [line])}
-
-
-def function(source: str, name: str) -> Callable[..., Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<edited>", "exec"), namespace)
-    return namespace[name]
+from edit_helpers import defined, edits_of_line
 
 
 def test_a_running_maximum_started_at_zero_starts_below_every_number() -> None:
@@ -28,10 +15,10 @@ def test_a_running_maximum_started_at_zero_starts_below_every_number() -> None:
         "            best = v\n"
         "    return best\n"
     )
-    edits_of_line = found(source, 2)
-    edited = edits_of_line['`0` -> `float("-inf")`']
-    assert function(edited, "largest")([-5, -2, -9]) == -2
-    assert '`0` -> `float("inf")`' in edits_of_line
+    line_edits = edits_of_line(source, 2)
+    edited = line_edits['`0` -> `float("-inf")`']
+    assert defined(edited, "largest")([-5, -2, -9]) == -2
+    assert '`0` -> `float("inf")`' in line_edits
 
 
 def test_a_table_of_minimums_started_at_zero_starts_above_every_number() -> None:
@@ -45,11 +32,11 @@ def test_a_table_of_minimums_started_at_zero_starts_above_every_number() -> None
         "                dp[a] = min(dp[a], dp[a - c] + 1)\n"
         "    return dp[amount]\n"
     )
-    edited = found(source, 2)['`0` -> `float("inf")`']
+    edited = edits_of_line(source, 2)['`0` -> `float("inf")`']
     assert edited.splitlines()[1] == '    dp = [float("inf")] * (amount + 1)'
-    assert function(edited, "fewest")(6, [1, 3]) == 2
+    assert defined(edited, "fewest")(6, [1, 3]) == 2
     # ``dp[0] = 0`` is the base case, not a start of the running minimum
-    assert not any("inf" in d for d in found(source, 3))
+    assert not any("inf" in d for d in edits_of_line(source, 3))
 
 
 def test_a_counter_compared_by_order_is_not_a_running_extreme() -> None:
@@ -60,8 +47,8 @@ def test_a_counter_compared_by_order_is_not_a_running_extreme() -> None:
         "        i += 1\n"
         "    return i\n"
     )
-    assert not any("inf" in d for d in found(source, 2))
+    assert not any("inf" in d for d in edits_of_line(source, 2))
     negative = (
         "def f(xs):\n    low = -1\n    for x in xs:\n        low = max(low, x)\n    return low\n"
     )
-    assert '`-1` -> `float("-inf")`' in found(negative, 2)
+    assert '`-1` -> `float("-inf")`' in edits_of_line(negative, 2)

@@ -3,20 +3,7 @@ text; each edit is run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from pytest_trace_opt.core.mutants import edits
-
-
-def found(source: str, line: int) -> dict[str, str]:
-    return {e.description: e.source for e in edits(source, [line])}
-
-
-def function(source: str, name: str) -> Callable[..., Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<edited>", "exec"), namespace)
-    return namespace[name]
+from edit_helpers import defined, edits_of_line
 
 
 def test_zero_is_a_value_not_a_missing_one() -> None:
@@ -26,35 +13,38 @@ def test_zero_is_a_value_not_a_missing_one() -> None:
         "        return requested\n"
         "    return 20\n"
     )
-    edited = found(source, 2)["`requested` -> `requested is not None`"]
-    assert function(edited, "page_size")(0) == 0
-    assert function(edited, "page_size")() == 20
+    edited = edits_of_line(source, 2)["`requested` -> `requested is not None`"]
+    assert defined(edited, "page_size")(0) == 0
+    assert defined(edited, "page_size")() == 20
     negated = "def f(x=None):\n    if not x:\n        return 'none'\n    return x\n"
-    assert function(found(negated, 2)["`not x` -> `x is None`"], "f")(0) == 0
+    assert defined(edits_of_line(negated, 2)["`not x` -> `x is None`"], "f")(0) == 0
     fallback = "def g(size=None):\n    return size or 10\n"
-    edited = found(fallback, 2)["`size or ...` -> `size if size is not None else 10`"]
-    assert function(edited, "g")(0) == 0 and function(edited, "g")() == 10
+    edited = edits_of_line(fallback, 2)["`size or ...` -> `size if size is not None else 10`"]
+    assert defined(edited, "g")(0) == 0 and defined(edited, "g")() == 10
 
 
 def test_a_choice_split_sort_and_pairs_get_their_idiom() -> None:
     choice = "def is_vowel(c):\n    return c == ('a', 'e', 'i', 'o', 'u')\n"
-    assert function(found(choice, 2)["`==` -> `in` (one of the choices)"], "is_vowel")("e")
+    assert defined(edits_of_line(choice, 2)["`==` -> `in` (one of the choices)"], "is_vowel")("e")
     split = "def words(line):\n    return line.split(' ')\n"
-    assert function(found(split, 2)['`split(" ")` -> `split()`'], "words")("a  b") == ["a", "b"]
+    words = defined(edits_of_line(split, 2)['`split(" ")` -> `split()`'], "words")
+    assert words("a  b") == ["a", "b"]
     sort = "def ranked(xs):\n    result = xs.sort(reverse=True)\n    return result\n"
-    edited = found(sort, 2)["`xs.sort(reverse=True)` -> `sorted(xs, reverse=True)`"]
-    assert function(edited, "ranked")([1, 3, 2]) == [3, 2, 1]
+    edited = edits_of_line(sort, 2)["`xs.sort(reverse=True)` -> `sorted(xs, reverse=True)`"]
+    assert defined(edited, "ranked")([1, 3, 2]) == [3, 2, 1]
     pairs = "def total(counts):\n    return sum(v for k, v in counts)\n"
-    edited = found(pairs, 2)["`counts` -> `counts.items()`"]
-    assert function(edited, "total")({"a": 2, "b": 3}) == 5
+    edited = edits_of_line(pairs, 2)["`counts` -> `counts.items()`"]
+    assert defined(edited, "total")({"a": 2, "b": 3}) == 5
     loop = "def keys(d):\n    out = []\n    for k, v in d:\n        out.append(k)\n    return out\n"
-    assert "`d` -> `d.items()`" in found(loop, 3)
+    assert "`d` -> `d.items()`" in edits_of_line(loop, 3)
 
 
 def test_round_half_to_even_becomes_half_up_with_its_import() -> None:
     source = "def stars(average):\n    return round(average * 2) / 2\n"
-    edited = found(source, 2)["`round(average * 2)` -> `math.floor(average * 2 + 0.5)` (halves up)"]
+    half_up = "`round(average * 2)` -> `math.floor(average * 2 + 0.5)` (halves up)"
+    edited = edits_of_line(source, 2)[half_up]
     assert edited.startswith("import math\n\n\ndef stars(average):")
-    assert function(edited, "stars")(4.25) == 4.5
-    assert function(source, "stars")(4.25) == 4.0
-    assert not any("halves up" in d for d in found("def f(x):\n    return round(x, 2)\n", 2))
+    assert defined(edited, "stars")(4.25) == 4.5
+    assert defined(source, "stars")(4.25) == 4.0
+    to_cents = "def f(x):\n    return round(x, 2)\n"
+    assert not any("halves up" in d for d in edits_of_line(to_cents, 2))

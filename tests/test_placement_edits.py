@@ -3,20 +3,13 @@ mutants.edits): each move is checked by running the edited function. Pure text."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from edit_helpers import defined
 
 from pytest_trace_opt.core.mutants import Edit, edits
 
 
 def moves(source: str, line: int) -> dict[str, str]:
     return {e.description: e.source for e in edits(source, [line]) if "moved" in e.description}
-
-
-def function(source: str, name: str) -> Callable[..., Any]:
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<edited>", "exec"), namespace)
-    return namespace[name]
 
 
 def test_a_return_that_ends_a_search_on_the_first_item_is_moved_after_the_loop() -> None:
@@ -36,8 +29,8 @@ def test_a_return_that_ends_a_search_on_the_first_item_is_moved_after_the_loop()
         "            return True\n"
         "    return False\n"
     )
-    assert function(edited, "contains")([1, 2, 3], 3) is True
-    assert function(source, "contains")([1, 2, 3], 3) is False
+    assert defined(edited, "contains")([1, 2, 3], 3) is True
+    assert defined(source, "contains")([1, 2, 3], 3) is False
     # the only statement of a body stays: the block would be empty
     assert moves(source, 4) == {}
 
@@ -53,7 +46,7 @@ def test_the_last_statement_of_an_if_block_is_moved_after_it() -> None:
         "    return out\n"
     )
     edited = moves(source, 6)["`out.append(x)` moved out of the `if` block"]
-    assert function(edited, "absolute_all")([-1, 2]) == [1, 2]
+    assert defined(edited, "absolute_all")([-1, 2]) == [1, 2]
 
 
 def test_a_statement_after_the_loop_that_reads_its_variable_is_moved_into_it() -> None:
@@ -67,7 +60,7 @@ def test_a_statement_after_the_loop_that_reads_its_variable_is_moved_into_it() -
     )
     found = moves(source, 5)
     edited = found["`result.append(item)` moved into the `for` loop"]
-    assert function(edited, "doubled")([1, 2]) == [2, 4]
+    assert defined(edited, "doubled")([1, 2]) == [2, 4]
     # ``return result`` reads no loop variable: it is not moved in
     assert not any("into" in d for d in moves(source, 6))
 
@@ -82,7 +75,7 @@ def test_an_accumulator_set_anew_in_the_loop_is_moved_before_it() -> None:
     )
     edited = moves(source, 3)["`total = 0` moved before the `for` loop"]
     assert edited.splitlines()[1:3] == ["    total = 0", "    for word in words:"]
-    assert function(edited, "total_length")(["ab", "cde"]) == 5
+    assert defined(edited, "total_length")(["ab", "cde"]) == 5
     # a variable the loop sets but never adds to is not an accumulator
     plain = source.replace("total += len(word)", "size = len(word)")
     assert not any("before" in d for d in moves(plain, 3))
@@ -100,8 +93,8 @@ def test_an_accumulator_of_an_inner_loop_is_moved_into_the_outer_one() -> None:
         "    return sums\n"
     )
     edited = moves(source, 3)["`row_total = 0` moved into the outer `for` loop"]
-    assert function(edited, "row_sums")([[1, 2], [3]]) == [3, 3]
-    assert function(source, "row_sums")([[1, 2], [3]]) == [3, 6]
+    assert defined(edited, "row_sums")([[1, 2], [3]]) == [3, 3]
+    assert defined(source, "row_sums")([[1, 2], [3]]) == [3, 6]
 
 
 def test_statements_that_share_a_line_or_hold_a_long_string_stay_where_they_are() -> None:
@@ -180,7 +173,7 @@ def test_an_elif_becomes_a_test_of_its_own_and_an_if_after_an_if_its_elif() -> N
         "    return out or str(n)\n"
     )
     both = {e.description: e.source for e in edits(source, [5])}["`elif` -> `if`"]
-    assert function(both, "label")(15) == "FizzBuzz"
+    assert defined(both, "label")(15) == "FizzBuzz"
     one = (
         "def grade(score):\n"
         "    result = 'F'\n"
@@ -191,7 +184,7 @@ def test_an_elif_becomes_a_test_of_its_own_and_an_if_after_an_if_its_elif() -> N
         "    return result\n"
     )
     first = {e.description: e.source for e in edits(one, [5])}["`if` -> `elif`"]
-    assert function(first, "grade")(95) == "A"
+    assert defined(first, "grade")(95) == "A"
     # an ``if`` after an ``if ... else`` cannot join it
     with_else = one.replace(
         "        result = 'A'\n", "        result = 'A'\n    else:\n        pass\n"

@@ -6,11 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pytest_trace_opt.core.mutants import edits
-
-
-def found(source: str, line: int) -> dict[str, str]:
-    return {e.description: e.source for e in edits(source, [line])}
+from edit_helpers import edits_of_line
 
 
 def run(source: str, name: str, *args: Any) -> Any:
@@ -25,14 +21,14 @@ def test_the_names_a_tuple_is_unpacked_into_are_swapped_pair_by_pair() -> None:
         "    month, day, year = text.split('/')\n"
         "    return date(int(year), int(month), int(day))\n"
     )
-    edits_of_line = found(source, 2)
-    swaps = [d for d in edits_of_line if "swapped" in d]
+    line_edits = edits_of_line(source, 2)
+    swaps = [d for d in line_edits if "swapped" in d]
     assert swaps == [
         "`month` and `day` swapped",
         "`month` and `year` swapped",
         "`day` and `year` swapped",
     ]
-    edited = edits_of_line["`month` and `day` swapped"]
+    edited = line_edits["`month` and `day` swapped"]
     assert run(edited, "parse_date", "31/12/2024") == date(2024, 12, 31)
 
 
@@ -44,12 +40,12 @@ def test_a_loop_target_and_a_returned_pair_are_swapped() -> None:
         "        pass\n"
         "    return high, low\n"
     )
-    assert "`value` and `index` swapped" in found(source, 3)
-    returned = found(source, 5)["`high` and `low` swapped"]
+    assert "`value` and `index` swapped" in edits_of_line(source, 3)
+    returned = edits_of_line(source, 5)["`high` and `low` swapped"]
     assert run(returned, "bounds", [3, 1, 2]) == (1, 3)
     comprehension = "def f(d):\n    return [k for v, k in d.items()]\n"
-    assert "`v` and `k` swapped" in found(comprehension, 2)
+    assert "`v` and `k` swapped" in edits_of_line(comprehension, 2)
     # the same name twice, a starred part or a long record is left alone
     plain = "def g(t):\n    a, a = t\n    return (*t, 1)\n"
-    assert not any("swapped" in d and "`a`" in d for d in found(plain, 2))
-    assert not any("swapped" in d for d in found(plain, 3))
+    assert not any("swapped" in d and "`a`" in d for d in edits_of_line(plain, 2))
+    assert not any("swapped" in d for d in edits_of_line(plain, 3))
