@@ -48,3 +48,8 @@ def test_round_half_to_even_becomes_half_up_with_its_import() -> None:
     assert defined(source, "stars")(4.25) == 4.0
     to_cents = "def f(x):\n    return round(x, 2)\n"
     assert not any("halves up" in d for d in edits_of_line(to_cents, 2))
+
+
+def test_a_loop_condition_is_not_turned_into_a_test_for_none() -> None:
+    source = "def drain(queue):\n    while queue:\n        queue.pop()\n    return queue\n"
+    assert not any("is not None" in d for d in edits_of_line(source, 2))

@@ -34,7 +34,8 @@ def idiom_edits(text: SourceText, node: ast.AST) -> Found:
 
 
 def _truth_edits(text: SourceText, node: ast.AST) -> Found:
-    if isinstance(node, ast.If | ast.While | ast.IfExp):
+    # not ``while queue:``: ``while queue is not None:`` would only end at the time limit
+    if isinstance(node, ast.If | ast.IfExp):
         test = node.test
         if isinstance(test, _PLAIN):
             shown = text.text(*text.span(test))
