@@ -57,12 +57,14 @@ def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) ->
     owner, block, index = place.owner, place.block, place.position
     shown = _shown(text, node)
     in_body = block is getattr(owner, "body", None)
-    leaves = isinstance(owner, _LOOPS) and _jumps(node)  # would be ``break`` outside a loop
+    # ``break`` outside a loop; a ``while`` whose test never changes again
+    must_stay = isinstance(owner, _LOOPS) and _jumps(node)
+    must_stay = must_stay or isinstance(owner, ast.While) and bool(_stored(node) & _names(owner.test))
     if (
         isinstance(owner, (*_LOOPS, ast.If))
         and in_body
         and index == len(block) - 1 > 0
-        and not leaves
+        and not must_stay
     ):
         yield IDIOM, f"`{shown}` moved out of the {_kind(owner)}", _moved_after(text, node, owner)
     if index > 0 and _loop_without_else(block[index - 1]):
@@ -171,6 +173,13 @@ def _jumps(node: ast.AST) -> bool:
     if isinstance(node, (*_LOOPS, *_SCOPES)):
         return False
     return any(_jumps(child) for child in ast.iter_child_nodes(node))
+
+
+def _stored(node: ast.AST) -> set[str]:
+    """Names ``node`` sets (``i += 1``, ``n = n // 2``)."""
+    return {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
 
 
 def _names(node: ast.AST) -> set[str]:
