@@ -190,3 +190,18 @@ def test_an_elif_becomes_a_test_of_its_own_and_an_if_after_an_if_its_elif() -> N
         "        result = 'A'\n", "        result = 'A'\n    else:\n        pass\n"
     )
     assert "`if` -> `elif`" not in {e.description for e in edits(with_else, [7])}
+
+
+def test_the_step_of_a_while_loop_stays_in_it() -> None:
+    source = (
+        "def digits(n):\n"
+        "    out = []\n"
+        "    while n > 0:\n"
+        "        out.append(n % 10)\n"
+        "        n //= 10\n"
+        "    return out\n"
+    )
+    # after the loop, ``n`` would never change again: a loop that ends at the time limit
+    assert not any("out of the `while` loop" in d for d in moves(source, 5))
+    for_loop = source.replace("while n > 0:", "for _ in range(3):")
+    assert "`n //= 10` moved out of the `for` loop" in moves(for_loop, 5)

@@ -59,7 +59,8 @@ def placement_edits(text: SourceText, node: ast.AST, where: dict[int, Place]) ->
     in_body = block is getattr(owner, "body", None)
     # ``break`` outside a loop; a ``while`` whose test never changes again
     must_stay = isinstance(owner, _LOOPS) and _jumps(node)
-    must_stay = must_stay or isinstance(owner, ast.While) and bool(_stored(node) & _names(owner.test))
+    if isinstance(owner, ast.While) and _stored(node) & _names(owner.test):
+        must_stay = True
     if (
         isinstance(owner, (*_LOOPS, ast.If))
         and in_body
