@@ -199,3 +199,16 @@ def test_a_candidate_that_fixes_one_of_two_bugs_is_finished_by_a_slip_on_a_line_
     assert found is not None
     assert found.values == {KEY: candidate.replace(">", ">=")}
     assert "`>` -> `>=` on line 2 of passed: every tagged test passes" in found.record.reason
+
+
+def test_a_method_edit_that_imports_what_it_calls_imports_it_in_its_body() -> None:
+    key = "stars.py::Reader.stars"
+    method = "def stars(self, average):\n    return round(average * 2) / 2\n"
+    info = TargetInfo(key, "code", "Reader.stars", "stars.py", 5, method, "stars", True)
+    failing = TestResult("t::half", "failed", used=[key], lines={key: [6]})
+    baseline = Evaluation({"t::half": failing}, {key: info}, [], [], 0.01)
+    found = candidates(baseline, ["t::half"], limit=40)[key]
+    half_up = next(c for c in found if "halves up" in c.description)
+    assert half_up.value == (
+        "def stars(self, average):\n    import math\n    return math.floor(average * 2 + 0.5) / 2\n"
+    )

@@ -10,6 +10,7 @@ would start from it. No LLM call."""
 
 from __future__ import annotations
 
+import ast
 import difflib
 import textwrap
 import time
@@ -25,6 +26,7 @@ from pytest_trace_opt.core.partial import partial_changes
 from pytest_trace_opt.model import Evaluation, RoundRecord, TestResult
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies.checks import check_code
+from pytest_trace_opt.replies.code_rules import imports_into_body
 
 MAX_NOTES = 5  # tried edits named in the round's notes (the JSON report has them all counted)
 
@@ -81,14 +83,32 @@ def _as_candidates(
     """The first ``limit`` of ``found`` (edits of ``source``) that still define the same
     function."""
     mine: list[Candidate] = []
+    name = info.function_name or ""
     for edit in found:
         if len(mine) >= limit:
             break
-        check = check_code(edit.source, source, info.function_name or "", is_method=info.in_class)
+        value = _imports_inside(edit.source, name) if info.in_class else edit.source
+        check = check_code(value, source, name, is_method=info.in_class)
         if check.ok:  # the edited text itself, not reformatted: only the edit changes
             file_line = edit.line + info.line - 1
-            mine.append(Candidate(info.key, info.name, file_line, edit.description, edit.source))
+            mine.append(Candidate(info.key, info.name, file_line, edit.description, value))
     return mine
+
+
+def _imports_inside(source: str, name: str) -> str:
+    """A method's edit that imports what it calls (``import math`` above the ``def``), with
+    the import moved into its body: a method is defined inside its class, where an import
+    above it would not reach."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    found = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    target = next((n for n in found if n.name == name), None)
+    if target is None:
+        return source
+    moved = imports_into_body(source, tree, target)
+    return moved.lstrip("\n") if moved != source else source
 
 
 def _changed_lines(before: str, after: str) -> list[int]:
