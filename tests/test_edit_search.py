@@ -40,6 +40,7 @@ class InProcessEvaluatorFake:
         *,
         serialize_reports: bool = False,
         deadline: float | None = None,
+        first_failure: bool = False,
     ) -> Evaluation:
         code = candidate.get(KEY, self.original)
         self.runs.append((code, list(nodeids)))

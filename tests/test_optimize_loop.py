@@ -113,6 +113,7 @@ class FakeEvaluator:
         *,
         serialize_reports: bool = False,
         deadline: float | None = None,
+        first_failure: bool = False,
     ) -> Evaluation:
         self.runs.append(dict(candidate))
         return self.evaluate(candidate.get("k"), nodeids)

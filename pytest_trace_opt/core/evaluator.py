@@ -98,6 +98,7 @@ class EvaluatorLike(Protocol):
         *,
         serialize_reports: bool = False,
         deadline: float | None = None,
+        first_failure: bool = False,
     ) -> Evaluation: ...
 
 
@@ -128,9 +129,12 @@ class Evaluator:
         *,
         serialize_reports: bool = False,
         deadline: float | None = None,
+        first_failure: bool = False,
     ) -> Evaluation:
         """Run ``nodeids`` against ``candidate``; a child that dies costs the test it was in,
-        and the tests after it run in a fresh child."""
+        and the tests after it run in a fresh child. ``first_failure``: the run ends at the
+        first test that does not pass (the edit search's short run, where one decides), the
+        tests after it counted as not run."""
         started = time.monotonic()
         evaluation = Evaluation({}, {}, [], [], 0.0)
         remaining = list(nodeids)
@@ -143,12 +147,24 @@ class Evaluator:
                     self.sandbox.refresh()
                 try:
                     run = self._run_child(
-                        workdir / f"run{attempt}", candidate, remaining, serialize_reports, deadline
+                        workdir / f"run{attempt}",
+                        candidate,
+                        remaining,
+                        serialize_reports,
+                        deadline,
+                        first_failure,
                     )
                 finally:
                     self._note_changes(evaluation, candidate)
                 progress = self._absorb(evaluation, run)
                 remaining = [n for n in remaining if n not in evaluation.tests]
+                if first_failure and any(not r.passed for r in evaluation.tests.values()):
+                    for nodeid in remaining:
+                        evaluation.tests[nodeid] = TestResult(
+                            nodeid, "error", feedback=[f"{nodeid}: {prompts.NOT_RUN_AFTER_FAILURE}"]
+                        )
+                    remaining = []
+                    break
                 if remaining and not progress:
                     self._give_up(evaluation, run, remaining)
                     break
@@ -200,15 +216,16 @@ class Evaluator:
         for nodeid in remaining:
             evaluation.tests[nodeid] = TestResult(nodeid, "error", feedback=[f"{nodeid}: {why}"])
 
-    def _command(self, args_file: Path, replayed: bool) -> list[str]:
+    def _command(self, args_file: Path, replayed: bool, first_failure: bool = False) -> list[str]:
         """``replayed``: the reports go to the user's terminal (the final check), which
         shows failures at the user's own verbosity."""
         # whole operands in "assert A == B" for the LLM: at -q pytest cuts them to 30
         # characters with "...", the expected value included
         whole = [] if replayed else ["-o", "verbosity_assertions=2"]
+        stop = ["--maxfail=1"] if first_failure else []
         return [
             self.python, "-m", "pytest", *self.plugin_args, *self.user_args,
-            "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header", *whole,
+            "-p", "no:cacheprovider", "-q", "--tb=short", "-rN", "--no-header", *whole, *stop,
             "--rootdir", str(self.workdir), f"@{args_file}",
         ]  # fmt: skip
 
@@ -239,6 +256,7 @@ class Evaluator:
         nodeids: Sequence[str],
         serialize_reports: bool,
         deadline: float | None,
+        first_failure: bool = False,
     ) -> ChildRun:
         workdir.mkdir(parents=True)
         key = os.urandom(32)
@@ -264,7 +282,9 @@ class Evaluator:
         try:
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
-                    self._walled(self._command(args_file, serialize_reports), workdir),
+                    self._walled(
+                        self._command(args_file, serialize_reports, first_failure), workdir
+                    ),
                     cwd=self.workdir,
                     env=env,
                     stdin=subprocess.DEVNULL,

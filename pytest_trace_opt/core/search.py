@@ -271,7 +271,9 @@ class EditSearch:
             if self.deadline is not None and time.monotonic() > self.deadline:
                 return None, n - 1
             values = {**kept, key: candidate.value}
-            short = self.evaluator.run(values, failing_ids, deadline=self.deadline)
+            short = self.evaluator.run(
+                values, failing_ids, deadline=self.deadline, first_failure=True
+            )
             if len(passing(short, failing_ids)) < len(failing_ids):
                 continue
             evaluation = self._full(best, values)

@@ -175,6 +175,7 @@ FLAKY_HINT = (
 )
 
 NO_GAIN = "it fixed none of the failing tests (no test gained)"
+NOT_RUN_AFTER_FAILURE = "not run: an earlier test of this short run failed"
 NO_HIDDEN_GAIN = "the held-out tests still fail with it (no test gained)"
 
 
