@@ -293,3 +293,35 @@ def test_a_candidate_that_makes_its_change_in_one_place_too_many_is_finished_by_
     )
     patch = (pytester.path / "p").read_text(encoding="utf-8")
     assert '+    return f"{cents // 100}.{cents % 100:02}"' in patch
+
+
+def test_a_method_edit_that_needs_an_import_is_applied_with_it_in_the_method(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    scripted_llm([WRONG_REPLY])
+    pytester.makepyfile(
+        forms=(
+            "from urllib.parse import unquote\n\nfrom pytest_trace_opt import trainable\n\n\n"
+            "class FormReader:\n"
+            "    @trainable\n"
+            "    def value(self, raw):\n"
+            '        """"+" is a space in a form, %XX is decoded."""\n'
+            "        return unquote(raw)\n"
+        ),
+        test_forms=(
+            "import pytest\nfrom forms import FormReader\n\n\n@pytest.mark.trainable\n"
+            "def test_plus():\n    assert FormReader().value('a+b') == 'a b'\n\n\n"
+            "@pytest.mark.trainable\n"
+            "def test_escape():\n    assert FormReader().value('a%20b') == 'a b'\n"
+        ),
+    )
+    result = pytester.runpytest_subprocess(*OPTIONS, "--trace-edit-search=40", "--trace-apply")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["trace-opt edit search: 2/2 visible passed; accepted (`unquote` -> `unquote_plus`*"]
+    )
+    assert read_prompts(pytester.path) == []
+    written = (pytester.path / "forms.py").read_text(encoding="utf-8")
+    assert "        from urllib.parse import unquote_plus\n" in written
+    assert "        return unquote_plus(raw)" in written
+    assert pytester.runpytest_subprocess().ret == pytest.ExitCode.OK  # the written file works
