@@ -53,3 +53,13 @@ def test_round_half_to_even_becomes_half_up_with_its_import() -> None:
 def test_a_loop_condition_is_not_turned_into_a_test_for_none() -> None:
     source = "def drain(queue):\n    while queue:\n        queue.pop()\n    return queue\n"
     assert not any("is not None" in d for d in edits_of_line(source, 2))
+
+
+def test_the_none_of_a_get_without_default_used_as_a_number_gets_zero() -> None:
+    source = "def bump(counts, key):\n    counts[key] = counts.get(key) + 1\n    return counts\n"
+    edited = edits_of_line(source, 2)["`counts.get(key)` -> `counts.get(key, 0)`"]
+    assert defined(edited, "bump")({}, "a") == {"a": 1}
+    compared = "def over(limits, key, n):\n    return n > limits.get(key)\n"
+    assert "`limits.get(key)` -> `limits.get(key, 0)`" in edits_of_line(compared, 2)
+    plain = "def name(d):\n    return d.get('name')\n"
+    assert not any("get('name', 0)" in d for d in edits_of_line(plain, 2))

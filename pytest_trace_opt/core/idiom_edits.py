@@ -8,6 +8,7 @@
   ``split()``;
 - the ``None`` that ``xs.sort()`` returns used as the sorted list: ``sorted(xs)``;
 - a dictionary walked as its pairs: ``for key, value in counts:`` -> ``counts.items()``;
+- the ``None`` of ``counts.get(key)`` used as a number: ``counts.get(key, 0)``;
 - ``round(x)``, which rounds halves to even (``round(2.5) == 2``), where halves go up:
   ``math.floor(x + 0.5)``, with ``import math`` above the function for the patch to add.
 
@@ -31,6 +32,7 @@ def idiom_edits(text: SourceText, node: ast.AST) -> Found:
     yield from _sorted_edits(text, node)
     yield from _pairs_edits(text, node)
     yield from _half_up_edits(text, node)
+    yield from _get_default_edits(text, node)
 
 
 def _truth_edits(text: SourceText, node: ast.AST) -> Found:
@@ -141,3 +143,29 @@ def _half_up_edits(text: SourceText, node: ast.AST) -> Found:
     new = f"math.floor({inner} + 0.5)"
     edited = "import math\n\n\n" + text.replace(*text.span(node), new)
     yield IDIOM, f"`round({inner})` -> `{new}` (halves up)", edited
+
+
+def _get_default_edits(text: SourceText, node: ast.AST) -> Found:
+    """``counts.get(key) + 1`` -> ``counts.get(key, 0) + 1`` (also ``+=``, ``<``)."""
+    operands: list[ast.expr] = []
+    if isinstance(node, ast.BinOp):
+        operands = [node.left, node.right]
+    elif isinstance(node, ast.AugAssign):
+        operands = [node.value]
+    elif isinstance(node, ast.Compare) and any(
+        isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in node.ops
+    ):
+        operands = [node.left, *node.comparators]
+    for operand in operands:
+        if (
+            isinstance(operand, ast.Call)
+            and isinstance(operand.func, ast.Attribute)
+            and operand.func.attr == "get"
+            and len(operand.args) == 1
+            and not operand.keywords
+        ):
+            end = text.span(operand)[1]
+            shown = text.text(*text.span(operand))
+            new = shown[:-1] + ", 0)"
+            if shown.endswith(")"):
+                yield IDIOM, f"`{shown}` -> `{new}`", text.replace(end - 1, end, ", 0)")
