@@ -213,3 +213,23 @@ def test_a_method_edit_that_imports_what_it_calls_imports_it_in_its_body() -> No
     assert half_up.value == (
         "def stars(self, average):\n    import math\n    return math.floor(average * 2 + 0.5) / 2\n"
     )
+
+
+def test_a_trainable_number_gets_its_nearest_neighbours_as_candidates() -> None:
+    from pytest_trace_opt.core.value_edits import numeric_neighbours
+
+    assert numeric_neighbours(0.9)[:3] == [0.85, 0.95, 0.8]  # a share: steps of 0.05
+    assert numeric_neighbours(10)[:4] == [9, 11, 8, 12]
+    assert numeric_neighbours(2.5)[:2] == [2.25, 2.75]
+    assert numeric_neighbours(True) == [] and numeric_neighbours("0.9") == []
+    key = "spam.py::SPAM_THRESHOLD"
+    info = TargetInfo(key, "value", "SPAM_THRESHOLD", "spam.py", 3, 0.9)
+    failing = TestResult("t::spam", "failed", used=[key])
+    baseline = Evaluation({"t::spam": failing}, {key: info}, [], [], 0.01)
+    found = candidates(baseline, ["t::spam"], limit=4)[key]
+    assert [(c.description, c.value) for c in found[:2]] == [
+        ("`0.9` -> `0.85`", 0.85),
+        ("`0.9` -> `0.95`", 0.95),
+    ]
+    assert len(found) == 4
+    assert candidates(baseline, ["t::spam"], limit=0) == {}

@@ -23,6 +23,7 @@ from pytest_trace_opt.core.evaluator import EvaluationAborted, EvaluatorLike
 from pytest_trace_opt.core.localize import rank_lines
 from pytest_trace_opt.core.mutants import Edit, edits
 from pytest_trace_opt.core.partial import partial_changes
+from pytest_trace_opt.core.value_edits import numeric_neighbours
 from pytest_trace_opt.model import Evaluation, RoundRecord, TestResult
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies.checks import check_code
@@ -37,7 +38,7 @@ class Candidate:
     name: str  # the trainable's name, for the report
     file_line: int
     description: str
-    value: str
+    value: Any  # code text, or a trainable value's number
 
 
 @dataclass
@@ -66,6 +67,14 @@ def candidates(
         mine = _as_candidates(info, source, edits(source, lines, patterns, tiers), limit)
         if mine:
             found[key] = mine
+    for key in _reached_numbers(baseline, failing):
+        info = baseline.targets[key]
+        numbers = numeric_neighbours(info.original)[:limit]
+        if numbers:
+            found[key] = [
+                Candidate(key, info.name, info.line, f"`{info.original!r}` -> `{n!r}`", n)
+                for n in numbers
+            ]
     return found
 
 
@@ -135,6 +144,19 @@ def _reached_code(baseline: Evaluation, failing: Sequence[TestResult]) -> list[s
             if info is None or info.kind != "code" or key in keys:
                 continue
             if isinstance(info.original, str) and info.function_name:
+                keys.append(key)
+    return keys
+
+
+def _reached_numbers(baseline: Evaluation, failing: Sequence[TestResult]) -> list[str]:
+    """Trainable values that are numbers, read by a failing test."""
+    keys: list[str] = []
+    for result in failing:
+        for key in result.targets:
+            info: TargetInfo | None = baseline.targets.get(key)
+            if info is None or info.kind != "value" or key in keys:
+                continue
+            if numeric_neighbours(info.original):
                 keys.append(key)
     return keys
 
