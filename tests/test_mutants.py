@@ -386,7 +386,11 @@ def test_a_dictionary_entry_used_before_it_exists_gets_a_default() -> None:
         "        stock.seen[item[0]] = {item}\n"
         "    return stock\n"
     )
-    made = [e for e in edits(source, [3, 4, 5, 6, 7, 8]) if " entry" in e.description]
+    made = [
+        e
+        for e in edits(source, [3, 4, 5, 6, 7, 8])
+        if e.description.endswith(("a missing entry", "a new entry"))
+    ]
     found = {e.line: e.source.splitlines()[e.line - 1].strip() for e in made}
     assert found == {
         3: "stock.counts[item] = stock.counts.get(item, 0) + 1",

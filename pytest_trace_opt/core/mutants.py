@@ -32,6 +32,7 @@ from pytest_trace_opt.core.edit_kinds import (
     Found,
 )
 from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
+from pytest_trace_opt.core.guard_edits import empty_returns, guard_edits
 from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
 from pytest_trace_opt.core.idiom_edits import idiom_edits
 from pytest_trace_opt.core.index_edits import scaled_index_edits
@@ -113,6 +114,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     calls: dict[str, list[ast.Call]]  # calls of a function with siblings, by callee
     changed: dict[str, Changed]  # parameters the function may change in place
     extremes: dict[int, str]  # numbers a running minimum or maximum starts from
+    returns: list[str]  # what a guard for an empty input may return
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
         yield from _plus_minus_one(text, bound)
     yield from scaled_index_edits(text, node)
     yield from extreme_edits(text, node, tree.extremes)
+    yield from guard_edits(text, node, tree.entry, tree.returns)
     yield from _slice_edits(text, node)
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
@@ -445,6 +448,7 @@ def edits(
         calls_by_callee(tree),
         changed_parameters(tree),
         extreme_starts(tree),
+        empty_returns(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
