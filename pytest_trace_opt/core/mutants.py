@@ -32,6 +32,7 @@ from pytest_trace_opt.core.edit_kinds import (
     Found,
 )
 from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
+from pytest_trace_opt.core.format_edits import format_spec_edits
 from pytest_trace_opt.core.guard_edits import empty_returns, guard_edits
 from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
 from pytest_trace_opt.core.idiom_edits import idiom_edits
@@ -393,6 +394,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from scaled_index_edits(text, node)
     yield from extreme_edits(text, node, tree.extremes)
     yield from guard_edits(text, node, tree.entry, tree.returns)
+    yield from format_spec_edits(text, node)
     yield from _slice_edits(text, node)
     yield from exception_edits(text, node)
     yield from discarded_result_edits(text, node)
