@@ -509,3 +509,19 @@ def test_lines_ranked_alike_get_the_likelier_kinds_of_edit_first() -> None:
     # a line ranked above the other keeps all its edits first
     ranked = [e.description for e in edits(source, [2, 3], tiers=[0, 1])]
     assert ranked == in_line_order
+    # a long tier goes round the kinds: a fix pattern comes before the slips run out, and
+    # a removal stays last
+    loop = (
+        "def f(xs):\n"
+        "    total = 0\n"
+        "    for i, x in enumerate(xs):\n"
+        "        if i % 2 == 0 and x > 1:\n"
+        "            total += x * 2 - 1\n"
+        "    return total\n"
+    )
+    tier = [e.description for e in edits(loop, [2, 3, 4, 5, 6], tiers=[0] * 5)]
+    reversed_walk = tier.index("`xs` -> `reversed(xs)`")
+    assert reversed_walk < len(tier) // 2
+    assert reversed_walk < max(i for i, d in enumerate(tier) if d.startswith("`+=`"))
+    removals = [i for i, d in enumerate(tier) if d.endswith("removed")]
+    assert removals == list(range(len(tier) - len(removals), len(tier)))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -28,6 +29,7 @@ from pytest_trace_opt.core.edit_kinds import (
     CONSTANT,
     IDIOM,
     OPERATOR,
+    REMOVAL,
     VARIABLE,
     Found,
 )
@@ -478,7 +480,18 @@ def edits(
             variables += category == VARIABLE
             if category != VARIABLE or variables <= MAX_VARIABLE_EDITS:
                 found.append((tier, category, Edit(line, description, edited)))
-    # Lines the spectrum ranks alike (a tier) are one place: the likelier kinds of edit on
-    # all of them before the rarer ones on any. Sorting is stable: lines keep their order.
-    found.sort(key=lambda f: (f[0], f[1]))
-    return [edit for _, _, edit in found]
+    # Lines the spectrum ranks alike (a tier) are one place: its edits go round the kinds,
+    # the first edit of each kind (likelier kinds first), then the second of each, so that a
+    # long tier's many slips do not use up the limit before any fix pattern is tried.
+    # Sorting is stable: within a kind, lines keep their order.
+    # A removal stays last; a tier of one line keeps the kinds' order.
+    lines_in = Counter(tiers or ())
+    seen_of_kind: Counter[tuple[int, int]] = Counter()
+    ordered = []
+    for tier, category, edit in found:
+        turn = seen_of_kind[(tier, category)]
+        seen_of_kind[(tier, category)] += 1
+        turn = turn if lines_in[tier] > 1 and category != REMOVAL else 0
+        ordered.append(((tier, category == REMOVAL, turn, category), edit))
+    ordered.sort(key=lambda pair: pair[0])
+    return [edit for _, edit in ordered]
