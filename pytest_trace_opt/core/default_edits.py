@@ -14,7 +14,7 @@ from typing import NamedTuple
 from pytest_trace_opt.core.edit_kinds import IDIOM, Found
 from pytest_trace_opt.core.placement_edits import updates
 from pytest_trace_opt.core.source_text import SourceText
-from pytest_trace_opt.core.statement_edits import Entry
+from pytest_trace_opt.core.statement_edits import Entry, on_entry
 
 _EMPTY_CALLS = {"list", "dict", "set", "bytearray", "defaultdict", "deque", "Counter"}
 # Methods that change their object in place, and the type that has them.
@@ -109,16 +109,12 @@ def changed_argument_edits(
     if not isinstance(node, ast.Name) or node.id not in changed or entry is None:
         return
     name, found = node.id, changed[node.id]
-    line = text.lines[entry.line - 1]
-    indent = line[: len(line) - len(line.lstrip())]
-    start = text.offset(entry.line, 0)
     copy = f"{name} = {found.copy}"
     # the idiom first: it keeps a caller's own list changed, as the code meant
     if found.default is not None and found.changed:
         written = text.text(*text.span(found.default))
         if "\n" not in written:
-            step = "\t" if indent.startswith("\t") else "    "
-            guard = f"{indent}if {name} is None:\n{indent}{step}{name} = {written}\n"
-            changes = [(*text.span(found.default), "None"), (start, start, guard)]
+            guard = on_entry(text, entry, f"if {name} is None:", f"    {name} = {written}")
+            changes = [(*text.span(found.default), "None"), guard]
             yield IDIOM, f"default `{name}={written}` made on each call", text.replace_all(changes)
-    yield IDIOM, f"`{copy}` added on entry", text.replace(start, start, f"{indent}{copy}\n")
+    yield IDIOM, f"`{copy}` added on entry", text.replace(*on_entry(text, entry, copy))

@@ -11,7 +11,7 @@ import ast
 
 from pytest_trace_opt.core.edit_kinds import IDIOM, Found
 from pytest_trace_opt.core.source_text import SourceText
-from pytest_trace_opt.core.statement_edits import Entry
+from pytest_trace_opt.core.statement_edits import Entry, on_entry
 
 _EMPTY_FAILS = {"max", "min", "mean", "median", "mode", "fmean"}  # raise on no items
 
@@ -23,17 +23,9 @@ def guard_edits(text: SourceText, node: ast.AST, entry: Entry | None, returns: l
     name = _empty_failing_read(node)
     if name is None or name not in entry.parameters:
         return
-    line = text.lines[entry.line - 1]
-    indent = line[: len(line) - len(line.lstrip())]
-    step = "\t" if indent.startswith("\t") else "    "
-    start = text.offset(entry.line, 0)
     for value in returns:
-        guard = f"{indent}if not {name}:\n{indent}{step}return {value}\n"
-        yield (
-            IDIOM,
-            f"`if not {name}: return {value}` added on entry",
-            text.replace(start, start, guard),
-        )
+        guard = on_entry(text, entry, f"if not {name}:", f"    return {value}")
+        yield IDIOM, f"`if not {name}: return {value}` added on entry", text.replace(*guard)
 
 
 def empty_returns(tree: ast.AST) -> list[str]:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from pytest_trace_opt.core.edit_kinds import DISCARDED, IDIOM, NAME, REMOVAL, Found
 from pytest_trace_opt.core.identifier_edits import own_nodes
-from pytest_trace_opt.core.source_text import SourceText
+from pytest_trace_opt.core.source_text import Change, SourceText
 
 _EXCEPTIONS = ("ValueError", "TypeError", "KeyError", "IndexError", "LookupError", "RuntimeError")
 # Methods and builtins that return a new value and leave their input as it was.
@@ -233,13 +233,24 @@ def entry_of(tree: ast.Module) -> Entry | None:
     )
 
 
+def on_entry(text: SourceText, entry: Entry, *lines: str) -> Change:
+    """The change that puts ``lines`` before the function's first statement, at its
+    indentation; a line's own leading four spaces (a block's body) become one step of it."""
+    first = text.lines[entry.line - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    step = "\t" if indent.startswith("\t") else "    "
+    body = "".join(
+        f"{indent}{step}{line[4:]}\n" if line.startswith("    ") else f"{indent}{line}\n"
+        for line in lines
+    )
+    start = text.offset(entry.line, 0)
+    return start, start, body
+
+
 def _normalized_on_entry(text: SourceText, name: str, method: str, entry: Entry) -> Found:
     """``name = name.<method>`` as the function's first statement."""
-    line = text.lines[entry.line - 1]
-    indent = line[: len(line) - len(line.lstrip())]
-    start = text.offset(entry.line, 0)
     statement = f"{name} = {name}.{method}"
-    edited = text.replace(start, start, f"{indent}{statement}\n")
+    edited = text.replace(*on_entry(text, entry, statement))
     yield IDIOM, f"`{statement}` added on entry", edited
 
 
