@@ -57,7 +57,7 @@ def candidates(
     failing = baseline.failing(visible)
     passing_results = [r for r in baseline.results(visible) if r.passed]
     found: dict[str, list[Candidate]] = {}
-    for key in _reached_code(baseline, failing):
+    for key in _reached(baseline, failing, "code"):
         info = baseline.targets[key]
         ranked = rank_lines(key, failing, passing_results)
         lines = [s.line - info.line + 1 for s in ranked]
@@ -67,7 +67,7 @@ def candidates(
         mine = _as_candidates(info, source, edits(source, lines, patterns, tiers), limit)
         if mine:
             found[key] = mine
-    for key in _reached_numbers(baseline, failing):
+    for key in _reached(baseline, failing, "value"):
         info = baseline.targets[key]
         numbers = numeric_neighbours(info.original)[:limit]
         if numbers:
@@ -136,27 +136,16 @@ def _all_pass(evaluation: Evaluation, nodeids: Sequence[str]) -> bool:
     return evaluation.passed(nodeids) == evaluation.counted(nodeids)
 
 
-def _reached_code(baseline: Evaluation, failing: Sequence[TestResult]) -> list[str]:
+def _reached(baseline: Evaluation, failing: Sequence[TestResult], kind: str) -> list[str]:
+    """Trainables of ``kind`` a failing test reached: code with a function's source, or a
+    value (a number gets candidates; other values none)."""
     keys: list[str] = []
     for result in failing:
         for key in result.targets:
             info: TargetInfo | None = baseline.targets.get(key)
-            if info is None or info.kind != "code" or key in keys:
+            if info is None or info.kind != kind or key in keys:
                 continue
-            if isinstance(info.original, str) and info.function_name:
-                keys.append(key)
-    return keys
-
-
-def _reached_numbers(baseline: Evaluation, failing: Sequence[TestResult]) -> list[str]:
-    """Trainable values that are numbers, read by a failing test."""
-    keys: list[str] = []
-    for result in failing:
-        for key in result.targets:
-            info: TargetInfo | None = baseline.targets.get(key)
-            if info is None or info.kind != "value" or key in keys:
-                continue
-            if numeric_neighbours(info.original):
+            if kind != "code" or (isinstance(info.original, str) and info.function_name):
                 keys.append(key)
     return keys
 
