@@ -124,6 +124,9 @@ class ProposalRequest:
     draws: int = 1
     redraw_temperature: float = 0.8
     tried: Sequence[dict[str, Any]] = ()  # values judged and rejected before
+    # statements filled in before (core.infill), as (target key, text): the next fill-in
+    # takes another
+    filled: Sequence[tuple[str, str]] = ()
 
 
 @dataclass

@@ -90,6 +90,31 @@ def test_the_most_suspicious_line_is_filled_in_and_of_equals_the_last() -> None:
     assert pick_hole(KEY, SOURCE, DEF_LINE, [result("t::a", False, [])], passing) is None
 
 
+def test_a_later_fill_in_takes_the_next_statement_by_suspicion_not_filled_before() -> None:
+    failing = [result("t::a", False, [11, 12, 13])]
+    passing = [result("t::b", True, [12, 13])]
+    first = pick_hole(KEY, SOURCE, DEF_LINE, failing, passing)
+    assert first is not None and first.first == 3  # only the failing tests ran it
+    # then the lines that tie below it, from the last; whitespace does not make it new
+    filled = ["hours,  rest = divmod(int(seconds), 3600)"]
+    second = pick_hole(KEY, SOURCE, DEF_LINE, failing, passing, filled)
+    assert second == Hole(5, 5, '    return f"{hours}:{minutes}:{secs}"')
+    third = pick_hole(KEY, SOURCE, DEF_LINE, failing, passing, [*filled, second.text])
+    assert third == Hole(4, 4, "    minutes, secs = divmod(rest, 60)")
+    everything = [*filled, second.text, third.text]
+    assert pick_hole(KEY, SOURCE, DEF_LINE, failing, passing, everything) is None
+
+
+def test_a_statement_that_hands_a_value_on_comes_after_the_ones_that_compute_it() -> None:
+    source = "def f(xs):\n    total = sum(xs)\n    scaled = total * 2\n    return scaled\n"
+    key, failing = "m.py::f", [TestResult("t::a", "failed", lines={"m.py::f": [2, 3, 4]})]
+    done = ["scaled = total * 2", "total = sum(xs)"]
+    order = [pick_hole(key, source, 1, failing, [], filled) for filled in ([], done[:1])]
+    assert [h.text.strip() if h else None for h in order] == done
+    last = pick_hole(key, source, 1, failing, [], done)
+    assert last is not None and last.text.strip() == "return scaled"  # when nothing else is left
+
+
 def test_the_hints_are_the_smallest_failing_calls_with_their_assertion_then_passing_calls() -> None:
     failing = [
         result("t::big", False, [], call(3725, "1:2:5"), "assert '1:2:5' == '1:02:05'"),

@@ -392,7 +392,7 @@ def test_generalizing_does_not_fill_in_a_statement() -> None:
     class InfillingFakeEngine(FakeEngine):
         infilled = 0
 
-        def infill_ready(self) -> bool:
+        def infill_ready(self, calls_after: int = 1) -> bool:
             return True
 
         def infill(self, request: ProposalRequest) -> list[Proposal]:
@@ -651,21 +651,37 @@ def test_a_step_that_fixes_nothing_in_the_end_is_not_proposed() -> None:
 
 
 class InfillingFakeEngine(FakeEngine):
-    """A fake engine whose model can fill in a statement: ``fills`` are the samples of its
-    one infill call (None: no statement to fill in)."""
+    """A fake engine whose model can fill in a statement: ``fills`` are the samples of each
+    infill call (None: no statement to fill in); ``calls_left`` as an LLM budget sees it."""
 
-    def __init__(self, proposals: Sequence[Proposal], fills: list[Proposal] | None) -> None:
+    def __init__(
+        self, proposals: Sequence[Proposal], fills: list[Proposal] | None, calls_left: int = 99
+    ) -> None:
         super().__init__(proposals)
         self.fills = fills
         self.infills: list[dict[str, Any]] = []
+        self.filled: list[list[tuple[str, str]]] = []  # what each infill request said
         self.last_infill = ""
+        self.last_hole = ("", "")
+        self.calls_left = calls_left
 
-    def infill_ready(self) -> bool:
-        return True
+    def propose(self, request: ProposalRequest) -> list[Proposal]:
+        if self.calls_left <= 0:
+            raise StopError("budget spent: llm-calls")
+        self.calls_left -= 1
+        return super().propose(request)
+
+    def infill_ready(self, calls_after: int = 1) -> bool:
+        return self.calls_left >= 1 + calls_after
 
     def infill(self, request: ProposalRequest) -> list[Proposal] | None:
         self.infills.append(dict(request.current))
-        self.last_infill = "filled in line 3 of f"
+        self.filled.append(list(request.filled))
+        if self.fills is None:
+            return None
+        self.calls_left -= 1
+        n = len(self.infills)
+        self.last_infill, self.last_hole = f"filled in line {n} of f", ("k", f"line {n}")
         return self.fills
 
 
@@ -679,7 +695,7 @@ def test_the_first_call_fills_in_a_statement_and_later_ones_ask_for_the_whole_co
     assert state.best_values == {"k": "good"}
     first, second = state.history[1:]
     assert first.stage == "infill" and second.stage == ""
-    assert first.status == "accepted" and first.reason.startswith("filled in line 3 of f; ")
+    assert first.status == "accepted" and first.reason.startswith("filled in line 1 of f; ")
     assert "best of 2 candidates" in first.reason  # the empty sample is no candidate
     assert len(engine.infills) == 1 and len(engine.calls) == 1  # once, then whole replies
     assert engine.calls[0][0] == {"k": "f2"}  # from the best fill
@@ -695,3 +711,28 @@ def test_without_a_statement_to_fill_the_first_round_asks_as_usual_and_the_switc
     engine = InfillingFakeEngine([Proposal(values={"k": "good"})], [Proposal(values={"k": "x"})])
     state, _ = loop(evaluator, engine, rounds=2, techniques=Techniques(infill=False))
     assert engine.infills == [] and state.history[1].stage == ""
+
+
+def test_fill_ins_and_whole_replies_take_turns_each_fill_in_at_a_new_statement() -> None:
+    evaluator = FakeEvaluator({None: ["t.py::h"], "miss": [], "whole": ["t.py::h"]})
+    misses = [Proposal(values={"k": "miss"})]
+    # three calls: a fill-in, a whole reply, a fill-in of the next statement (the last call:
+    # a whole reply came before it)
+    engine = InfillingFakeEngine([Proposal(values={"k": "whole"})], misses, calls_left=3)
+    state, _ = loop(evaluator, engine, rounds=5)
+    assert [r.stage for r in state.history[1:]] == ["infill", "", "infill"]
+    assert state.stop_reason == "budget spent: llm-calls"
+    assert engine.filled == [[], [("k", "line 1")]]  # the second one passes the first over
+    assert len(engine.calls) == 1
+    assert engine.last_infill == "filled in line 2 of f"
+    assert "already tried and rejected" in state.history[3].reason  # the same fill: not rerun
+
+    # a first fill-in needs a call after it; with one call left the round asks whole
+    engine = InfillingFakeEngine([Proposal(values={"k": "whole"})], misses, calls_left=1)
+    state, _ = loop(evaluator, engine, rounds=5)
+    assert engine.infills == [] and len(engine.calls) == 1
+
+    # switched off for the ways-to-win measurement: one fill-in, then whole replies
+    engine = InfillingFakeEngine([Proposal(values={"k": "whole"})], misses, calls_left=3)
+    state, _ = loop(evaluator, engine, rounds=5, techniques=Techniques(more_holes=False))
+    assert [r.stage for r in state.history[1:]] == ["infill", "", ""]

@@ -125,6 +125,7 @@ class TraceEngine:
         self.optimizer.variable_specs = self._specs()
         self.cannot_infill = False  # the model said it cannot fill a hole
         self.last_infill = ""  # which statement the last infill call filled in
+        self.last_hole: tuple[str, str] = ("", "")  # its trainable and its text as it was
 
     def _specs(self) -> dict[str, VariableSpec]:
         specs = {}
@@ -219,14 +220,15 @@ class TraceEngine:
             proposals.append(proposal)
         return proposals
 
-    def infill_ready(self) -> bool:
-        """Whether the first call may fill in the suspicious statement: the model can fill
-        a hole and at least one more call is left for a whole reply after it."""
+    def infill_ready(self, calls_after: int = 1) -> bool:
+        """Whether a call may fill in a suspicious statement: the model can fill a hole and
+        ``calls_after`` more calls are left after it (the first fill-in keeps one for a
+        whole reply)."""
         if self.cannot_infill or not getattr(self.llm, "can_infill", False):
             return False
         budget, stats = getattr(self.llm, "budget", None), getattr(self.llm, "stats", None)
         max_calls = getattr(budget, "max_calls", None)
-        return max_calls is None or max_calls - getattr(stats, "calls", 0) >= 2
+        return max_calls is None or max_calls - getattr(stats, "calls", 0) >= 1 + calls_after
 
     def infill(self, request: ProposalRequest) -> list[Proposal] | None:
         """Candidates that fill in the most suspicious statement of the code trainable most
@@ -243,9 +245,11 @@ class TraceEngine:
         info = self.targets[key]
         source = str(request.current.get(key, info.original))
         module = self._module(info.file)
-        hole = fim.pick_hole(key, source, info.line, request.failing, request.passing)
+        filled = [text for k, text in request.filled if k == key]
+        hole = fim.pick_hole(key, source, info.line, request.failing, request.passing, filled)
         if hole is None or not module:
             return None
+        self.last_hole = (key, hole.text)
         hints = fim.call_hints(info.function_name or "", request.failing, request.passing)
         prompt = fim.prompt_parts(module, info.line, source, hole, hints)
         if prompt is None:

@@ -38,7 +38,9 @@ class Group:
     # judged and rejected since the base last improved: shown as changes to the base
     rejected: list[RejectedAttempt] = field(default_factory=list)
     tried: list[dict[str, Any]] = field(default_factory=list)  # values judged and rejected
-    infilled: bool = False  # its first call filled in a statement (core.infill)
+    # statements its calls filled in (core.infill), as (target key, text as it was)
+    holes: list[tuple[str, str]] = field(default_factory=list)
+    infilled: bool = False  # its last call filled in a statement: the next one asks whole
 
     @property
     def label(self) -> str:

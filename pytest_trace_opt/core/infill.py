@@ -11,7 +11,8 @@ Which statement: the most suspicious line of the spectrum (Ochiai over the visib
 among equally suspicious lines the last, nearest to the result the tests check (in
 straight-line code every line ties), passing over a statement that computes nothing
 (``return total``, ``break``): the value it hands on was made wrong earlier, and a hole
-there gets the statement back unchanged. Pure text work; the call is the engine's.
+there gets the statement back unchanged. A later fill-in takes the next statement in that
+order that was not filled in before. Pure text work; the call is the engine's.
 """
 
 from __future__ import annotations
@@ -69,21 +70,47 @@ def pick_hole(
     def_line: int,
     failing: Sequence[TestResult],
     passing: Sequence[TestResult],
+    filled: Sequence[str] = (),
 ) -> Hole | None:
     """The statement to fill in for trainable ``key`` (``source``: its current code, whose
-    ``def`` is on file line ``def_line``), or None without line data or a statement."""
-    ranked = rank_lines(key, failing, passing)
-    if not ranked or ranked[0].score <= 0:
-        return None
-    tied = sorted((s.line for s in ranked if s.score == ranked[0].score), reverse=True)
-    spans = [statement_span(source, line - def_line + 1) for line in tied]
+    ``def`` is on file line ``def_line``), or None without line data or a statement.
+    ``filled``: statements filled in before (their text), passed over for the next most
+    suspicious one."""
     lines = textwrap.dedent(source).splitlines()
-    span = next((sp for sp in spans if sp and not _hands_on(lines, sp)), spans[0])
-    if span is None:
-        return None
-    if not 1 <= span[0] <= span[1] <= len(lines):
-        return None
-    return Hole(span[0], span[1], "\n".join(lines[span[0] - 1 : span[1]]))
+    done = {_words(text) for text in filled}
+    for span in _hole_order(key, source, def_line, failing, passing):
+        if not 1 <= span[0] <= span[1] <= len(lines):
+            continue
+        text = "\n".join(lines[span[0] - 1 : span[1]])
+        if _words(text) not in done:
+            return Hole(span[0], span[1], text)
+    return None
+
+
+def _hole_order(
+    key: str,
+    source: str,
+    def_line: int,
+    failing: Sequence[TestResult],
+    passing: Sequence[TestResult],
+) -> list[tuple[int, int]]:
+    """Statement spans by suspicion: each group of equally suspicious lines from the last
+    (nearest the result the tests check), a statement that only hands a value on after
+    the ones that compute it."""
+    ranked = [s for s in rank_lines(key, failing, passing) if s.score > 0]
+    lines = textwrap.dedent(source).splitlines()
+    order: list[tuple[int, int]] = []
+    for score in sorted({s.score for s in ranked}, reverse=True):
+        tied = sorted((s.line for s in ranked if s.score == score), reverse=True)
+        spans = [statement_span(source, line - def_line + 1) for line in tied]
+        found = list(dict.fromkeys(sp for sp in spans if sp is not None and sp not in order))
+        order += [sp for sp in found if not _hands_on(lines, sp)]
+        order += [sp for sp in found if _hands_on(lines, sp)]
+    return order
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _hands_on(lines: Sequence[str], span: tuple[int, int]) -> bool:

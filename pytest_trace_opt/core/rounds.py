@@ -269,19 +269,32 @@ class RoundLoop(SearchPhases):
         feedback: str,
     ) -> bool:
         """A group's first call fills in its most suspicious statement when the model can
-        (core.infill); True when it did (its samples are the round's candidates)."""
+        (core.infill); after a whole reply that did not fix everything, the next call fills
+        in the next statement not filled before: fill-ins and whole replies take turns.
+        True when it did (its samples are the round's candidates)."""
         engine = group.engine
-        if group.infilled or not self.techniques.infill or not hasattr(engine, "infill"):
+        again, group.infilled = group.infilled, False  # a whole reply follows a fill-in
+        if again or not self.techniques.infill or not hasattr(engine, "infill"):
             return False
-        if not engine.infill_ready():
+        if group.holes and not self.techniques.more_holes:
             return False
-        group.infilled = True
+        # the first fill-in keeps a call for a whole reply; a later one follows one
+        if not engine.infill_ready(calls_after=0 if group.holes else 1):
+            return False
         request = ProposalRequest(
-            dict(state.best_values), failing, feedback, 0.0, passing=passing, tried=group.tried
+            dict(state.best_values),
+            failing,
+            feedback,
+            0.0,
+            passing=passing,
+            tried=group.tried,
+            filled=list(group.holes),
         )
         proposals = engine.infill(request)
         if proposals is None:
             return False
+        group.infilled = True
+        group.holes.append(engine.last_hole)
         record.stage, record.temperature = "infill", 0.0
         for proposal in proposals:
             self._take(record, group, proposal, prefix, found)

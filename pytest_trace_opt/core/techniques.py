@@ -58,6 +58,11 @@ SWITCHES: dict[str, tuple[str, str]] = {
         "the first LLM call asks for the whole corrected function, as the later ones do, "
         "instead of filling in the most suspicious statement",
     ),
+    "holes": (
+        "more_holes",
+        "after the first fill-in every call asks for the whole corrected function; no later "
+        "call fills in the next suspicious statement",
+    ),
     "generalize": (
         "generalize",
         "when every visible test passes and a guarded holdout still fails, the loop stops "
@@ -86,6 +91,7 @@ class Techniques:
     closer_steps: bool = True
     partial_changes: bool = True
     infill: bool = True
+    more_holes: bool = True
     generalize: bool = True
 
     @property
