@@ -51,7 +51,7 @@ class InProcessEvaluatorFake:
             try:
                 self.tests[nodeid](namespace["passed"])
                 outcome = "failed" if self.flaky(nodeid, len(self.runs)) else "passed"
-            except AssertionError:
+            except Exception:  # noqa: BLE001 - as a child reports any error of a test
                 outcome = "failed"
             results[nodeid] = TestResult(
                 nodeid, outcome, used=[KEY], lines={KEY: self.lines.get(nodeid, [])}
@@ -136,15 +136,16 @@ def test_no_failing_code_or_no_line_data_means_nothing_to_try() -> None:
 
 
 def test_the_limit_bounds_the_edits_tried_and_the_reason_says_so() -> None:
-    # the fix (`+` -> `-`) is the fifth edit of line 2; two are allowed
+    # the fix (`+` -> `-`) is the fifth edit of line 2; two are allowed, and half as many
+    # pairs on top of one that fixed some failing tests (`<` fixes fifty_passes)
     evaluator = InProcessEvaluatorFake(
         "def passed(score, pass_mark=50):\n    return score > pass_mark + 1\n", TESTS, LINES
     )
     _, found = search(evaluator, limit=2)
-    assert len({code for code, _ in evaluator.runs[1:]}) == 2
+    assert len({code for code, _ in evaluator.runs[1:]}) == 2 + 1
     assert found.values == {}
     assert found.record.reason == (
-        "edit search: none of 2 small edit(s) of line 2 of passed fixes its failing "
+        "edit search: none of 3 small edit(s) of line 2 of passed fixes its failing "
         "tests (no LLM call)"
     )
     _, unlimited = search(InProcessEvaluatorFake(evaluator.original, TESTS, LINES))
@@ -233,3 +234,33 @@ def test_a_trainable_number_gets_its_nearest_neighbours_as_candidates() -> None:
     ]
     assert len(found) == 4
     assert candidates(baseline, ["t::spam"], limit=0) == {}
+
+
+def test_two_slips_are_fixed_by_a_second_edit_on_top_of_one_that_fixed_some_tests() -> None:
+    # Each slip fails its own test: `>=` alone fixes fifty_passes, `100` alone fixes
+    # hundred_one_fails; neither single edit is kept, the pair is.
+    two_slips = (
+        "def passed(score, pass_mark=50):\n"
+        "    low = score > pass_mark\n"
+        "    high = score <= 101\n"
+        "    return low and high\n"
+    )
+    tests = {
+        "t::fifty_passes": check(True, 50),
+        "t::hundred_passes": check(True, 100),
+        "t::hundred_one_fails": check(False, 101),
+        "t::ten_fails": check(False, 10),
+        "t::holdout_hundred_two_fails": check(False, 102),
+    }
+    visible, holdout = list(tests)[:4], list(tests)[4:]
+    lines = {nodeid: [2, 3, 4] for nodeid in tests}
+    evaluator = InProcessEvaluatorFake(two_slips, tests, lines)
+    baseline = evaluator.run({}, list(tests))
+    found = EditSearch(evaluator, visible, holdout).run(baseline, 40)
+    fixed = two_slips.replace("> pass_mark", ">= pass_mark").replace("101", "100")
+    assert found is not None and found.values == {KEY: fixed}
+    assert found.record.counts.passed == 5
+    assert " and " in found.record.reason and "every tagged test passes" in found.record.reason
+
+    singles = EditSearch(evaluator, visible, holdout, pairs=False).run(baseline, 40)
+    assert singles is not None and singles.values == {}

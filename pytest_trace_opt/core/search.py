@@ -6,7 +6,9 @@ rule as an LLM candidate (no test lost, no holdout broken, only real passes, the
 on a re-run). Each trainable is searched on its own: the first edit that makes every test
 reaching it pass is its fix. An edit that only gains some of them is not kept: one edit
 that fixes a few cases of a bug it does not fix is mostly a coincidence, and the LLM rounds
-would start from it. No LLM call."""
+would start from it. When no single edit fixes them all, a second edit is tried on top of
+the edits that gained the most (two slips in one function); the pair is kept only when it
+fixes them all, judged like any candidate. No LLM call."""
 
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ from pytest_trace_opt.replies.checks import check_code
 from pytest_trace_opt.replies.code_rules import imports_into_body
 
 MAX_NOTES = 5  # tried edits named in the round's notes (the JSON report has them all counted)
+# Two slips in one function: a second edit is tried on top of the edits that fixed the
+# most failing tests (this many), all of them together at most this share of the edit limit.
+PAIR_BASES = 2
+PAIR_SHARE = 2
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,7 @@ def candidates(
     found: dict[str, list[Candidate]] = {}
     for key in _reached(baseline, failing, "code"):
         info = baseline.targets[key]
-        ranked = rank_lines(key, failing, passing_results)
-        lines = [s.line - info.line + 1 for s in ranked]
-        scores = sorted({s.score for s in ranked}, reverse=True)
-        tiers = [scores.index(s.score) for s in ranked]
+        lines, tiers = _ranked(key, info, failing, passing_results)
         source = str(info.original)
         mine = _as_candidates(info, source, edits(source, lines, patterns, tiers), limit)
         if mine:
@@ -76,6 +79,30 @@ def candidates(
                 for n in numbers
             ]
     return found
+
+
+def _ranked(
+    key: str, info: TargetInfo, failing: Sequence[TestResult], passing: Sequence[TestResult]
+) -> tuple[list[int], list[int]]:
+    """The lines of ``key``'s source (1-based) the failing tests ran, most suspicious first,
+    and each line's tier (lines of one tier are ranked alike)."""
+    ranked = rank_lines(key, failing, passing)
+    scores = sorted({s.score for s in ranked}, reverse=True)
+    return [s.line - info.line + 1 for s in ranked], [scores.index(s.score) for s in ranked]
+
+
+def _line_map(before: str, after: str) -> dict[int, int]:
+    """Where each line of ``before`` is in ``after`` (1-based): unchanged lines where they
+    moved to, a changed line to its replacement; lines removed are not in it."""
+    old = textwrap.dedent(before).splitlines()
+    new = textwrap.dedent(after).splitlines()
+    mapped: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):
+            for i in range(i1, i2):
+                mapped[i + 1] = min(j1 + (i - i1), j2 - 1) + 1
+    return mapped
 
 
 def _edits_as_candidates(
@@ -168,6 +195,7 @@ class EditSearch:
         deadline: float | None = None,
         patterns: bool = True,
         partial: bool = True,
+        pairs: bool = True,
     ) -> None:
         self.evaluator = evaluator
         self.visible, self.holdout = list(visible), list(holdout)
@@ -177,6 +205,7 @@ class EditSearch:
         self.deadline = deadline
         self.patterns = patterns  # fix patterns and removals after the one-token slips
         self.partial = partial  # parts of an LLM candidate's change, when refining
+        self.pairs = pairs  # a second edit on top of one that fixed some failing tests
 
     def run(self, baseline: Evaluation, limit: int) -> SearchResult | None:
         """At most ``limit`` edits per trainable; None when there is nothing to try (no
@@ -184,16 +213,18 @@ class EditSearch:
         found = candidates(baseline, self.visible, limit, self.patterns)
         if not found:
             return None
-        return self._run_found(baseline, {}, found)
+        return self._run_found(baseline, {}, found, limit)
 
     def _run_found(
         self,
         baseline: Evaluation,
         start: dict[str, Any],
         found: dict[str, list[Candidate]],
+        limit: int,
         refining: bool = False,
     ) -> SearchResult:
-        """``start``: the values the edits go on top of (an LLM candidate when refining)."""
+        """``start``: the values the edits go on top of (an LLM candidate when refining);
+        ``limit``: the edit limit per trainable, which bounds the pairs of edits."""
         started = time.monotonic()
         before = counts(baseline, self.visible, self.holdout)
         result = SearchResult(RoundRecord(0, "rejected", before, stage="search"))
@@ -201,10 +232,10 @@ class EditSearch:
         base = dict(start)
         try:
             for key, mine in found.items():
-                kept, n = self._search_one(best, base, key, mine)
-                tried += mine[:n]
+                kept, done = self._search_one(best, base, key, mine, limit)
+                tried += done
                 if kept is None:
-                    texts.append(_none_text(mine[:n]))
+                    texts.append(_none_text(done))
                     continue
                 candidate, best = kept
                 base[key] = candidate.value
@@ -216,7 +247,7 @@ class EditSearch:
                 )
                 texts.append(
                     f"{candidate.description} on line {candidate.file_line} of {candidate.name}"
-                    f": {passes} ({n} small edit(s) of {_lines(mine[:n])} tried)"
+                    f": {passes} ({len(done)} small edit(s) of {_lines(done)} tried)"
                 )
         except EvaluationAborted as exc:
             texts.append(str(exc))
@@ -270,29 +301,92 @@ class EditSearch:
                 found[key] = mine
         if not found:
             return None
-        return self._run_found(best, candidate, found, refining=True)
+        return self._run_found(best, candidate, found, limit, refining=True)
 
     def _search_one(
-        self, best: Evaluation, kept: dict[str, Any], key: str, mine: list[Candidate]
-    ) -> tuple[tuple[Candidate, Evaluation] | None, int]:
-        """The first of ``mine`` that fixes every test reaching ``key``, and how many were
-        tried; edits kept for other trainables stay in."""
+        self,
+        best: Evaluation,
+        kept: dict[str, Any],
+        key: str,
+        mine: list[Candidate],
+        limit: int,
+    ) -> tuple[tuple[Candidate, Evaluation] | None, list[Candidate]]:
+        """The first of ``mine`` that fixes every test reaching ``key``, and the edits
+        tried; edits kept for other trainables stay in. When none does, a second edit on
+        top of one that fixed some of those tests (two slips in one function)."""
         failing_ids = _reaching(best, [r.nodeid for r in best.failing(self.visible)], key)
-        for n, candidate in enumerate(mine, start=1):
+        done: list[Candidate] = []
+        some: list[tuple[int, Candidate]] = []  # edits that fixed some failing tests
+        for candidate in mine:
             if self.deadline is not None and time.monotonic() > self.deadline:
-                return None, n - 1
-            values = {**kept, key: candidate.value}
-            short = self.evaluator.run(
-                values, failing_ids, deadline=self.deadline, first_failure=True
-            )
-            if len(passing(short, failing_ids)) < len(failing_ids):
-                continue
-            evaluation = self._full(best, values)
-            if evaluation is not None and _all_pass(
-                evaluation, _reaching(evaluation, self.judged, key)
-            ):
-                return (candidate, evaluation), n
-        return None, len(mine)
+                return None, done
+            done.append(candidate)
+            evaluation, gained = self._try(best, {**kept, key: candidate.value}, key, failing_ids)
+            if evaluation is not None:
+                return (candidate, evaluation), done
+            if gained and isinstance(candidate.value, str):
+                some.append((gained, candidate))
+        if not (self.pairs and some):
+            return None, done
+        for candidate in self._second_edits(best, key, mine, some, limit):
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                break
+            done.append(candidate)
+            evaluation, _ = self._try(best, {**kept, key: candidate.value}, key, failing_ids)
+            if evaluation is not None:
+                return (candidate, evaluation), done
+        return None, done
+
+    def _try(
+        self, best: Evaluation, values: dict[str, Any], key: str, failing_ids: list[str]
+    ) -> tuple[Evaluation | None, int]:
+        """The evaluation of ``values`` when it fixes every test reaching ``key`` and is
+        accepted, and how many of the failing tests its short run passed."""
+        short = self.evaluator.run(values, failing_ids, deadline=self.deadline, first_failure=True)
+        gained = len(passing(short, failing_ids))
+        if gained < len(failing_ids):
+            return None, gained
+        evaluation = self._full(best, values)
+        if evaluation is not None and _all_pass(
+            evaluation, _reaching(evaluation, self.judged, key)
+        ):
+            return evaluation, gained
+        return None, gained
+
+    def _second_edits(
+        self,
+        best: Evaluation,
+        key: str,
+        mine: list[Candidate],
+        some: list[tuple[int, Candidate]],
+        limit: int,
+    ) -> list[Candidate]:
+        """Edits on top of the edits that fixed the most failing tests (at most
+        ``PAIR_BASES`` of them, ``1/PAIR_SHARE`` of the limit in all, shared alike), of the
+        suspicious lines where they are now; never an edit already tried alone."""
+        info = best.targets[key]
+        failing = best.failing(self.visible)
+        passing_results = [r for r in best.results(self.visible) if r.passed]
+        lines, tiers = _ranked(key, info, failing, passing_results)
+        source = str(info.original)
+        seen = {source, *(c.value for c in mine)}
+        found: list[Candidate] = []
+        bases = sorted(some, key=lambda pair: -pair[0])[:PAIR_BASES]  # stable: earlier first
+        limit = limit // PAIR_SHARE // len(bases)
+        for _, first in bases:
+            where = _line_map(source, first.value)
+            moved: dict[int, int] = {}  # line of the edited text -> its tier
+            for n, tier in zip(lines, tiers, strict=True):
+                if n in where:
+                    moved.setdefault(where[n], tier)
+            text = first.value
+            seconds = edits(text, list(moved), self.patterns, list(moved.values()))
+            seconds = [e for e in seconds if e.source not in seen]
+            for c in _as_candidates(info, text, seconds, limit):
+                seen.add(c.value)
+                description = f"{first.description} on line {first.file_line} and {c.description}"
+                found.append(Candidate(key, c.name, c.file_line, description, c.value))
+        return found
 
     def _full(self, best: Evaluation, values: dict[str, Any]) -> Evaluation | None:
         """Every tagged test, judged as an LLM candidate is, then once more (the same

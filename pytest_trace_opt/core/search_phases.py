@@ -71,6 +71,7 @@ class SearchPhases:
             deadline=self.deadline,
             patterns=on.fix_patterns,
             partial=on.partial_changes,
+            pairs=on.edit_pairs,
         )
 
     # -- phase 4: small edits of what the LLM changed, when it fell short -----------------

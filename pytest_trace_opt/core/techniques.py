@@ -39,6 +39,11 @@ SWITCHES: dict[str, tuple[str, str]] = {
         "the edit search tries one-token slips only: no fix pattern (reversed loop, other end "
         "of a list, swapped arguments, negated condition), no statement removed",
     ),
+    "pairs": (
+        "edit_pairs",
+        "the edit search tries single edits only: no second edit on top of one that fixed "
+        "some of the failing tests",
+    ),
     "localization": (
         "localization",
         "the prompt marks no suspicious line (the edit search still ranks lines)",
@@ -86,6 +91,7 @@ class Techniques:
     holdout_guard: bool = True
     edit_search: bool = True
     fix_patterns: bool = True
+    edit_pairs: bool = True
     localization: bool = True
     module_context: bool = True
     closer_steps: bool = True
