@@ -492,7 +492,7 @@ def test_a_key_of_the_same_record_stands_in_for_another() -> None:
     edited = found["key 'first' -> 'last' (second `'first'` of the line)"]
     assert edited.splitlines()[3] == "    return person['first'] + ' ' + person['last']"
     # a string that is not a key, and a key of a record of another kind, are left alone
-    assert not any("' '" in d for d in found)
+    assert not any("' '" in d for d in found if d.startswith("key"))
     apart = "def f(a, b):\n    return a['x'] + b['y']\n"
     assert not any(d.startswith("key") for d in (e.description for e in edits(apart, [2])))
 

@@ -49,3 +49,28 @@ def test_a_loop_target_and_a_returned_pair_are_swapped() -> None:
     plain = "def g(t):\n    a, a = t\n    return (*t, 1)\n"
     assert not any("swapped" in d and "`a`" in d for d in edits_of_line(plain, 2))
     assert not any("swapped" in d for d in edits_of_line(plain, 3))
+
+
+def test_text_joined_in_the_wrong_order_gets_its_operands_swapped_numbers_do_not() -> None:
+    source = (
+        "def to_base(num, b):\n"
+        "    digits = ''\n"
+        "    while num > 0:\n"
+        "        num, i = divmod(num, b)\n"
+        "        digits = digits + '0123456789ABCDEF'[i]\n"
+        "    return digits\n"
+    )
+    line_edits = edits_of_line(source, 5)
+    edited = line_edits["`digits + '0123456789ABCDEF'[i]` -> `'0123456789ABCDEF'[i] + digits`"]
+    assert run(source, "to_base", 26, 16) == "A1"
+    assert run(edited, "to_base", 26, 16) == "1A"
+    # a string literal, a slice or a list is evidence enough; two numbers are not
+    assert any("->" in d for d in edits_of_line("def f(s):\n    return s[1:] + s[0]\n", 2))
+    numbers = edits_of_line("def f(a, b):\n    return a + b\n", 2)
+    assert not any("`a + b` -> `b + a`" in d for d in numbers)
+    # the operands of an operator whose order always counts, compound ones left alone
+    assert "`end - start` -> `start - end`" in edits_of_line(
+        "def span(start, end):\n    return end - start\n", 2
+    )
+    compound = edits_of_line("def f(a, b, c):\n    return a - b - c\n", 2)
+    assert not any("-> `c -" in d for d in compound)

@@ -54,7 +54,7 @@ from pytest_trace_opt.core.statement_edits import (
     removal_edits,
     unreturned_results,
 )
-from pytest_trace_opt.core.swap_edits import tuple_swap_edits
+from pytest_trace_opt.core.swap_edits import operand_swap_edits, sequence_names, tuple_swap_edits
 from pytest_trace_opt.core.systematic_edits import Kin, comparison_kin, same_slip_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
@@ -99,10 +99,6 @@ _SYMBOLS: dict[type[ast.AST], str] = {
 }
 MAX_CONSTANT = 10_000  # larger numbers are data, not bounds
 MAX_VARIABLE_EDITS = 6  # per line: a long expression has many names
-_NOT_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
-# Builtins whose two arguments swapped give the same result, or only a TypeError: a run
-# of the tests each, for nothing.
-_ORDER_FREE = frozenset({"max", "min", "isinstance", "issubclass", "hasattr", "getattr"})
 # Operands that need parentheses before ``+ 1`` is added to them.
 _LOOSER_THAN_PLUS = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.UnaryOp)
 _BIT_OPERATORS = (ast.BitOr, ast.BitAnd, ast.BitXor, ast.LShift, ast.RShift)
@@ -118,6 +114,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     changed: dict[str, Changed]  # parameters the function may change in place
     extremes: dict[int, str]  # numbers a running minimum or maximum starts from
     returns: list[str]  # what a guard for an empty input may return
+    sequences: set[str]  # names bound to text or a list: their ``+`` joins in an order
 
 
 @dataclass(frozen=True)
@@ -285,7 +282,7 @@ def _is_int(node: ast.AST, value: int) -> bool:
 
 
 def _order_edits(text: SourceText, node: ast.AST) -> Found:
-    """A walk or a sort in the other direction, and swapped arguments of a two-argument call."""
+    """A walk or a sort in the other direction, the other end of a list."""
     if isinstance(node, ast.For):
         iterable = node.iter
         if (
@@ -310,21 +307,6 @@ def _order_edits(text: SourceText, node: ast.AST) -> Found:
             end = text.span(node)[1]
             edited = text.replace(end - 1, end, ", reverse=True)")
             yield IDIOM, "`sorted(...)` -> `sorted(..., reverse=True)`", edited
-        swappable = not (isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE)
-        if len(node.args) == 2 and plain and not node.keywords and swappable:
-            first, second = (text.text(*text.span(a)) for a in node.args)
-            spans = [text.span(a) for a in node.args]
-            edited = text.replace_all([(*spans[0], second), (*spans[1], first)])
-            yield IDIOM, f"arguments `{first}` and `{second}` swapped", edited
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, _NOT_COMMUTATIVE):
-        left, right = (text.text(*text.span(n)) for n in (node.left, node.right))
-        simple = not isinstance(node.left, ast.BinOp | ast.BoolOp | ast.Compare) and not isinstance(
-            node.right, ast.BinOp | ast.BoolOp | ast.Compare
-        )
-        if simple and "\n" not in left + right:
-            symbol = _SYMBOLS.get(type(node.op), "**")
-            edited = text.replace(*text.span(node), f"{right} {symbol} {left}")
-            yield IDIOM, f"`{left} {symbol} {right}` -> `{right} {symbol} {left}`", edited
 
 
 def _branch_edits(text: SourceText, node: ast.AST) -> Found:
@@ -404,6 +386,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from missing_entry_edits(text, node)
     yield from changed_argument_edits(text, node, tree.changed, tree.entry)
     yield from _order_edits(text, node)
+    yield from operand_swap_edits(text, node, tree.sequences)
     yield from mixed_order_edits(text, node)
     yield from tuple_swap_edits(text, node)
     yield from _branch_edits(text, node)
@@ -453,6 +436,7 @@ def edits(
         changed_parameters(tree),
         extreme_starts(tree),
         empty_returns(tree),
+        sequence_names(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)

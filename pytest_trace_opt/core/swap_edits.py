@@ -1,7 +1,9 @@
-"""Two parts of a tuple written in each other's place: the names a tuple is unpacked into
+"""Two things written in each other's place: the two arguments of a call, the operands of
+an operator whose order counts (``end - start``, ``total / count``, and ``+`` joining text or
+lists: ``result + digit`` for ``digit + result``), the names a tuple is unpacked into
 (``month, day, year = text.split("/")`` for a day-first date, ``for value, index in
-enumerate(xs)``), or the values a function returns together (``return high, low``). Each
-pair swapped, as for the arguments of a call. Pure text edits for :mod:`.mutants`.
+enumerate(xs)``), or the values a function returns together (``return high, low``). Pure text
+edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,63 @@ from pytest_trace_opt.core.edit_kinds import IDIOM, Found
 from pytest_trace_opt.core.source_text import SourceText
 
 MAX_PARTS = 4  # a longer tuple is a record, not a slip of order
+_ORDERED = {ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**"}
+# Builtins whose two arguments swapped give the same result, or only a TypeError: a run
+# of the tests each, for nothing.
+_ORDER_FREE = frozenset({"max", "min", "isinstance", "issubclass", "hasattr", "getattr"})
+_SEQUENCE_CALLS = frozenset({"str", "list", "tuple", "sorted", "repr", "format", "join"})
+
+
+def operand_swap_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> Found:
+    """Swapped arguments of a two-argument call; swapped operands of ``-``, ``/``, ``//``,
+    ``%``, ``**``, and of ``+`` where an operand is text or a list (``sequences``: the
+    names the function binds to one)."""
+    if isinstance(node, ast.Call):
+        plain = not any(isinstance(a, ast.Starred) for a in node.args)
+        swappable = not (isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE)
+        if len(node.args) == 2 and plain and not node.keywords and swappable:
+            first, second = (text.text(*text.span(a)) for a in node.args)
+            spans = [text.span(a) for a in node.args]
+            edited = text.replace_all([(*spans[0], second), (*spans[1], first)])
+            yield IDIOM, f"arguments `{first}` and `{second}` swapped", edited
+    elif isinstance(node, ast.BinOp):
+        symbol = _ORDERED.get(type(node.op))
+        joined = (node.left, node.right)
+        if isinstance(node.op, ast.Add) and any(_is_sequence(n, sequences) for n in joined):
+            symbol = "+"
+        compound = ast.BinOp | ast.BoolOp | ast.Compare
+        if symbol is None or any(isinstance(n, compound) for n in joined):
+            return
+        left, right = (text.text(*text.span(n)) for n in joined)
+        if "\n" not in left + right and left != right:
+            edited = text.replace(*text.span(node), f"{right} {symbol} {left}")
+            yield IDIOM, f"`{left} {symbol} {right}` -> `{right} {symbol} {left}`", edited
+
+
+def sequence_names(tree: ast.AST) -> set[str]:
+    """Names the code binds to text or a list (a literal, an f-string, ``str(...)``,
+    ``sorted(...)``, ``"".join(...)``, a slice)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if _is_sequence(node.value, set()):
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def _is_sequence(node: ast.expr, sequences: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str | bytes)
+    if isinstance(node, ast.Name):
+        return node.id in sequences
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in _SEQUENCE_CALLS
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Slice)
+    return isinstance(node, ast.JoinedStr | ast.List | ast.ListComp | ast.Tuple)
 
 
 def tuple_swap_edits(text: SourceText, node: ast.AST) -> Found:
