@@ -56,6 +56,11 @@ def test_module_functions_are_swapped_through_their_module_and_builtins_by_name(
     found = edits_of_line(source, 4)
     assert defined(found["`match` -> `search`"], "has_digits")("abc 12") is True
     assert "`match` -> `fullmatch`" in found
+    # a name cut at the last dot, not the first; whitespace trimmed at one end only
+    stem = "def stem(name):\n    return name.split('.', 1)[0]\n"
+    assert defined(edits_of_line(stem, 2)["`split` -> `rsplit`"], "stem")("a.tar.gz") == "a.tar"
+    trim = "def trim(line):\n    return line.strip()\n"
+    assert defined(edits_of_line(trim, 2)["`strip` -> `rstrip`"], "trim")(" a \n") == " a"
     leftmost = "def first(xs):\n    return max(xs)\n"
     assert "`max` -> `min`" in edits_of_line(leftmost, 2)
     # an unknown function, or a method of an unknown name, is left alone

@@ -33,8 +33,11 @@ _BUILTINS: dict[str, tuple[str, ...]] = {
 _METHODS: dict[str, tuple[str, ...]] = {
     "startswith": ("endswith",),
     "endswith": ("startswith",),
-    "lstrip": ("rstrip",),
-    "rstrip": ("lstrip",),
+    "lstrip": ("rstrip", "strip"),
+    "rstrip": ("lstrip", "strip"),
+    "strip": ("rstrip", "lstrip"),
+    "split": ("rsplit",),  # with a count: which end the pieces are cut from
+    "rsplit": ("split",),
     "find": ("rfind",),
     "rfind": ("find",),
     "index": ("rindex",),
