@@ -264,3 +264,38 @@ def test_two_slips_are_fixed_by_a_second_edit_on_top_of_one_that_fixed_some_test
 
     singles = EditSearch(evaluator, visible, holdout, pairs=False).run(baseline, 40)
     assert singles is not None and singles.values == {}
+
+
+def test_a_second_edit_finds_its_line_after_the_first_one_added_lines_above_it() -> None:
+    # The guard for an empty list fixes two tests (the base of the pairs, two lines added on
+    # entry); the comparison on what was line 2, now line 4, is the second edit.
+    source = (
+        "def passed(scores, pass_mark=50):\n"
+        "    share = sum(1 for s in scores if s > pass_mark)\n"
+        "    return share / len(scores)\n"
+    )
+
+    def share(expected: float, scores: list[int], mark: int = 50) -> Callable[..., None]:
+        def test(passed: Callable[..., Any]) -> None:
+            assert passed(scores, mark) == expected
+
+        return test
+
+    tests = {
+        "t::no_scores": share(0, []),
+        "t::no_scores_other_mark": share(0, [], 60),
+        "t::half": share(0.5, [50, 10]),
+        "t::all": share(1.0, [70, 90]),
+        "t::holdout": share(0.5, [60, 59], 60),
+    }
+    visible, holdout = list(tests)[:4], list(tests)[4:]
+    evaluator = InProcessEvaluatorFake(source, tests, {nodeid: [2, 3] for nodeid in tests})
+    baseline = evaluator.run({}, list(tests))
+    found = EditSearch(evaluator, visible, holdout).run(baseline, 40)
+    assert found is not None and found.record.status == "accepted"
+    assert found.values[KEY].splitlines()[1:4] == [
+        "    if not scores:",
+        "        return 0",
+        "    share = sum(1 for s in scores if s >= pass_mark)",
+    ]
+    assert found.record.reason.startswith("edit search: `if not scores: return 0` added on entry")
