@@ -232,7 +232,10 @@ class EditSearch:
         base = dict(start)
         try:
             for key, mine in found.items():
-                kept, done = self._search_one(best, base, key, mine, limit)
+                # pairs before the first LLM call only: an LLM candidate's edits are near
+                # misses of a change already made, and its lines are not the ranked ones
+                pairs = limit if not refining else 0
+                kept, done = self._search_one(best, base, key, mine, pairs)
                 tried += done
                 if kept is None:
                     texts.append(_none_text(done))
@@ -313,7 +316,8 @@ class EditSearch:
     ) -> tuple[tuple[Candidate, Evaluation] | None, list[Candidate]]:
         """The first of ``mine`` that fixes every test reaching ``key``, and the edits
         tried; edits kept for other trainables stay in. When none does, a second edit on
-        top of one that fixed some of those tests (two slips in one function)."""
+        top of one that fixed some of those tests (two slips in one function), as many as
+        ``limit`` (the edit limit; 0: no pairs) allows."""
         failing_ids = _reaching(best, [r.nodeid for r in best.failing(self.visible)], key)
         done: list[Candidate] = []
         some: list[tuple[int, Candidate]] = []  # edits that fixed some failing tests
@@ -326,7 +330,7 @@ class EditSearch:
                 return (candidate, evaluation), done
             if gained and isinstance(candidate.value, str):
                 some.append((gained, candidate))
-        if not (self.pairs and some):
+        if not (self.pairs and some and limit):
             return None, done
         for candidate in self._second_edits(best, key, mine, some, limit):
             if self.deadline is not None and time.monotonic() > self.deadline:
