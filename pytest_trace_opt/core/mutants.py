@@ -21,6 +21,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from pytest_trace_opt.core.argument_edits import (
+    dropped_transform_edits,
+    fewer_argument_edits,
+    unary_minus_edits,
+)
 from pytest_trace_opt.core.callee_edits import callee_edits, calls_by_callee
 from pytest_trace_opt.core.default_edits import Changed, changed_argument_edits, changed_parameters
 from pytest_trace_opt.core.edit_kinds import (
@@ -373,6 +378,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
         yield from _regex_edits(text, node)
     else:
         yield from _operator_edits(text, node)
+        yield from unary_minus_edits(text, node)
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
     yield from scaled_index_edits(text, node)
@@ -387,6 +393,8 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from changed_argument_edits(text, node, tree.changed, tree.entry)
     yield from _order_edits(text, node)
     yield from operand_swap_edits(text, node, tree.sequences)
+    yield from fewer_argument_edits(text, node)
+    yield from dropped_transform_edits(text, node)
     yield from mixed_order_edits(text, node)
     yield from tuple_swap_edits(text, node)
     yield from _branch_edits(text, node)
