@@ -74,3 +74,14 @@ def test_text_joined_in_the_wrong_order_gets_its_operands_swapped_numbers_do_not
     )
     compound = edits_of_line("def f(a, b, c):\n    return a - b - c\n", 2)
     assert not any("-> `c -" in d for d in compound)
+
+
+def test_no_edit_that_can_only_raise_a_type_error() -> None:
+    # text joined is never subtracted; an option is never swapped with what it is an option of
+    joined = edits_of_line("def f(name):\n    label = 'x'\n    return label + name\n", 3)
+    assert "`+` -> `-`" not in joined and "`label + name` -> `name + label`" in joined
+    assert not any("swapped" in d for d in edits_of_line("def f(x):\n    return round(x, 2)\n", 2))
+    assert not any(
+        "swapped" in d for d in edits_of_line("def f(s):\n    return s.split(',', 1)\n", 2)
+    )
+    assert "arguments `a` and `b` swapped" in edits_of_line("def f(a, b):\n    return g(a, b)\n", 2)

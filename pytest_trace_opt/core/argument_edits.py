@@ -13,8 +13,9 @@ from pytest_trace_opt.core.edit_kinds import IDIOM, OPERATOR, Found
 from pytest_trace_opt.core.source_text import SourceText
 
 # Calls whose last positional argument is optional (a precision, a start, a base, a count,
-# a default): dropping it is a call of the same function the rule may have meant.
-_OPTIONAL_LAST = frozenset(
+# a default): dropping it is a call of the same function the rule may have meant, and
+# swapping it with the first is not (an option of the first argument, not its peer).
+OPTIONAL_LAST = frozenset(
     {
         "round", "int", "enumerate", "sum", "split", "rsplit", "strip", "lstrip", "rstrip",
         "get", "pop", "startswith", "endswith", "find", "rfind", "index", "count", "getattr",
@@ -41,7 +42,7 @@ def fewer_argument_edits(text: SourceText, node: ast.AST) -> Found:
     if "\n" in shown:
         return
     droppable: list[ast.AST] = []
-    if name in _OPTIONAL_LAST and len(node.args) >= max(2, _ARITY_OF.get(name, 2)):
+    if name in OPTIONAL_LAST and len(node.args) >= max(2, _ARITY_OF.get(name, 2)):
         droppable.append(node.args[-1])
     droppable += [k for k in node.keywords if k.arg is not None][:MAX_KEYWORDS_DROPPED]
     for part in droppable:

@@ -59,7 +59,12 @@ from pytest_trace_opt.core.statement_edits import (
     removal_edits,
     unreturned_results,
 )
-from pytest_trace_opt.core.swap_edits import operand_swap_edits, sequence_names, tuple_swap_edits
+from pytest_trace_opt.core.swap_edits import (
+    is_sequence,
+    operand_swap_edits,
+    sequence_names,
+    tuple_swap_edits,
+)
 from pytest_trace_opt.core.systematic_edits import Kin, comparison_kin, same_slip_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
@@ -197,10 +202,12 @@ def _comparison_edits(text: SourceText, node: ast.Compare) -> Found:
         yield from _swaps(text, gap, _SYMBOLS[type(op)], news, COMPARISON)
 
 
-def _operator_edits(text: SourceText, node: ast.AST) -> Found:
+def _operator_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> Found:
     if isinstance(node, ast.BinOp | ast.AugAssign):
         left = node.left if isinstance(node, ast.BinOp) else node.target
         right = node.right if isinstance(node, ast.BinOp) else node.value
+        if isinstance(node.op, ast.Add) and any(is_sequence(n, sequences) for n in (left, right)):
+            return  # text or lists joined: `-` is a TypeError
         suffix = "=" if isinstance(node, ast.AugAssign) else ""
         news = [_SYMBOLS[new] + suffix for new in _BINARY_SWAPS.get(type(node.op), ())]
         old = _SYMBOLS.get(type(node.op), "?") + suffix
@@ -377,7 +384,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
         yield from callee_edits(text, node, tree.calls)
         yield from _regex_edits(text, node)
     else:
-        yield from _operator_edits(text, node)
+        yield from _operator_edits(text, node, tree.sequences)
         yield from unary_minus_edits(text, node)
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)

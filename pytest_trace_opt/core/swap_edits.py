@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from itertools import combinations
 
+from pytest_trace_opt.core.argument_edits import OPTIONAL_LAST
 from pytest_trace_opt.core.edit_kinds import IDIOM, Found
 from pytest_trace_opt.core.source_text import SourceText
 
@@ -28,7 +29,10 @@ def operand_swap_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> 
     names the function binds to one)."""
     if isinstance(node, ast.Call):
         plain = not any(isinstance(a, ast.Starred) for a in node.args)
-        swappable = not (isinstance(node.func, ast.Name) and node.func.id in _ORDER_FREE)
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        swappable = not (isinstance(func, ast.Name) and name in _ORDER_FREE)
+        swappable = swappable and name not in OPTIONAL_LAST
         if len(node.args) == 2 and plain and not node.keywords and swappable:
             first, second = (text.text(*text.span(a)) for a in node.args)
             spans = [text.span(a) for a in node.args]
@@ -37,7 +41,7 @@ def operand_swap_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> 
     elif isinstance(node, ast.BinOp):
         symbol = _ORDERED.get(type(node.op))
         joined = (node.left, node.right)
-        if isinstance(node.op, ast.Add) and any(_is_sequence(n, sequences) for n in joined):
+        if isinstance(node.op, ast.Add) and any(is_sequence(n, sequences) for n in joined):
             symbol = "+"
         compound = ast.BinOp | ast.BoolOp | ast.Compare
         if symbol is None or any(isinstance(n, compound) for n in joined):
@@ -55,12 +59,12 @@ def sequence_names(tree: ast.AST) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if _is_sequence(node.value, set()):
+            if is_sequence(node.value, set()):
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
 
 
-def _is_sequence(node: ast.expr, sequences: set[str]) -> bool:
+def is_sequence(node: ast.expr, sequences: set[str]) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str | bytes)
     if isinstance(node, ast.Name):
