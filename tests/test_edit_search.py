@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pytest_trace_opt.core.search import EditSearch, candidates
+from pytest_trace_opt.core.search import Candidate, EditSearch, Step, candidates, pair_bases
 from pytest_trace_opt.model import Evaluation, TestResult
 from pytest_trace_opt.protocol import TargetInfo
 
@@ -136,16 +136,16 @@ def test_no_failing_code_or_no_line_data_means_nothing_to_try() -> None:
 
 
 def test_the_limit_bounds_the_edits_tried_and_the_reason_says_so() -> None:
-    # the fix (`+` -> `-`) is the fifth edit of line 2; two are allowed, and half as many
-    # pairs on top of one that fixed some failing tests (`<` fixes fifty_passes)
+    # the fix (`+` -> `-`) is the fifth edit of line 2; two are allowed (and no pair: a
+    # second edit goes to another line than the first, and there is none)
     evaluator = InProcessEvaluatorFake(
         "def passed(score, pass_mark=50):\n    return score > pass_mark + 1\n", TESTS, LINES
     )
     _, found = search(evaluator, limit=2)
-    assert len({code for code, _ in evaluator.runs[1:]}) == 2 + 1
+    assert len({code for code, _ in evaluator.runs[1:]}) == 2
     assert found.values == {}
     assert found.record.reason == (
-        "edit search: none of 3 small edit(s) of line 2 of passed fixes its failing "
+        "edit search: none of 2 small edit(s) of line 2 of passed fixes its failing "
         "tests (no LLM call)"
     )
     _, unlimited = search(InProcessEvaluatorFake(evaluator.original, TESTS, LINES))
@@ -257,9 +257,10 @@ def test_two_slips_are_fixed_by_a_second_edit_on_top_of_one_that_fixed_some_test
     evaluator = InProcessEvaluatorFake(two_slips, tests, lines)
     baseline = evaluator.run({}, list(tests))
     found = EditSearch(evaluator, visible, holdout).run(baseline, 40)
-    fixed = two_slips.replace("> pass_mark", ">= pass_mark").replace("101", "100")
-    assert found is not None and found.values == {KEY: fixed}
-    assert found.record.counts.passed == 5
+    assert found is not None and found.record.counts.passed == 5
+    fixed = found.values[KEY].splitlines()
+    assert fixed[1] == "    low = score >= pass_mark"
+    assert fixed[2] in ("    high = score <= 100", "    high = score < 101")
     assert " and " in found.record.reason and "every tagged test passes" in found.record.reason
 
     singles = EditSearch(evaluator, visible, holdout, pairs=False).run(baseline, 40)
@@ -299,3 +300,21 @@ def test_a_second_edit_finds_its_line_after_the_first_one_added_lines_above_it()
         "    share = sum(1 for s in scores if s >= pass_mark)",
     ]
     assert found.record.reason.startswith("edit search: `if not scores: return 0` added on entry")
+
+
+def test_pairs_go_on_the_steps_that_fixed_most_one_per_outcome_sharing_by_what_each_fixed() -> None:
+    def step(gained: int, passed: set[str], name: str) -> Step:
+        return Step(gained, frozenset(passed), Candidate(KEY, "passed", 2, name, name))
+
+    both, same, half, other = (
+        step(2, {"a", "b"}, "`==` -> `!=`"),
+        step(2, {"a", "b"}, "`0` -> `1`"),  # the same tests passed: the same step made again
+        step(1, {"a"}, "`-=` -> `+=`"),
+        step(1, {"c"}, "`x` -> `y`"),
+    )
+    bases = pair_bases([half, both, same, other], 20)
+    assert [(b.candidate.description, share) for b, share in bases] == [
+        ("`==` -> `!=`", 13),  # fixed two: two thirds of the budget
+        ("`-=` -> `+=`", 6),  # the first of the steps that fixed one
+    ]
+    assert [share for _, share in pair_bases([half], 1)] == [1]

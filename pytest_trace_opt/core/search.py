@@ -47,6 +47,15 @@ class Candidate:
     value: Any  # code text, or a trainable value's number
 
 
+@dataclass(frozen=True)
+class Step:
+    """An edit that fixed some of the failing tests: a base for a second edit."""
+
+    gained: int  # failing tests its short run passed
+    passed: frozenset[str]  # the tests its fullest run passed: edits alike pass the same
+    candidate: Candidate
+
+
 @dataclass
 class SearchResult:
     record: RoundRecord
@@ -320,54 +329,64 @@ class EditSearch:
         ``limit`` (the edit limit; 0: no pairs) allows."""
         failing_ids = _reaching(best, [r.nodeid for r in best.failing(self.visible)], key)
         done: list[Candidate] = []
-        some: list[tuple[int, Candidate]] = []  # edits that fixed some failing tests
+        steps: list[Step] = []  # edits that fixed some failing tests
         for candidate in mine:
             if self.deadline is not None and time.monotonic() > self.deadline:
                 return None, done
             done.append(candidate)
-            evaluation, gained = self._try(best, {**kept, key: candidate.value}, key, failing_ids)
+            values = {**kept, key: candidate.value}
+            evaluation, step = self._try(best, values, key, failing_ids, candidate)
             if evaluation is not None:
                 return (candidate, evaluation), done
-            if gained and isinstance(candidate.value, str):
-                some.append((gained, candidate))
-        if not (self.pairs and some and limit):
+            if step is not None and isinstance(candidate.value, str):
+                steps.append(step)
+        if not (self.pairs and steps and limit):
             return None, done
-        for candidate in self._second_edits(best, key, mine, some, limit):
+        for candidate in self._second_edits(best, key, mine, steps, limit):
             if self.deadline is not None and time.monotonic() > self.deadline:
                 break
             done.append(candidate)
-            evaluation, _ = self._try(best, {**kept, key: candidate.value}, key, failing_ids)
+            values = {**kept, key: candidate.value}
+            evaluation, _ = self._try(best, values, key, failing_ids, candidate)
             if evaluation is not None:
                 return (candidate, evaluation), done
         return None, done
 
     def _try(
-        self, best: Evaluation, values: dict[str, Any], key: str, failing_ids: list[str]
-    ) -> tuple[Evaluation | None, int]:
+        self,
+        best: Evaluation,
+        values: dict[str, Any],
+        key: str,
+        failing_ids: list[str],
+        candidate: Candidate,
+    ) -> tuple[Evaluation | None, Step | None]:
         """The evaluation of ``values`` when it fixes every test reaching ``key`` and is
-        accepted, and how many of the failing tests its short run passed."""
+        accepted; else, when its short run passed some of the failing tests, what it did
+        (the tests passed in its fullest run)."""
         short = self.evaluator.run(values, failing_ids, deadline=self.deadline, first_failure=True)
         gained = len(passing(short, failing_ids))
+        if not gained:
+            return None, None
         if gained < len(failing_ids):
-            return None, gained
-        evaluation = self._full(best, values)
-        if evaluation is not None and _all_pass(
-            evaluation, _reaching(evaluation, self.judged, key)
-        ):
-            return evaluation, gained
-        return None, gained
+            return None, Step(gained, frozenset(passing(short, failing_ids)), candidate)
+        accepted, evaluation = self._full(best, values)
+        if accepted is not None and _all_pass(accepted, _reaching(accepted, self.judged, key)):
+            return accepted, None
+        return None, Step(gained, frozenset(passing(evaluation, self.tagged)), candidate)
 
     def _second_edits(
         self,
         best: Evaluation,
         key: str,
         mine: list[Candidate],
-        some: list[tuple[int, Candidate]],
+        steps: list[Step],
         limit: int,
     ) -> list[Candidate]:
         """Edits on top of the edits that fixed the most failing tests (at most
-        ``PAIR_BASES`` of them, ``1/PAIR_SHARE`` of the limit in all, shared alike), of the
-        suspicious lines where they are now; never an edit already tried alone."""
+        ``PAIR_BASES`` of them, one of each outcome: edits that pass the same tests are
+        the same step; ``1/PAIR_SHARE`` of the limit in all, shared by how many tests each
+        fixed), of the suspicious lines where they are now, not the line the first edit
+        changed; never an edit already tried alone."""
         info = best.targets[key]
         failing = best.failing(self.visible)
         passing_results = [r for r in best.results(self.visible) if r.passed]
@@ -375,37 +394,54 @@ class EditSearch:
         source = str(info.original)
         seen = {source, *(c.value for c in mine)}
         found: list[Candidate] = []
-        bases = sorted(some, key=lambda pair: -pair[0])[:PAIR_BASES]  # stable: earlier first
-        limit = limit // PAIR_SHARE // len(bases)
-        for _, first in bases:
-            where = _line_map(source, first.value)
+        for step, share in pair_bases(steps, limit // PAIR_SHARE):
+            first, text = step.candidate, step.candidate.value
+            where = _line_map(source, text)
+            # the second slip is on another line: an edit of the line the first one changed
+            # is mostly that edit made another way, tried alone already
+            changed = set(_changed_lines(source, text))
             moved: dict[int, int] = {}  # line of the edited text -> its tier
             for n, tier in zip(lines, tiers, strict=True):
-                if n in where:
+                if n in where and where[n] not in changed:
                     moved.setdefault(where[n], tier)
-            text = first.value
             seconds = edits(text, list(moved), self.patterns, list(moved.values()))
             seconds = [e for e in seconds if e.source not in seen]
-            for c in _as_candidates(info, text, seconds, limit):
+            for c in _as_candidates(info, text, seconds, share):
                 seen.add(c.value)
                 description = f"{first.description} on line {first.file_line} and {c.description}"
                 found.append(Candidate(key, c.name, c.file_line, description, c.value))
         return found
 
-    def _full(self, best: Evaluation, values: dict[str, Any]) -> Evaluation | None:
+    def _full(
+        self, best: Evaluation, values: dict[str, Any]
+    ) -> tuple[Evaluation | None, Evaluation]:
         """Every tagged test, judged as an LLM candidate is, then once more (the same
-        outcome twice); None when the edit is not accepted."""
+        outcome twice): the evaluation when the edit is accepted (else None), and the
+        first run's evaluation."""
         evaluation = self.evaluator.run(values, self.tagged, deadline=self.deadline)
         only_real_passes(evaluation, best, self.tagged)
         ok, _ = judge(best, evaluation, self.visible, self.guarded)
         before = counts(best, self.visible, self.guarded)
         if not ok or not improves(counts(evaluation, self.visible, self.guarded), before):
-            return None
+            return None, evaluation
         again = self.evaluator.run(values, self.tagged, deadline=self.deadline)
         gained = passing(evaluation, self.tagged) - passing(best, self.tagged)
         if gained - passing(again, self.tagged):
-            return None  # an outcome that changes on a re-run is not a fix
-        return evaluation
+            return None, evaluation  # an outcome that changes on a re-run is not a fix
+        return evaluation, evaluation
+
+
+def pair_bases(steps: Sequence[Step], budget: int) -> list[tuple[Step, int]]:
+    """The steps a second edit goes on, each with its share of ``budget``: the ones that
+    fixed the most failing tests (earlier edits first among equals), one of each outcome
+    (edits that pass the same tests are one step made two ways), at most ``PAIR_BASES``,
+    sharing the budget by how many tests each fixed."""
+    bases: list[Step] = []
+    for step in sorted(steps, key=lambda s: -s.gained):  # stable
+        if len(bases) < PAIR_BASES and all(b.passed != step.passed for b in bases):
+            bases.append(step)
+    weight = sum(b.gained for b in bases)
+    return [(b, max(1, budget * b.gained // weight)) for b in bases]
 
 
 def _lines(tried: Sequence[Candidate]) -> str:
