@@ -206,10 +206,14 @@ def test_a_tied_statement_that_computes_nothing_is_passed_over_for_the_one_befor
     assert pick_hole(KEY, source, 1, failing, passing) == Hole(
         4, 4, "        plans.append(item * 2)"
     )
-    # alone at the top, it is still the hole: the spectrum points there
-    assert pick_hole(KEY, source, 1, failing, [result("t::b", True, [2, 3, 4])]) == Hole(
-        5, 5, "    return plans"
+    # alone at the top it goes one group down: a hole there gets the name back unchanged
+    # (filled five times in a row with the real model), the statements that compute first
+    top_alone = [result("t::b", True, [2, 3, 4])]
+    assert pick_hole(KEY, source, 1, failing, top_alone) == Hole(
+        4, 4, "        plans.append(item * 2)"
     )
+    filled = ["plans.append(item * 2)", "for item in items:", "plans = []"]
+    assert pick_hole(KEY, source, 1, failing, top_alone, filled) == Hole(5, 5, "    return plans")
     # a statement that returns a computed value is filled as before
     computed = source.replace("return plans", "return plans[:-1]")
     assert pick_hole(KEY, computed, 1, failing, passing) == Hole(5, 5, "    return plans[:-1]")

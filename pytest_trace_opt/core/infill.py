@@ -11,8 +11,9 @@ Which statement: the most suspicious line of the spectrum (Ochiai over the visib
 among equally suspicious lines the last, nearest to the result the tests check (in
 straight-line code every line ties), passing over a statement that computes nothing
 (``return total``, ``break``): the value it hands on was made wrong earlier, and a hole
-there gets the statement back unchanged. A later fill-in takes the next statement in that
-order that was not filled in before. Pure text work; the call is the engine's.
+there gets the statement back unchanged (such a statement goes one group of lines down, after
+the next group's statements that compute something). A later fill-in takes the next statement
+in that order that was not filled in before. Pure text work; the call is the engine's.
 """
 
 from __future__ import annotations
@@ -95,18 +96,20 @@ def _hole_order(
     passing: Sequence[TestResult],
 ) -> list[tuple[int, int]]:
     """Statement spans by suspicion: each group of equally suspicious lines from the last
-    (nearest the result the tests check), a statement that only hands a value on after
-    the ones that compute it."""
+    (nearest the result the tests check); a statement that only hands a value on goes one
+    group down, after the statements of the next group that compute something."""
     ranked = [s for s in rank_lines(key, failing, passing) if s.score > 0]
     lines = textwrap.dedent(source).splitlines()
     order: list[tuple[int, int]] = []
+    deferred: list[tuple[int, int]] = []  # the group above's statements that hand on
     for score in sorted({s.score for s in ranked}, reverse=True):
         tied = sorted((s.line for s in ranked if s.score == score), reverse=True)
         spans = [statement_span(source, line - def_line + 1) for line in tied]
-        found = list(dict.fromkeys(sp for sp in spans if sp is not None and sp not in order))
-        order += [sp for sp in found if not _hands_on(lines, sp)]
-        order += [sp for sp in found if _hands_on(lines, sp)]
-    return order
+        found = [sp for sp in spans if sp is not None and sp not in order + deferred]
+        found = list(dict.fromkeys(found))
+        order += [sp for sp in found if not _hands_on(lines, sp)] + deferred
+        deferred = [sp for sp in found if _hands_on(lines, sp)]
+    return order + deferred
 
 
 def _words(text: str) -> str:
