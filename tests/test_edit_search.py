@@ -318,3 +318,4 @@ def test_pairs_go_on_the_steps_that_fixed_most_one_per_outcome_sharing_by_what_e
         ("`-=` -> `+=`", 6),  # the first of the steps that fixed one
     ]
     assert [share for _, share in pair_bases([half], 1)] == [1]
+    assert pair_bases([half], 0) == []  # an edit limit of 1: half of it is no pair

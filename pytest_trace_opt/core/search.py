@@ -436,6 +436,8 @@ def pair_bases(steps: Sequence[Step], budget: int) -> list[tuple[Step, int]]:
     fixed the most failing tests (earlier edits first among equals), one of each outcome
     (edits that pass the same tests are one step made two ways), at most ``PAIR_BASES``,
     sharing the budget by how many tests each fixed."""
+    if budget <= 0:
+        return []
     bases: list[Step] = []
     for step in sorted(steps, key=lambda s: -s.gained):  # stable
         if len(bases) < PAIR_BASES and all(b.passed != step.passed for b in bases):
