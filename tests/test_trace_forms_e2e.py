@@ -114,3 +114,65 @@ def test_a_change_the_patch_cannot_carry_fails_the_final_check_and_is_not_propos
     report = json.loads((pytester.path / "report.json").read_text())
     assert report["applied"] == [] and report["patch"] == ""
     assert any("in the final check" in p for p in report["problems"]), report["problems"]
+
+
+ROUTER = '''\
+from opto.trace import bundle, model
+
+
+@model
+class Router:
+    def __init__(self, fallback="general"):
+        self.fallback = fallback
+
+    @bundle(trainable=True)
+    def route(self, subject):
+        """The team: billing when a word of the subject is "refund"."""
+        if "refund" in subject.lower():
+            return "billing"
+        return self.fallback
+'''
+
+ROUTER_TESTS = """\
+import pytest
+from router import Router
+
+pytestmark = pytest.mark.trainable
+
+
+def test_a_refund_goes_to_billing():
+    assert Router().route("Refund please").data == "billing"
+
+
+def test_a_word_that_contains_refund_does_not():
+    assert Router().route("Refunded already").data == "general"
+"""
+
+ROUTE = (
+    "def route(self, subject):\n"
+    '    """The team: billing when a word of the subject is "refund"."""\n'
+    '    if "refund" in subject.lower().split():\n'
+    '        return "billing"\n'
+    "    return self.fallback\n"
+)
+
+
+def test_a_bundle_method_is_shown_and_patched_at_its_own_indentation(
+    pytester: pytest.Pytester, scripted_llm: Callable[[Sequence[str]], None]
+) -> None:
+    # Trace keeps a method's source with the def line dedented and the body not; the
+    # prompt shows the method as the file has it, dedented as a whole.
+    reply = json.dumps({"reasoning": "", "answer": "", "suggestion": {"__code0": ROUTE}})
+    scripted_llm([reply])
+    pytester.makepyfile(router=ROUTER, test_router=ROUTER_TESTS)
+    result = pytester.runpytest_subprocess(
+        "--trace-optimize", "--trace-rounds=1", "--trace-patch=fix.patch",
+        "--trace-edit-search=0", "-p", "no:randomly",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-3000:]
+    (raw,) = read_prompts(pytester.path)
+    prompt = "\n".join(m["content"] for m in json.loads(raw))
+    assert 'def route(self, subject):\n    """The team: billing' in prompt
+    assert '\n    if "refund" in subject.lower():' in prompt
+    patch = (pytester.path / "fix.patch").read_text()
+    assert '+        if "refund" in subject.lower().split():' in patch

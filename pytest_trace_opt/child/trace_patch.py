@@ -20,7 +20,7 @@ import weakref
 from types import FrameType, ModuleType
 from typing import Any
 
-from pytest_trace_opt.child.runtime import Runtime, target_key
+from pytest_trace_opt.child.runtime import Runtime, function_source, target_key
 from pytest_trace_opt.child.steps import exec_source
 from pytest_trace_opt.protocol import TargetInfo
 
@@ -188,14 +188,20 @@ def _bundle_target(runtime: Runtime, fun_module: Any) -> TargetInfo:
     fun = fun_module._fun
     relpath = runtime.relpath(fun_module.info["file"])
     qualname = fun.__qualname__
+    line, source = int(fun_module.info["line_number"]), fun_module.info["source"]
+    try:  # Trace dedents a method's ``def`` line but not its body: the file's text instead
+        own, own_line = function_source(fun)
+        source = own if own_line == line else source
+    except (OSError, TypeError, SyntaxError, AssertionError):
+        pass
     info = runtime.register(
         TargetInfo(
             key=target_key(relpath, qualname),
             kind="code",
             name=qualname,
             file=relpath,
-            line=int(fun_module.info["line_number"]),
-            original=fun_module.info["source"],
+            line=line,
+            original=source,
             function_name=fun.__name__,
             is_method="." in qualname and "<locals>" not in qualname,
             description=fun_module.info.get("doc") or "",
