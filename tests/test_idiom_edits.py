@@ -63,3 +63,22 @@ def test_the_none_of_a_get_without_default_used_as_a_number_gets_zero() -> None:
     assert "`limits.get(key)` -> `limits.get(key, 0)`" in edits_of_line(compared, 2)
     plain = "def name(d):\n    return d.get('name')\n"
     assert not any("get('name', 0)" in d for d in edits_of_line(plain, 2))
+
+
+def test_in_on_text_where_a_whole_word_is_meant_gets_split() -> None:
+    source = (
+        "def mentions_cat(message):\n    lowered = message.lower()\n    return 'cat' in lowered\n"
+    )
+    edited = edits_of_line(source, 3)["`lowered` -> `lowered.split()`: a whole word of it"]
+    assert defined(source, "mentions_cat")("Concatenate") is True  # the slip
+    assert defined(edited, "mentions_cat")("Concatenate") is False
+    assert defined(edited, "mentions_cat")("My Cat sleeps") is True
+    # straight on a call that makes text, too; not on a list or a set of characters
+    direct = "def f(word, line):\n    return word in line.strip()\n"
+    assert "`line.strip()` -> `line.strip().split()`: a whole word of it" in edits_of_line(
+        direct, 2
+    )
+    listed = "def f(word, words):\n    return word in words\n"
+    assert not any("split()" in d for d in edits_of_line(listed, 2))
+    vowels = "def f(c):\n    return c in 'aeiou'\n"
+    assert not any("split()" in d for d in edits_of_line(vowels, 2))

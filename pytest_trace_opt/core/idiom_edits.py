@@ -10,7 +10,9 @@
 - a dictionary walked as its pairs: ``for key, value in counts:`` -> ``counts.items()``;
 - the ``None`` of ``counts.get(key)`` used as a number: ``counts.get(key, 0)``;
 - ``round(x)``, which rounds halves to even (``round(2.5) == 2``), where halves go up:
-  ``math.floor(x + 0.5)``, with ``import math`` above the function for the patch to add.
+  ``math.floor(x + 0.5)``, with ``import math`` above the function for the patch to add;
+- ``in`` on text where a word of it is meant: ``"charge" in text`` is true for
+  "Recharge" too; ``in text.split()`` asks for the word.
 
 Pure text edits for :mod:`.mutants`.
 """
@@ -18,6 +20,7 @@ Pure text edits for :mod:`.mutants`.
 from __future__ import annotations
 
 import ast
+from collections.abc import Set
 
 from pytest_trace_opt.core.edit_kinds import IDIOM, Found
 from pytest_trace_opt.core.source_text import SourceText
@@ -25,7 +28,16 @@ from pytest_trace_opt.core.source_text import SourceText
 _PLAIN = (ast.Name, ast.Attribute, ast.Subscript)
 
 
-def idiom_edits(text: SourceText, node: ast.AST) -> Found:
+# Calls whose result is text: a name bound to one holds text, and ``in`` on it finds parts
+_TEXT_CALLS = frozenset(
+    {"str", "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "title", "capitalize",
+     "replace", "join", "format"}
+)  # fmt: skip
+
+
+def idiom_edits(text: SourceText, node: ast.AST, texts: Set[str] = frozenset()) -> Found:
+    """``texts``: the names the function binds to text (see :func:`text_names`)."""
+    yield from _word_edits(text, node, texts)
     yield from _truth_edits(text, node)
     yield from _choice_edits(text, node)
     yield from _split_edits(text, node)
@@ -169,3 +181,39 @@ def _get_default_edits(text: SourceText, node: ast.AST) -> Found:
             new = shown[:-1] + ", 0)"
             if shown.endswith(")"):
                 yield IDIOM, f"`{shown}` -> `{new}`", text.replace(end - 1, end, ", 0)")
+
+
+def text_names(tree: ast.AST) -> set[str]:
+    """Names the code binds to text: a string, an f-string, a call that makes text."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _is_text(node.value, set()):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _is_text(node: ast.expr, texts: Set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in texts
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        return name in _TEXT_CALLS
+    return isinstance(node, ast.JoinedStr)
+
+
+def _word_edits(text: SourceText, node: ast.AST, texts: Set[str]) -> Found:
+    """``part in words`` where ``words`` is text: ``in words.split()``, a whole word."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+        return
+    right = node.comparators[0]
+    if isinstance(node.ops[0], ast.In | ast.NotIn) and _is_text(right, texts):
+        if isinstance(right, ast.Constant):
+            return  # ``x in "abc"``: a set of characters written as text
+        shown = text.text(*text.span(right))
+        if not isinstance(right, _PLAIN + (ast.Call,)):
+            shown = f"({shown})"
+        edited = text.replace(*text.span(right), f"{shown}.split()")
+        yield IDIOM, f"`{shown}` -> `{shown}.split()`: a whole word of it", edited

@@ -42,7 +42,7 @@ from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
 from pytest_trace_opt.core.format_edits import format_spec_edits
 from pytest_trace_opt.core.guard_edits import empty_returns, guard_edits
 from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
-from pytest_trace_opt.core.idiom_edits import idiom_edits
+from pytest_trace_opt.core.idiom_edits import idiom_edits, text_names
 from pytest_trace_opt.core.index_edits import scaled_index_edits
 from pytest_trace_opt.core.placement_edits import Place, placement_edits, places
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
@@ -125,6 +125,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     extremes: dict[int, str]  # numbers a running minimum or maximum starts from
     returns: list[str]  # what a guard for an empty input may return
     sequences: set[str]  # names bound to text or a list: their ``+`` joins in an order
+    texts: set[str]  # names bound to text: ``in`` on them finds parts of words
 
 
 @dataclass(frozen=True)
@@ -405,7 +406,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from mixed_order_edits(text, node)
     yield from tuple_swap_edits(text, node)
     yield from _branch_edits(text, node)
-    yield from idiom_edits(text, node)
+    yield from idiom_edits(text, node, tree.texts)
     yield from placement_edits(text, node, tree.places)
     yield from removal_edits(text, node)
 
@@ -452,6 +453,7 @@ def edits(
         extreme_starts(tree),
         empty_returns(tree),
         sequence_names(tree),
+        text_names(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
