@@ -37,6 +37,7 @@ from pytest_trace_opt.core.edit_kinds import (
     REMOVAL,
     VARIABLE,
     Found,
+    is_int,
 )
 from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
 from pytest_trace_opt.core.format_edits import format_spec_edits
@@ -46,7 +47,7 @@ from pytest_trace_opt.core.idiom_edits import idiom_edits, text_names
 from pytest_trace_opt.core.index_edits import scaled_index_edits
 from pytest_trace_opt.core.placement_edits import Place, placement_edits, places
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
-from pytest_trace_opt.core.sort_edits import mixed_order_edits
+from pytest_trace_opt.core.sort_edits import mixed_order_edits, order_edits
 from pytest_trace_opt.core.source_text import SourceText, swap_in_gap
 from pytest_trace_opt.core.statement_edits import (
     Entry,
@@ -258,70 +259,6 @@ def _regex_edits(text: SourceText, node: ast.Call) -> Found:
         yield IDIOM, description, text.replace(start, end, literal)
 
 
-def _method_call(node: ast.AST, name: str, arity: int) -> ast.Call | None:
-    """``node`` as ``x.name(...)`` with ``arity`` plain positional arguments, or None."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-        return None
-    plain = not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
-    return node if node.func.attr == name and len(node.args) == arity and plain else None
-
-
-def _list_end_edits(text: SourceText, node: ast.Call) -> Found:
-    """The other end of a list: ``insert(0, v)`` <-> ``append(v)``, ``pop()`` <-> ``pop(0)``."""
-    start, end = text.span(node)
-    owner = text.text(*text.span(node.func.value)) if isinstance(node.func, ast.Attribute) else ""
-    if (call := _method_call(node, "insert", 2)) and _is_int(call.args[0], 0):
-        value = text.text(*text.span(call.args[1]))
-        yield (
-            IDIOM,
-            "`insert(0, ...)` -> `append(...)`",
-            text.replace(start, end, f"{owner}.append({value})"),
-        )
-    elif call := _method_call(node, "append", 1):
-        value = text.text(*text.span(call.args[0]))
-        yield (
-            IDIOM,
-            "`append(...)` -> `insert(0, ...)`",
-            text.replace(start, end, f"{owner}.insert(0, {value})"),
-        )
-    elif _method_call(node, "pop", 0):
-        yield IDIOM, "`pop()` -> `pop(0)`", text.replace(start, end, f"{owner}.pop(0)")
-    elif (call := _method_call(node, "pop", 1)) and _is_int(call.args[0], 0):
-        yield IDIOM, "`pop(0)` -> `pop()`", text.replace(start, end, f"{owner}.pop()")
-
-
-def _is_int(node: ast.AST, value: int) -> bool:
-    return isinstance(node, ast.Constant) and type(node.value) is int and node.value == value
-
-
-def _order_edits(text: SourceText, node: ast.AST) -> Found:
-    """A walk or a sort in the other direction, the other end of a list."""
-    if isinstance(node, ast.For):
-        iterable = node.iter
-        if (
-            isinstance(iterable, ast.Call)
-            and isinstance(iterable.func, ast.Name)
-            and iterable.func.id == "enumerate"
-            and iterable.args
-        ):
-            iterable = iterable.args[0]  # enumerate(reversed(xs)): the index counts from the end
-        if isinstance(iterable, ast.Call) and getattr(iterable.func, "id", "") == "reversed":
-            inner = text.text(*text.span(iterable.args[0])) if iterable.args else ""
-            yield IDIOM, "`reversed(...)` removed", text.replace(*text.span(iterable), inner)
-        elif isinstance(iterable, ast.Name | ast.Attribute | ast.Subscript | ast.Call):
-            shown = text.text(*text.span(iterable))
-            edited = text.replace(*text.span(iterable), f"reversed({shown})")
-            yield IDIOM, f"`{shown}` -> `reversed({shown})`", edited
-    elif isinstance(node, ast.Call):
-        yield from _list_end_edits(text, node)
-        plain = not any(isinstance(a, ast.Starred) for a in node.args)
-        is_sorted = isinstance(node.func, ast.Name) and node.func.id == "sorted"
-        if is_sorted and plain and node.args and all(k.arg != "reverse" for k in node.keywords):
-            end = text.span(node)[1]
-            edited = text.replace(end - 1, end, ", reverse=True)")
-            yield IDIOM, "`sorted(...)` -> `sorted(..., reverse=True)`", edited
-
-
 def _branch_edits(text: SourceText, node: ast.AST) -> Found:
     """A negated condition, ``break`` <-> ``continue``, the first <-> last item."""
     if isinstance(node, ast.If | ast.While | ast.IfExp):
@@ -349,10 +286,10 @@ def _branch_edits(text: SourceText, node: ast.AST) -> Found:
         minus_one = (
             isinstance(index, ast.UnaryOp)
             and isinstance(index.op, ast.USub)
-            and _is_int(index.operand, 1)
+            and is_int(index.operand, 1)
         )
-        if _is_int(index, 0) or minus_one:
-            new = "-1" if _is_int(index, 0) else "0"
+        if is_int(index, 0) or minus_one:
+            new = "-1" if is_int(index, 0) else "0"
             old = text.text(*text.span(index))
             yield IDIOM, f"index `{old}` -> `{new}`", text.replace(*text.span(index), new)
 
@@ -399,7 +336,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from normalization_edits(text, node, tree.entry)
     yield from missing_entry_edits(text, node)
     yield from changed_argument_edits(text, node, tree.changed, tree.entry)
-    yield from _order_edits(text, node)
+    yield from order_edits(text, node)
     yield from operand_swap_edits(text, node, tree.sequences)
     yield from fewer_argument_edits(text, node)
     yield from dropped_transform_edits(text, node)

@@ -1,14 +1,16 @@
-"""Sort keys with parts in two directions: "most points first, ties alphabetically" written
-as ``sorted(teams, key=lambda t: (t.points, t.name), reverse=True)`` sorts the names
-backwards too. The fix negates one part of the tuple key and turns ``reverse`` the other
-way. Pure text edits for :mod:`.mutants`.
+"""Things done in the wrong order: a walk or a sort in the other direction
+(``reversed(xs)``, ``sorted(..., reverse=True)``), the other end of a list (``insert(0, v)``
+for ``append(v)``, ``pop()`` for ``pop(0)``), and sort keys with parts in two directions:
+"most points first, ties alphabetically" written as ``sorted(teams, key=lambda t: (t.points,
+t.name), reverse=True)`` sorts the names backwards too; that fix negates one part of the
+tuple key and turns ``reverse`` the other way. Pure text edits for :mod:`.mutants`.
 """
 
 from __future__ import annotations
 
 import ast
 
-from pytest_trace_opt.core.edit_kinds import IDIOM, Found
+from pytest_trace_opt.core.edit_kinds import IDIOM, Found, is_int
 from pytest_trace_opt.core.source_text import Change, SourceText
 
 MAX_KEY_PARTS = 4  # a longer key is rare, and each part costs two edits
@@ -71,3 +73,63 @@ def _flipped(text: SourceText, node: ast.Call, reverse: ast.keyword | None) -> C
     if isinstance(value, ast.Constant) and isinstance(value.value, bool):
         return (*text.span(value), str(not value.value))
     return (*text.span(value), f"not ({text.text(*text.span(value))})")
+
+
+def _method_call(node: ast.AST, name: str, arity: int) -> ast.Call | None:
+    """``node`` as ``x.name(...)`` with ``arity`` plain positional arguments, or None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    plain = not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
+    return node if node.func.attr == name and len(node.args) == arity and plain else None
+
+
+def _list_end_edits(text: SourceText, node: ast.Call) -> Found:
+    """The other end of a list: ``insert(0, v)`` <-> ``append(v)``, ``pop()`` <-> ``pop(0)``."""
+    start, end = text.span(node)
+    owner = text.text(*text.span(node.func.value)) if isinstance(node.func, ast.Attribute) else ""
+    if (call := _method_call(node, "insert", 2)) and is_int(call.args[0], 0):
+        value = text.text(*text.span(call.args[1]))
+        yield (
+            IDIOM,
+            "`insert(0, ...)` -> `append(...)`",
+            text.replace(start, end, f"{owner}.append({value})"),
+        )
+    elif call := _method_call(node, "append", 1):
+        value = text.text(*text.span(call.args[0]))
+        yield (
+            IDIOM,
+            "`append(...)` -> `insert(0, ...)`",
+            text.replace(start, end, f"{owner}.insert(0, {value})"),
+        )
+    elif _method_call(node, "pop", 0):
+        yield IDIOM, "`pop()` -> `pop(0)`", text.replace(start, end, f"{owner}.pop(0)")
+    elif (call := _method_call(node, "pop", 1)) and is_int(call.args[0], 0):
+        yield IDIOM, "`pop(0)` -> `pop()`", text.replace(start, end, f"{owner}.pop()")
+
+
+def order_edits(text: SourceText, node: ast.AST) -> Found:
+    """A walk or a sort in the other direction, the other end of a list."""
+    if isinstance(node, ast.For):
+        iterable = node.iter
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "enumerate"
+            and iterable.args
+        ):
+            iterable = iterable.args[0]  # enumerate(reversed(xs)): the index counts from the end
+        if isinstance(iterable, ast.Call) and getattr(iterable.func, "id", "") == "reversed":
+            inner = text.text(*text.span(iterable.args[0])) if iterable.args else ""
+            yield IDIOM, "`reversed(...)` removed", text.replace(*text.span(iterable), inner)
+        elif isinstance(iterable, ast.Name | ast.Attribute | ast.Subscript | ast.Call):
+            shown = text.text(*text.span(iterable))
+            edited = text.replace(*text.span(iterable), f"reversed({shown})")
+            yield IDIOM, f"`{shown}` -> `reversed({shown})`", edited
+    elif isinstance(node, ast.Call):
+        yield from _list_end_edits(text, node)
+        plain = not any(isinstance(a, ast.Starred) for a in node.args)
+        is_sorted = isinstance(node.func, ast.Name) and node.func.id == "sorted"
+        if is_sorted and plain and node.args and all(k.arg != "reverse" for k in node.keywords):
+            end = text.span(node)[1]
+            edited = text.replace(end - 1, end, ", reverse=True)")
+            yield IDIOM, "`sorted(...)` -> `sorted(..., reverse=True)`", edited
