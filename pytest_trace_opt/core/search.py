@@ -239,11 +239,11 @@ class EditSearch:
         result = SearchResult(RoundRecord(0, "rejected", before, stage="search"))
         best, texts, tried = baseline, [], []
         base = dict(start)
+        # pairs before the first LLM call only: an LLM candidate's edits are near misses of
+        # a change already made, and its lines are not the ranked ones
+        pairs = limit if not refining else 0
         try:
             for key, mine in found.items():
-                # pairs before the first LLM call only: an LLM candidate's edits are near
-                # misses of a change already made, and its lines are not the ranked ones
-                pairs = limit if not refining else 0
                 kept, done = self._search_one(best, base, key, mine, pairs)
                 tried += done
                 if kept is None:
@@ -364,11 +364,12 @@ class EditSearch:
         accepted; else, when its short run passed some of the failing tests, what it did
         (the tests passed in its fullest run)."""
         short = self.evaluator.run(values, failing_ids, deadline=self.deadline, first_failure=True)
-        gained = len(passing(short, failing_ids))
+        passed = frozenset(passing(short, failing_ids))
+        gained = len(passed)
         if not gained:
             return None, None
         if gained < len(failing_ids):
-            return None, Step(gained, frozenset(passing(short, failing_ids)), candidate)
+            return None, Step(gained, passed, candidate)
         accepted, evaluation = self._full(best, values)
         if accepted is not None and _all_pass(accepted, _reaching(accepted, self.judged, key)):
             return accepted, None
