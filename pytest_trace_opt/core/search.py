@@ -100,18 +100,22 @@ def _ranked(
     return [s.line - info.line + 1 for s in ranked], [scores.index(s.score) for s in ranked]
 
 
-def _line_map(before: str, after: str) -> dict[int, int]:
-    """Where each line of ``before`` is in ``after`` (1-based): unchanged lines where they
-    moved to, a changed line to its replacement; lines removed are not in it."""
+def _line_diff(before: str, after: str) -> tuple[dict[int, int], list[int]]:
+    """Where each line of ``before`` is in ``after`` (1-based: unchanged lines where they
+    moved to, a changed line to its replacement, lines removed not in it), and the lines of
+    ``after`` that are new or changed; one diff for both."""
     old = textwrap.dedent(before).splitlines()
     new = textwrap.dedent(after).splitlines()
     mapped: dict[int, int] = {}
+    changed: list[int] = []
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("equal", "replace"):
             for i in range(i1, i2):
                 mapped[i + 1] = min(j1 + (i - i1), j2 - 1) + 1
-    return mapped
+        if tag in ("replace", "insert"):
+            changed += range(j1 + 1, j2 + 1)
+    return mapped, changed
 
 
 def _edits_as_candidates(
@@ -154,18 +158,6 @@ def _imports_inside(source: str, name: str) -> str:
         return source
     moved = imports_into_body(source, tree, target)
     return moved.lstrip("\n") if moved != source else source
-
-
-def _changed_lines(before: str, after: str) -> list[int]:
-    """1-based lines of ``after`` that are new or changed against ``before``."""
-    old = textwrap.dedent(before).splitlines()
-    new = textwrap.dedent(after).splitlines()
-    changed: list[int] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, _, _, j1, j2 in matcher.get_opcodes():
-        if tag in ("replace", "insert"):
-            changed += range(j1 + 1, j2 + 1)
-    return changed
 
 
 def _all_pass(evaluation: Evaluation, nodeids: Sequence[str]) -> bool:
@@ -299,7 +291,7 @@ class EditSearch:
             if info is None or info.kind != "code" or not isinstance(text, str):
                 continue
             before = str(previous.get(key, info.original))
-            changed = _changed_lines(before, text)
+            changed = _line_diff(before, text)[1]
             ranked = [s.line - info.line + 1 for s in rank_lines(key, failing, passing_results)]
             # the lines it changed first (a near miss), then the other lines its failing
             # tests ran (the fix of one of two bugs, the other a slip elsewhere)
@@ -397,10 +389,9 @@ class EditSearch:
         found: list[Candidate] = []
         for step, share in pair_bases(steps, limit // PAIR_SHARE):
             first, text = step.candidate, step.candidate.value
-            where = _line_map(source, text)
             # the second slip is on another line: an edit of the line the first one changed
             # is mostly that edit made another way, tried alone already
-            changed = set(_changed_lines(source, text))
+            where, changed = _line_diff(source, text)
             moved: dict[int, int] = {}  # line of the edited text -> its tier
             for n, tier in zip(lines, tiers, strict=True):
                 if n in where and where[n] not in changed:
