@@ -76,6 +76,23 @@ def test_text_joined_in_the_wrong_order_gets_its_operands_swapped_numbers_do_not
     assert not any("-> `c -" in d for d in compound)
 
 
+def test_what_a_name_holds_is_judged_once_for_both_the_join_and_the_word_edits() -> None:
+    # text made by a call is text for ``+`` as for ``in``: swapped, never subtracted
+    made = "def tag(name, suffix):\n    base = name.lower()\n    return suffix + base\n"
+    joined = edits_of_line(made, 3)
+    assert "`suffix + base` -> `base + suffix`" in joined
+    assert not any("suffix - base" in d for d in joined)
+    # a date's ``replace(year=...)`` is no text: its ``+`` is arithmetic, ``-`` is tried
+    moved = (
+        "def later(moment, step):\n"
+        "    start = moment.replace(year=2000)\n"
+        "    return start + step\n"
+    )
+    arithmetic = edits_of_line(moved, 3)
+    assert "`+` -> `-`" in arithmetic
+    assert not any("`start + step` ->" in d for d in arithmetic)
+
+
 def test_no_edit_that_can_only_raise_a_type_error() -> None:
     # text joined is never subtracted; an option is never swapped with what it is an option of
     joined = edits_of_line("def f(name):\n    label = 'x'\n    return label + name\n", 3)

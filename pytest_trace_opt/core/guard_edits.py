@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from pytest_trace_opt.core.edit_kinds import IDIOM, Found
+from pytest_trace_opt.core.edit_kinds import IDIOM, Found, callee_name
 from pytest_trace_opt.core.source_text import SourceText
 from pytest_trace_opt.core.statement_edits import Entry, on_entry
 
@@ -64,9 +64,7 @@ def _empty_failing_read(node: ast.AST) -> str | None:
         wanted = 1 if last else 0  # ``xs[0]``, ``xs[-1]``
         if isinstance(number, ast.Constant) and number.value == wanted and number.value is not True:
             return node.value.id
-    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-        func = node.func
-        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if called in _EMPTY_FAILS and isinstance(node.args[0], ast.Name):
-            return node.args[0].id
+    if isinstance(node, ast.Call) and callee_name(node) in _EMPTY_FAILS and not node.keywords:
+        only = node.args[0] if len(node.args) == 1 else None
+        return only.id if isinstance(only, ast.Name) else None
     return None

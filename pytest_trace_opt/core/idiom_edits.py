@@ -20,24 +20,16 @@ Pure text edits for :mod:`.mutants`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Set
 
-from pytest_trace_opt.core.edit_kinds import IDIOM, Found
+from pytest_trace_opt.core.edit_kinds import IDIOM, Found, ValueKinds
 from pytest_trace_opt.core.source_text import SourceText
 
 _PLAIN = (ast.Name, ast.Attribute, ast.Subscript)
 
 
-# Calls whose result is text: a name bound to one holds text, and ``in`` on it finds parts
-_TEXT_CALLS = frozenset(
-    {"str", "lower", "upper", "casefold", "strip", "lstrip", "rstrip", "title", "capitalize",
-     "replace", "join", "format"}
-)  # fmt: skip
-
-
-def idiom_edits(text: SourceText, node: ast.AST, texts: Set[str] = frozenset()) -> Found:
-    """``texts``: the names the function binds to text (see :func:`text_names`)."""
-    yield from _word_edits(text, node, texts)
+def idiom_edits(text: SourceText, node: ast.AST, kinds: ValueKinds) -> Found:
+    """``kinds``: what the function binds its names to (see :func:`.value_kinds`)."""
+    yield from _word_edits(text, node, kinds)
     yield from _truth_edits(text, node)
     yield from _choice_edits(text, node)
     yield from _split_edits(text, node)
@@ -183,33 +175,12 @@ def _get_default_edits(text: SourceText, node: ast.AST) -> Found:
                 yield IDIOM, f"`{shown}` -> `{new}`", text.replace(end - 1, end, ", 0)")
 
 
-def text_names(tree: ast.AST) -> set[str]:
-    """Names the code binds to text: a string, an f-string, a call that makes text."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and _is_text(node.value, set()):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return names
-
-
-def _is_text(node: ast.expr, texts: Set[str]) -> bool:
-    if isinstance(node, ast.Name):
-        return node.id in texts
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    if isinstance(node, ast.Call):
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        return name in _TEXT_CALLS
-    return isinstance(node, ast.JoinedStr)
-
-
-def _word_edits(text: SourceText, node: ast.AST, texts: Set[str]) -> Found:
+def _word_edits(text: SourceText, node: ast.AST, kinds: ValueKinds) -> Found:
     """``part in words`` where ``words`` is text: ``in words.split()``, a whole word."""
     if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
         return
     right = node.comparators[0]
-    if isinstance(node.ops[0], ast.In | ast.NotIn) and _is_text(right, texts):
+    if isinstance(node.ops[0], ast.In | ast.NotIn) and kinds.is_text(right):
         if isinstance(right, ast.Constant):
             return  # ``x in "abc"``: a set of characters written as text
         shown = text.text(*text.span(right))

@@ -37,13 +37,15 @@ from pytest_trace_opt.core.edit_kinds import (
     REMOVAL,
     VARIABLE,
     Found,
+    ValueKinds,
     is_int,
+    value_kinds,
 )
 from pytest_trace_opt.core.extreme_edits import extreme_edits, extreme_starts
 from pytest_trace_opt.core.format_edits import format_spec_edits
 from pytest_trace_opt.core.guard_edits import empty_returns, guard_edits
 from pytest_trace_opt.core.identifier_edits import Scope, identifier_edits, scopes
-from pytest_trace_opt.core.idiom_edits import idiom_edits, text_names
+from pytest_trace_opt.core.idiom_edits import idiom_edits
 from pytest_trace_opt.core.index_edits import scaled_index_edits
 from pytest_trace_opt.core.placement_edits import Place, placement_edits, places
 from pytest_trace_opt.core.regex_edits import REGEX_FUNCTIONS, repetition_edits
@@ -60,12 +62,7 @@ from pytest_trace_opt.core.statement_edits import (
     removal_edits,
     unreturned_results,
 )
-from pytest_trace_opt.core.swap_edits import (
-    is_sequence,
-    operand_swap_edits,
-    sequence_names,
-    tuple_swap_edits,
-)
+from pytest_trace_opt.core.swap_edits import operand_swap_edits, tuple_swap_edits
 from pytest_trace_opt.core.systematic_edits import Kin, comparison_kin, same_slip_edits
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
@@ -125,8 +122,7 @@ class _TreeFacts(NamedTuple):  # what edits of one node read from the whole tree
     changed: dict[str, Changed]  # parameters the function may change in place
     extremes: dict[int, str]  # numbers a running minimum or maximum starts from
     returns: list[str]  # what a guard for an empty input may return
-    sequences: set[str]  # names bound to text or a list: their ``+`` joins in an order
-    texts: set[str]  # names bound to text: ``in`` on them finds parts of words
+    kinds: ValueKinds  # names bound to text or a list: ``+`` joins them in an order
 
 
 @dataclass(frozen=True)
@@ -204,11 +200,11 @@ def _comparison_edits(text: SourceText, node: ast.Compare) -> Found:
         yield from _swaps(text, gap, _SYMBOLS[type(op)], news, COMPARISON)
 
 
-def _operator_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> Found:
+def _operator_edits(text: SourceText, node: ast.AST, kinds: ValueKinds) -> Found:
     if isinstance(node, ast.BinOp | ast.AugAssign):
         left = node.left if isinstance(node, ast.BinOp) else node.target
         right = node.right if isinstance(node, ast.BinOp) else node.value
-        if isinstance(node.op, ast.Add) and any(is_sequence(n, sequences) for n in (left, right)):
+        if isinstance(node.op, ast.Add) and any(kinds.is_sequence(n) for n in (left, right)):
             return  # text or lists joined: `-` is a TypeError
         suffix = "=" if isinstance(node, ast.AugAssign) else ""
         news = [_SYMBOLS[new] + suffix for new in _BINARY_SWAPS.get(type(node.op), ())]
@@ -322,7 +318,7 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
         yield from callee_edits(text, node, tree.calls)
         yield from _regex_edits(text, node)
     else:
-        yield from _operator_edits(text, node, tree.sequences)
+        yield from _operator_edits(text, node, tree.kinds)
         yield from unary_minus_edits(text, node)
     for bound in _bound_expressions(node):
         yield from _plus_minus_one(text, bound)
@@ -337,13 +333,13 @@ def _edits_of_node(text: SourceText, node: ast.AST, tree: _TreeFacts) -> Found:
     yield from missing_entry_edits(text, node)
     yield from changed_argument_edits(text, node, tree.changed, tree.entry)
     yield from order_edits(text, node)
-    yield from operand_swap_edits(text, node, tree.sequences)
+    yield from operand_swap_edits(text, node, tree.kinds)
     yield from fewer_argument_edits(text, node)
     yield from dropped_transform_edits(text, node)
     yield from mixed_order_edits(text, node)
     yield from tuple_swap_edits(text, node)
     yield from _branch_edits(text, node)
-    yield from idiom_edits(text, node, tree.texts)
+    yield from idiom_edits(text, node, tree.kinds)
     yield from placement_edits(text, node, tree.places)
     yield from removal_edits(text, node)
 
@@ -389,8 +385,7 @@ def edits(
         changed_parameters(tree),
         extreme_starts(tree),
         empty_returns(tree),
-        sequence_names(tree),
-        text_names(tree),
+        value_kinds(tree),
     )
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)

@@ -12,7 +12,7 @@ import ast
 from itertools import combinations
 
 from pytest_trace_opt.core.argument_edits import OPTIONAL_LAST
-from pytest_trace_opt.core.edit_kinds import IDIOM, Found
+from pytest_trace_opt.core.edit_kinds import IDIOM, Found, ValueKinds, callee_name
 from pytest_trace_opt.core.source_text import SourceText
 
 MAX_PARTS = 4  # a longer tuple is a record, not a slip of order
@@ -20,18 +20,15 @@ _ORDERED = {ast.Sub: "-", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Po
 # Builtins whose two arguments swapped give the same result, or only a TypeError: a run
 # of the tests each, for nothing.
 _ORDER_FREE = frozenset({"max", "min", "isinstance", "issubclass", "hasattr", "getattr"})
-_SEQUENCE_CALLS = frozenset({"str", "list", "tuple", "sorted", "repr", "format", "join"})
 
 
-def operand_swap_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> Found:
+def operand_swap_edits(text: SourceText, node: ast.AST, kinds: ValueKinds) -> Found:
     """Swapped arguments of a two-argument call; swapped operands of ``-``, ``/``, ``//``,
-    ``%``, ``**``, and of ``+`` where an operand is text or a list (``sequences``: the
-    names the function binds to one)."""
+    ``%``, ``**``, and of ``+`` where an operand is text or a list."""
     if isinstance(node, ast.Call):
         plain = not any(isinstance(a, ast.Starred) for a in node.args)
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        swappable = not (isinstance(func, ast.Name) and name in _ORDER_FREE)
+        name = callee_name(node)
+        swappable = not (isinstance(node.func, ast.Name) and name in _ORDER_FREE)
         swappable = swappable and name not in OPTIONAL_LAST
         if len(node.args) == 2 and plain and not node.keywords and swappable:
             first, second = (text.text(*text.span(a)) for a in node.args)
@@ -41,7 +38,7 @@ def operand_swap_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> 
     elif isinstance(node, ast.BinOp):
         symbol = _ORDERED.get(type(node.op))
         joined = (node.left, node.right)
-        if isinstance(node.op, ast.Add) and any(is_sequence(n, sequences) for n in joined):
+        if isinstance(node.op, ast.Add) and any(kinds.is_sequence(n) for n in joined):
             symbol = "+"
         compound = ast.BinOp | ast.BoolOp | ast.Compare
         if symbol is None or any(isinstance(n, compound) for n in joined):
@@ -50,32 +47,6 @@ def operand_swap_edits(text: SourceText, node: ast.AST, sequences: set[str]) -> 
         if "\n" not in left + right and left != right:
             edited = text.replace(*text.span(node), f"{right} {symbol} {left}")
             yield IDIOM, f"`{left} {symbol} {right}` -> `{right} {symbol} {left}`", edited
-
-
-def sequence_names(tree: ast.AST) -> set[str]:
-    """Names the code binds to text or a list (a literal, an f-string, ``str(...)``,
-    ``sorted(...)``, ``"".join(...)``, a slice)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if is_sequence(node.value, set()):
-                names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
-
-
-def is_sequence(node: ast.expr, sequences: set[str]) -> bool:
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str | bytes)
-    if isinstance(node, ast.Name):
-        return node.id in sequences
-    if isinstance(node, ast.Call):
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        return name in _SEQUENCE_CALLS
-    if isinstance(node, ast.Subscript):
-        return isinstance(node.slice, ast.Slice)
-    return isinstance(node, ast.JoinedStr | ast.List | ast.ListComp | ast.Tuple)
 
 
 def tuple_swap_edits(text: SourceText, node: ast.AST) -> Found:
