@@ -141,6 +141,15 @@ class Proposal:
 
 
 @dataclass
+class FilledIn:
+    """An engine's fill-in (core.infill): its samples, and the statement they fill in."""
+
+    proposals: list[Proposal]
+    hole: tuple[str, str]  # the target's key and the statement's text as it was
+    where: str  # "line 12 of route"
+
+
+@dataclass
 class Counts:
     visible_passed: int = 0
     visible_total: int = 0

@@ -11,7 +11,14 @@ from pytest_trace_opt.core.acceptance import counts, judge
 from pytest_trace_opt.core.rounds import run_rounds
 from pytest_trace_opt.core.sampling import temperature_for
 from pytest_trace_opt.core.techniques import ENV, Techniques, techniques_from_env
-from pytest_trace_opt.model import Evaluation, Proposal, ProposalRequest, RoundRecord, TestResult
+from pytest_trace_opt.model import (
+    Evaluation,
+    FilledIn,
+    Proposal,
+    ProposalRequest,
+    RoundRecord,
+    TestResult,
+)
 
 VISIBLE = ["t.py::a", "t.py::b", "t.py::c"]
 HOLDOUT = ["t.py::h"]
@@ -395,9 +402,9 @@ def test_generalizing_does_not_fill_in_a_statement() -> None:
         def infill_ready(self, calls_after: int = 1) -> bool:
             return True
 
-        def infill(self, request: ProposalRequest) -> list[Proposal]:
+        def infill(self, request: ProposalRequest) -> FilledIn:
             self.infilled += 1
-            return [Proposal(values={"k": "all"})]
+            return FilledIn([Proposal(values={"k": "all"})], ("k", "line 1"), "line 1 of f")
 
     evaluator = FakeEvaluator({None: VISIBLE, "all": ALL})
     engine = InfillingFakeEngine([Proposal(values={"k": "all"})])
@@ -661,8 +668,6 @@ class InfillingFakeEngine(FakeEngine):
         self.fills = fills
         self.infills: list[dict[str, Any]] = []
         self.filled: list[list[tuple[str, str]]] = []  # what each infill request said
-        self.last_infill = ""
-        self.last_hole = ("", "")
         self.calls_left = calls_left
 
     def propose(self, request: ProposalRequest) -> list[Proposal]:
@@ -674,15 +679,14 @@ class InfillingFakeEngine(FakeEngine):
     def infill_ready(self, calls_after: int = 1) -> bool:
         return self.calls_left >= 1 + calls_after
 
-    def infill(self, request: ProposalRequest) -> list[Proposal] | None:
+    def infill(self, request: ProposalRequest) -> FilledIn | None:
         self.infills.append(dict(request.current))
         self.filled.append(list(request.filled))
         if self.fills is None:
             return None
         self.calls_left -= 1
         n = len(self.infills)
-        self.last_infill, self.last_hole = f"filled in line {n} of f", ("k", f"line {n}")
-        return self.fills
+        return FilledIn(self.fills, ("k", f"line {n}"), f"line {n} of f")
 
 
 def test_the_first_call_fills_in_a_statement_and_later_ones_ask_for_the_whole_code() -> None:
@@ -724,7 +728,7 @@ def test_fill_ins_and_whole_replies_take_turns_each_fill_in_at_a_new_statement()
     assert state.stop_reason == "budget spent: llm-calls"
     assert engine.filled == [[], [("k", "line 1")]]  # the second one passes the first over
     assert len(engine.calls) == 1
-    assert engine.last_infill == "filled in line 2 of f"
+    assert state.history[1].reason.startswith("filled in line 1 of f; ")
     assert "already tried and rejected" in state.history[3].reason  # the same fill: not rerun
 
     # a first fill-in needs a call after it; with one call left the round asks whole

@@ -21,7 +21,7 @@ from pytest_trace_opt.core.optoprime import import_optimizers, make_optimizer
 from pytest_trace_opt.core.prompts.repair import CodeShown
 from pytest_trace_opt.llm.errors import LLMError, LLMUnavailable
 from pytest_trace_opt.llm.local_backend import FIM_PREFIX, FIM_SUFFIX
-from pytest_trace_opt.model import Proposal, ProposalRequest, TestResult
+from pytest_trace_opt.model import FilledIn, Proposal, ProposalRequest, TestResult
 from pytest_trace_opt.patch import SourceError, locate_function_at, splice_function
 from pytest_trace_opt.protocol import TargetInfo
 from pytest_trace_opt.replies import (
@@ -124,8 +124,6 @@ class TraceEngine:
         self.optimizer.lenient_parsing = lenient_parsing
         self.optimizer.variable_specs = self._specs()
         self.cannot_infill = False  # the model said it cannot fill a hole
-        self.last_infill = ""  # which statement the last infill call filled in
-        self.last_hole: tuple[str, str] = ("", "")  # its trainable and its text as it was
 
     def _specs(self) -> dict[str, VariableSpec]:
         specs = {}
@@ -230,7 +228,7 @@ class TraceEngine:
         max_calls = getattr(budget, "max_calls", None)
         return max_calls is None or max_calls - getattr(stats, "calls", 0) >= 1 + calls_after
 
-    def infill(self, request: ProposalRequest) -> list[Proposal] | None:
+    def infill(self, request: ProposalRequest) -> FilledIn | None:
         """Candidates that fill in the most suspicious statement of the code trainable most
         failing tests reached (:mod:`.infill`), one per sample of one prompt; None when
         there is no statement to fill or the model cannot (the round asks as usual)."""
@@ -249,7 +247,6 @@ class TraceEngine:
         hole = fim.pick_hole(key, source, info.line, request.failing, request.passing, filled)
         if hole is None or not module:
             return None
-        self.last_hole = (key, hole.text)
         hints = fim.call_hints(info.function_name or "", request.failing, request.passing)
         prompt = fim.prompt_parts(module, info.line, source, hole, hints)
         if prompt is None:
@@ -262,7 +259,6 @@ class TraceEngine:
         proposals: list[Proposal] = []
         seen: list[dict[str, Any]] = []
         where = f"line {info.line + hole.first - 1} of {info.name}"
-        self.last_infill = f"filled in {where}"
         for sample, temperature in enumerate(fim.TEMPERATURES):
             try:
                 reply = self.llm(
@@ -294,7 +290,7 @@ class TraceEngine:
             elif proposal.values:
                 seen.append(proposal.values)
             proposals.append(proposal)
-        return proposals
+        return FilledIn(proposals, (key, hole.text), where)
 
     def _check(self, update: dict[Any, Any], current: dict[str, Any], proposal: Proposal) -> None:
         """Keep the suggested values that pass the checks; say why the others do not."""

@@ -40,7 +40,8 @@ class Group:
     tried: list[dict[str, Any]] = field(default_factory=list)  # values judged and rejected
     # statements its calls filled in (core.infill), as (target key, text as it was)
     holes: list[tuple[str, str]] = field(default_factory=list)
-    infilled: bool = False  # its last call filled in a statement: the next one asks whole
+    # where its last call filled in a statement ("" after a whole reply): the next asks whole
+    filled_in: str = ""
 
     @property
     def label(self) -> str:

@@ -175,7 +175,7 @@ class RoundLoop(SearchPhases):
             previous = dict(state.best_values)
             self._decide(state, record, active, batch)
             if record.stage == "infill":  # which statement its candidates filled in
-                filled_in = [g.engine.last_infill for g in active if g.infilled and g.engine]
+                filled_in = [g.filled_in for g in active if g.filled_in]
                 record.reason = "; ".join([*filter(None, filled_in[:1]), record.reason])
             if not batch.aborted:
                 self._refine(state, record, active, batch, previous)
@@ -273,7 +273,7 @@ class RoundLoop(SearchPhases):
         in the next statement not filled before: fill-ins and whole replies take turns.
         True when it did (its samples are the round's candidates)."""
         engine = group.engine
-        again, group.infilled = group.infilled, False  # a whole reply follows a fill-in
+        again, group.filled_in = bool(group.filled_in), ""  # a whole reply follows a fill-in
         if again or not self.techniques.infill or not hasattr(engine, "infill"):
             return False
         if group.holes and not self.techniques.more_holes:
@@ -290,13 +290,13 @@ class RoundLoop(SearchPhases):
             tried=group.tried,
             filled=list(group.holes),
         )
-        proposals = engine.infill(request)
-        if proposals is None:
+        filled = engine.infill(request)
+        if filled is None:
             return False
-        group.infilled = True
-        group.holes.append(engine.last_hole)
+        group.filled_in = f"filled in {filled.where}"
+        group.holes.append(filled.hole)
         record.stage, record.temperature = "infill", 0.0
-        for proposal in proposals:
+        for proposal in filled.proposals:
             self._take(record, group, proposal, prefix, found)
         group.last_note = []  # the next prompt's model never saw these samples
         return True
