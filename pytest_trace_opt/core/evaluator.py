@@ -169,7 +169,9 @@ class Evaluator:
                     self._give_up(evaluation, run, remaining)
                     break
                 if run.status == "deadline":
-                    raise EvaluationAborted("the wall-clock budget ran out during an evaluation")
+                    raise EvaluationAborted(
+                        "the wall-clock budget (--trace-timeout) ran out during an evaluation"
+                    )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         self.runs += 1
