@@ -36,6 +36,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import signal
@@ -116,6 +117,67 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "load_at_start": None if load is None else round(load, 2),
     }
+
+
+class OtherWork:
+    """CPU seconds the machine spent on anything but this runner and its processes while a
+    row ran (Linux: ``/proc/stat`` against the runner's own and its children's CPU time;
+    None elsewhere). Another process at any nice level slowed the local model several
+    times over in earlier runs (docs/benchmarks.md), so each row says how quiet it was."""
+
+    def __init__(self, long_lived: Any = lambda: []) -> None:
+        self.long_lived = long_lived  # pids of processes that outlive a row (aider's server)
+        self.mark: float | None = None
+
+    def start(self) -> None:
+        self.mark = self._others()
+
+    def stop(self) -> float | None:
+        now = self._others()
+        if now is None or self.mark is None:
+            return None
+        return round(max(0.0, now - self.mark), 1)
+
+    def _others(self) -> float | None:
+        busy = busy_seconds()
+        if busy is None:
+            return None
+        mine = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+            usage = resource.getrusage(who)
+            mine += usage.ru_utime + usage.ru_stime
+        mine += sum(process_seconds(pid) or 0.0 for pid in self.long_lived())
+        return busy - mine
+
+
+def aider_server_pids(aider: Any) -> list[int]:
+    server = getattr(aider, "server", None)
+    proc = getattr(server, "proc", None)
+    return [proc.pid] if proc is not None else []
+
+
+def busy_seconds(stat: str | None = None) -> float | None:
+    """CPU seconds of all CPUs not idle since boot, from ``/proc/stat``'s first line."""
+    try:
+        text = stat if stat is not None else Path("/proc/stat").read_text()
+        name, *values = text.splitlines()[0].split()
+        fields = [int(v) for v in values]
+    except (OSError, ValueError, IndexError):
+        return None
+    if name != "cpu" or len(fields) < 4:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def process_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of a running process, from ``/proc/<pid>/stat``."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def commit() -> str | None:
@@ -327,6 +389,23 @@ def totals(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
     }
 
 
+NOISY_ROW = 10.0  # CPU seconds of other work during one row that are worth a mention
+
+
+def quiet_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """How much other work the machine did while the rows ran (rows measured before it was
+    recorded say nothing)."""
+    measured = [r["other_cpu_seconds"] for r in rows if r.get("other_cpu_seconds") is not None]
+    if not measured:
+        return []
+    noisy = sum(1 for v in measured if v > NOISY_ROW)
+    return [
+        f"- other work on the machine while the rows ran: {sum(measured):.0f} CPU-seconds in "
+        f"all, at most {max(measured):.0f} in one row; {noisy} of {len(measured)} rows had more "
+        f"than {NOISY_ROW:.0f}"
+    ]
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     partial = result["partial"]
@@ -352,6 +431,7 @@ def markdown(result: dict[str, Any]) -> str:
         + (f" at commit `{result['commit']}`" if result.get("commit") else ""),
         f"- cases: {len(result['cases'])}; wall time {result['seconds'] / 60:.1f} min"
         + (f" in {len(sittings)} sittings (resumed with `--resume`)" if len(sittings) > 1 else ""),
+        *quiet_lines(result["rows"]),
     ]
     versions = sorted(
         {
@@ -416,6 +496,7 @@ def ways_markdown(result: dict[str, Any], reference: dict[str, Any] | None = Non
         + (f" (the `plugin` rows: `{reference['command']}`, {reference['date']})"
            if reference is not None and "plugin" not in result["systems"] else ""),
         f"- cases ({len(result['cases'])}): " + ", ".join(result["cases"]),
+        *quiet_lines(rows),
         "",
         "| variant | what changes | fixed | overfit | best candidate passes all visible "
         "| LLM calls | tokens (prompt+completion) | wall s |",
@@ -638,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trace-bench-")))
         aider = None  # the aider system's server and proxy: started on its first case
         aider_error = None  # why they could not start (then every aider row says so)
+        others = OtherWork(lambda: aider_server_pids(aider))
         for case in cases:
             for system in systems:
                 if (case, system) in done:
@@ -654,6 +736,7 @@ def main(argv: list[str] | None = None) -> int:
                         aider_error = f"aider could not start: {type(e).__name__}: {e}"[:400]
                         print(aider_error, flush=True)
                 t0 = time.monotonic()
+                others.start()
                 if system == "aider" and aider_error:
                     detail = {"notes": [aider_error]}
                 elif system == "aider":
@@ -663,8 +746,10 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     detail = run_baseline(system, case_dir, args)
                 seconds = time.monotonic() - t0
+                other_cpu = others.stop()
                 verdict = judge(case_dir)
                 row = {"case": case, "system": system, **verdict, "seconds": round(seconds, 1)}
+                row["other_cpu_seconds"] = other_cpu
                 row.update({k: v for k, v in detail.items() if k not in row})
                 result["rows"].append(row)
                 print(

@@ -404,3 +404,62 @@ def test_a_replay_is_for_the_plugins_systems_only(bench: Any, tmp_path: Path) ->
         bench.main(["--replay", str(tmp_path), "--systems", "plugin,naive", "--no-markdown"])
     with pytest.raises(SystemExit):
         bench.main(["--replay", str(tmp_path / "missing"), "--systems", "plugin"])
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
+def test_a_row_records_the_cpu_other_processes_used_while_it_ran(
+    bench: Any, tmp_path: Path
+) -> None:
+    import subprocess
+    import time
+
+    busy = tmp_path / "busy.py"
+    busy.write_text(
+        "import sys, time\nend = time.process_time() + float(sys.argv[1])\n"
+        "while time.process_time() < end:\n    pass\n"
+    )
+
+    def ended(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+
+    # a process of someone else (orphaned at once, so not the runner's child), busy 1 s
+    others = bench.OtherWork()
+    others.start()
+    started = subprocess.run(
+        ["sh", "-c", f"{sys.executable} {busy} 1 >/dev/null 2>&1 & echo $!"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    stranger = int(started.stdout)
+    while not ended(stranger):
+        time.sleep(0.05)
+    assert others.stop() >= 0.8
+
+    # the runner's own long-lived process (aider's server), named: not other work (what
+    # else the machine does counts the same in both, so only the difference is asserted)
+    child = subprocess.Popen([sys.executable, str(busy), "5"])
+    try:
+        time.sleep(0.3)
+        named, unnamed = bench.OtherWork(lambda: [child.pid]), bench.OtherWork()
+        named.start()
+        unnamed.start()
+        time.sleep(1.5)
+        assert unnamed.stop() - named.stop() >= 0.5
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_busy_seconds_are_read_from_proc_stat_and_said_above_the_table(bench: Any) -> None:
+    tick = bench.os.sysconf("SC_CLK_TCK")
+    stat = f"cpu  {3 * tick} {tick} {2 * tick} 999 7 0 {tick} 0 0 0\ncpu0 1 2 3\n"
+    assert bench.busy_seconds(stat) == 7.0  # idle and iowait left out
+    assert bench.busy_seconds("garbage") is None
+    rows = [recorded_row("a_case", s, True) for s in ("plugin", "trace_loop", "naive")]
+    rows[0]["other_cpu_seconds"], rows[1]["other_cpu_seconds"] = 1.5, 42.0
+    table = bench.markdown(recorded_run(rows))
+    assert "other work on the machine while the rows ran: 44 CPU-seconds in all" in table
+    assert "at most 42 in one row; 1 of 2 rows had more than 10" in table
+    assert "other work" not in bench.markdown(recorded_run(rows[2:]))
