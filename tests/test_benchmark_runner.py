@@ -452,6 +452,52 @@ def test_a_row_records_the_cpu_other_processes_used_while_it_ran(
         child.wait()
 
 
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
+def test_the_runner_adopts_the_processes_its_descendants_orphan(tmp_path: Path) -> None:
+    # bwrap leaves its sandboxed processes to init: orphaned, their CPU time would count
+    # as other work. The runner adopts and reaps them (in a child here: the test process
+    # itself is left as it is).
+    import subprocess
+
+    busy = tmp_path / "busy.py"
+    busy.write_text(
+        "import time\nend = time.process_time() + 1.0\n"
+        "while time.process_time() < end:\n    pass\n"
+    )
+    script = tmp_path / "adopting_runner.py"
+    script.write_text(
+        f"""
+import importlib.util, resource, subprocess, sys, time
+spec = importlib.util.spec_from_file_location("bench", {str(RUN_PY)!r})
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+assert bench.adopt_orphans()
+def children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+before = children()
+others = bench.OtherWork()
+others.start()
+# an orphan: its parent, the shell, ends at once; adopted, it waits for us as a zombie
+shell = ["sh", "-c", "{sys.executable} {busy} >/dev/null 2>&1 & echo $!"]
+pid = int(subprocess.run(shell, capture_output=True, text=True, check=True).stdout)
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    with open(f"/proc/{{pid}}/stat") as stat:
+        if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+    time.sleep(0.05)
+others.stop()  # reaps the orphan
+print(round(children() - before, 2))
+"""
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.split()[-1]) >= 0.8, done.stdout
+
+
 def test_busy_seconds_are_read_from_proc_stat_and_said_above_the_table(bench: Any) -> None:
     tick = bench.os.sysconf("SC_CLK_TCK")
     stat = f"cpu  {3 * tick} {tick} {2 * tick} 999 7 0 {tick} 0 0 0\ncpu0 1 2 3\n"
