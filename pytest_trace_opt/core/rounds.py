@@ -176,7 +176,7 @@ class RoundLoop(SearchPhases):
             self._decide(state, record, active, batch)
             if record.stage == "infill":  # which statement its candidates filled in
                 filled_in = [g.filled_in for g in active if g.filled_in]
-                record.reason = "; ".join([*filter(None, filled_in[:1]), record.reason])
+                record.reason = "; ".join([*filled_in[:1], record.reason])
             if not batch.aborted:
                 self._refine(state, record, active, batch, previous)
             if batch.aborted:
