@@ -73,8 +73,9 @@ def value_kinds(tree: ast.AST) -> ValueKinds:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = {t.id for t in targets if isinstance(t, ast.Name)}
             if judge.is_text(node.value):
-                texts |= names
-            if judge.is_sequence(node.value):
+                texts |= names  # and a sequence: is_sequence would judge it again
+                sequences |= names
+            elif judge.is_sequence(node.value):
                 sequences |= names
     return ValueKinds(frozenset(texts), frozenset(sequences))
 
