@@ -509,3 +509,40 @@ def test_busy_seconds_are_read_from_proc_stat_and_said_above_the_table(bench: An
     assert "other work on the machine while the rows ran: 44 CPU-seconds in all" in table
     assert "at most 42 in one row; 1 of 2 rows had more than 10" in table
     assert "other work" not in bench.markdown(recorded_run(rows[2:]))
+
+
+def test_a_stopped_runner_takes_the_rows_command_down_with_it(
+    bench: Any, tmp_path: Path
+) -> None:
+    # the command runs in its own session, out of reach of the terminal's Ctrl-C; a
+    # runner stopped while it ran (SIGTERM, Ctrl-C) must not leave it running
+    import os
+
+    class Stopped(Exception):
+        pass
+
+    pid_file = tmp_path / "pid"
+
+    def stop(signum: int, frame: Any) -> None:
+        if not pid_file.exists():  # not started yet: stop it a little later
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            return
+        raise Stopped
+
+    command = [
+        sys.executable,
+        "-c",
+        f"import os, time; p = {str(pid_file)!r}; open(p + '.new', 'w').write(str(os.getpid()));"
+        " os.rename(p + '.new', p); time.sleep(60)",
+    ]
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(Stopped):
+            bench.run_in_session(command, tmp_path, dict(os.environ), timeout=30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

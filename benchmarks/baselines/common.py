@@ -61,6 +61,14 @@ def run_in_session(
             os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
         return None, out or "", time.monotonic() - started
+    except BaseException:
+        # the runner is stopped (Ctrl-C, SIGTERM): the command's own session would outlive it
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        raise
 
 
 # --------------------------------------------------------------------------- tests
