@@ -47,7 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .common import clean_env, test_kinds, trainable_modules
+from .common import clean_env, run_in_session, test_kinds, trainable_modules
 
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
@@ -533,7 +533,7 @@ class Aider:
                 env.pop(var, None)
             self.proxy.start_case(budget)
             timeout = 120 + budget * 400  # as the plugin's run: a stuck aider is killed
-            status, out, _ = _run(cmd, case_dir, env, timeout)
+            status, out, _ = run_in_session(cmd, case_dir, env, timeout)
         stats = self.proxy.totals()
         for path, data in protected.items():
             if not path.exists() or path.read_bytes() != data:
@@ -562,23 +562,3 @@ class Aider:
             "output_tail": out[-1500:],
             "seconds": time.monotonic() - started,
         }
-
-
-def _run(
-    cmd: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> tuple[int | None, str, float]:
-    """aider in its own session, no terminal on stdin (no prompts, no pexpect); on timeout
-    that session (ours) is killed. Returns (exit status or None, output, seconds)."""
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True,
-    )  # fmt: skip
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out, time.monotonic() - started
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        return None, out or "", time.monotonic() - started
