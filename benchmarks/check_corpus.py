@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import argparse
 import ast
-import contextlib
 import difflib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -42,6 +39,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from sessions import run_in_session  # noqa: E402
 
 KINDS = {
     "off_by_one",
@@ -280,30 +281,6 @@ class Run:
     seconds: float = 0.0
 
 
-def run_pytest(
-    cmd: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> tuple[int | None, str, float]:
-    """Run in a new session; on timeout kill that session (our own child) only."""
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out, time.monotonic() - start
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        return None, out, time.monotonic() - start
-
-
 def parse_junit(path: Path) -> dict[str, str]:
     outcomes: dict[str, str] = {}
     if not path.exists():
@@ -365,7 +342,7 @@ class Runner:
         ini.write_text("[pytest]\n")
         junit = workdir.parent / "junit.xml"
         junit.unlink(missing_ok=True)
-        rc, out, secs = run_pytest(
+        rc, out, secs = run_in_session(
             self.cmd(workdir, ini, junit, test_files), workdir, self.env, self.timeout
         )
         run = Run(parse_junit(junit), rc is None, rc, out, secs)
@@ -374,7 +351,7 @@ class Runner:
             for test_id, test_file in test_ids.items():
                 junit.unlink(missing_ok=True)
                 cmd = self.cmd(workdir, ini, junit, [f"{test_file}::{test_id}"])
-                rc1, _out1, secs1 = run_pytest(cmd, workdir, self.env, self.per_test_timeout)
+                rc1, _out1, secs1 = run_in_session(cmd, workdir, self.env, self.per_test_timeout)
                 run.seconds += secs1
                 if rc1 is None:
                     run.outcomes[test_id] = "hang"

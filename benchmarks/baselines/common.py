@@ -8,14 +8,10 @@ classification). Nothing here imports the plugin.
 from __future__ import annotations
 
 import ast
-import contextlib
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +22,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from check_corpus import classify_tests  # noqa: E402
+from sessions import run_in_session  # noqa: E402
 
 SCRUB_ENV = ("PYTEST_TRACE_OPT_CHILD", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
@@ -35,46 +32,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     env.update(extra)
     return env
-
-
-def run_in_session(
-    cmd: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> tuple[int | None, str, float]:
-    """Run ``cmd`` in its own session, no terminal on stdin (no prompts); on timeout, or when
-    the runner itself is stopped, kill that process group (ours) only.
-
-    Returns (exit status or None on timeout, combined output, seconds)."""
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out, time.monotonic() - started
-    except subprocess.TimeoutExpired:
-        _kill_session(proc)
-        out, _ = proc.communicate()
-        return None, out or "", time.monotonic() - started
-    except BaseException:
-        # the runner is stopped (Ctrl-C, SIGTERM): the command's own session would outlive it
-        _kill_session(proc)
-        proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-        raise
-
-
-def _kill_session(proc: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- tests
