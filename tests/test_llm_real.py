@@ -170,6 +170,23 @@ def test_local_model_exits_cleanly(model_file: Path) -> None:
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
 
 
+def test_local_backend_that_never_loads_its_model_exits_cleanly(model_file: Path) -> None:
+    """Built (llama_cpp imported to fail early) but never called: its /dev/null files make no
+    noise at exit either."""
+    code = (
+        "from pytest_trace_opt.llm import LLMConfig, build_llm\n"
+        "build_llm(LLMConfig(model='local', max_tokens=4, n_ctx=512))\n"
+        "import sys; print('llama_cpp' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::ResourceWarning", "-c", code],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"  # the case this test is about
+    assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def llama_server(model_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("fastapi") is None:

@@ -18,6 +18,7 @@ from .response import Completion
 _LLAMA_CACHE: dict[tuple[str, int], Any] = {}
 _LLAMA_CACHE_LOCK = threading.Lock()
 _LLAMA_CALL_LOCK = threading.Lock()  # one Llama object is not thread-safe
+_EXIT_FILTER_REGISTERED = False
 
 
 def _import_llama_cpp() -> Any:
@@ -36,6 +37,11 @@ def _import_llama_cpp() -> Any:
             f"reinstall it: {LOCAL_INSTALL_HINT}",
             sticky=True,
         ) from None
+    global _EXIT_FILTER_REGISTERED
+    if not _EXIT_FILTER_REGISTERED:
+        # on import, not on model load: a process may import llama_cpp and never load a model
+        atexit.register(_ignore_llama_devnull_files)
+        _EXIT_FILTER_REGISTERED = True
     return llama_cpp
 
 
@@ -79,6 +85,9 @@ def free_cached_models() -> None:
         if close is not None:
             with contextlib.suppress(Exception):  # best effort at exit
                 close()
+
+
+def _ignore_llama_devnull_files() -> None:
     # llama_cpp keeps two /dev/null files open for its destructors, on purpose; where
     # ResourceWarnings are errors (pytest's filterwarnings = error) their collection at
     # shutdown would print "Exception ignored". Only those two are silenced.
