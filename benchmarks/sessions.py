@@ -37,18 +37,18 @@ def run_in_session(
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, out, time.monotonic() - started
     except subprocess.TimeoutExpired:
-        kill_session(proc)
+        _kill_session(proc)
         out, _ = proc.communicate()
         return None, out or "", time.monotonic() - started
     except BaseException:
         # the runner is stopped (Ctrl-C, SIGTERM): the command's own session would outlive it
-        kill_session(proc)
+        _kill_session(proc)
         proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
         raise
 
 
-def kill_session(proc: subprocess.Popen[str]) -> None:
+def _kill_session(proc: subprocess.Popen[str]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
