@@ -44,6 +44,10 @@ if str(HERE) not in sys.path:
 
 from sessions import run_in_session  # noqa: E402
 
+# what the caller's environment must not pass on to a case's pytest (a child marker, options
+# and plugins meant for the caller's own session)
+SCRUB_ENV = ("PYTEST_TRACE_OPT_CHILD", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+
 KINDS = {
     "off_by_one",
     "wrong_operator",
@@ -316,9 +320,7 @@ class Runner:
         self.timeout = timeout
         self.per_test_timeout = per_test_timeout
         self.plugin_args = plugin_args
-        env = {k: v for k, v in os.environ.items()}
-        for var in ("PYTEST_TRACE_OPT_CHILD", "PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
-            env.pop(var, None)
+        env = {k: v for k, v in os.environ.items() if k not in SCRUB_ENV}
         env["PYTHONPATH"] = os.pathsep.join(
             [*extra_path, str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
         )

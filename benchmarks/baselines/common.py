@@ -21,10 +21,8 @@ BENCH = HERE.parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from check_corpus import classify_tests  # noqa: E402
+from check_corpus import SCRUB_ENV, classify_tests  # noqa: E402
 from sessions import run_in_session  # noqa: E402
-
-SCRUB_ENV = ("PYTEST_TRACE_OPT_CHILD", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
