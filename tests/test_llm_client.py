@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -496,6 +497,32 @@ def test_real_model_tests_skip_locally_but_fail_under_ci(
     # fixture failures: reported as errors, not skips
     result.assert_outcomes(errors=real_model_tests)
     result.stdout.fnmatch_lines(["*required under CI*"])
+
+
+def test_llama_cpp_devnull_files_make_no_noise_after_a_warning_checked_in_a_test(
+    pytester: pytest.Pytester,
+) -> None:
+    """llama_cpp's two module-level /dev/null files, collected at interpreter teardown,
+    raised ResourceWarning under whatever filters the C side last saw: after a session with
+    ``filterwarnings = error`` that checked a warning, two "Exception ignored" lines."""
+    if importlib.util.find_spec("llama_cpp") is None:  # not imported here: pytester's
+        pytest.skip("llama-cpp-python not installed")  # module snapshot would drop it
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    pytester.makepyfile(
+        """
+        import warnings, pytest
+        from pytest_trace_opt.llm.local_backend import _import_llama_cpp
+
+        def test_imports_llama_cpp():
+            _import_llama_cpp()
+            with pytest.warns(UserWarning):
+                warnings.warn("checked", UserWarning)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    stderr = result.stderr.str()
+    assert "ResourceWarning" not in stderr and "Exception ignored" not in stderr, stderr
 
 
 def test_generation_deadline_leaves_only_eos_once_time_is_up() -> None:

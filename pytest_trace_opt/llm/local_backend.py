@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from .response import Completion
 _LLAMA_CACHE: dict[tuple[str, int], Any] = {}
 _LLAMA_CACHE_LOCK = threading.Lock()
 _LLAMA_CALL_LOCK = threading.Lock()  # one Llama object is not thread-safe
-_EXIT_FILTER_REGISTERED = False
 
 
 def _import_llama_cpp() -> Any:
@@ -37,11 +36,8 @@ def _import_llama_cpp() -> Any:
             f"reinstall it: {LOCAL_INSTALL_HINT}",
             sticky=True,
         ) from None
-    global _EXIT_FILTER_REGISTERED
-    if not _EXIT_FILTER_REGISTERED:
-        # on import, not on model load: a process may import llama_cpp and never load a model
-        atexit.register(_ignore_llama_devnull_files)
-        _EXIT_FILTER_REGISTERED = True
+    # on import, not on model load: a process may import llama_cpp and never load a model
+    _quiet_llama_devnull_files()
     return llama_cpp
 
 
@@ -87,14 +83,29 @@ def free_cached_models() -> None:
                 close()
 
 
-def _ignore_llama_devnull_files() -> None:
-    # llama_cpp keeps two /dev/null files open for its destructors, on purpose; where
-    # ResourceWarnings are errors (pytest's filterwarnings = error) their collection at
-    # shutdown would print "Exception ignored". Only those two are silenced.
-    warnings.filterwarnings(
-        "ignore", message=r"unclosed file <_io\.TextIOWrapper name='/dev/null'",
-        category=ResourceWarning,
-    )  # fmt: skip
+@functools.cache
+def _quiet_llama_devnull_files() -> None:
+    """Swap llama_cpp's two /dev/null files for ones that cannot warn at exit.
+
+    llama_cpp opens them at import for its destructors and never closes them. Collected at
+    interpreter teardown they raise ResourceWarning, and which warnings filters apply
+    then is not ours to decide (the C side may still hold a list from inside pytest's
+    ``filterwarnings = error``): a run ended with two "Exception ignored" lines. The
+    replacements do not own their descriptor (``closefd=False``), so they never warn;
+    the descriptors close with the process.
+    """
+    try:
+        from llama_cpp import _utils
+    except ImportError:  # another layout: nothing to swap
+        return
+    for name in ("outnull_file", "errnull_file"):
+        previous = getattr(_utils, name, None)
+        if previous is None:
+            continue
+        # open for the rest of the process, as llama_cpp's own were
+        devnull = open(os.open(os.devnull, os.O_WRONLY), "w", closefd=False)  # noqa: SIM115
+        setattr(_utils, name, devnull)
+        previous.close()
 
 
 class _GenerationDeadline:
