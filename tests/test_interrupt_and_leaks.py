@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -167,7 +168,7 @@ def test_ctrl_c_twice_during_the_final_check_reports_and_applies_nothing(
     try:
         # the sandbox copy holds the marker: find it wherever the copy is
         deadline = time.monotonic() + 120
-        while not _final_check_started(pytester.path, proc):
+        while not _marker_written(pytester.path, "final-check-running"):
             assert proc.poll() is None, proc.communicate()[0]
             assert time.monotonic() < deadline, "the final check never started"
             time.sleep(0.1)
@@ -189,14 +190,6 @@ def test_ctrl_c_twice_during_the_final_check_reports_and_applies_nothing(
     assert "during the final check" in data["stop_reason"]
     assert tree_hashes(pytester.path) == sources  # --trace-apply wrote nothing
     assert SECRET not in out + report.read_text(encoding="utf-8")
-
-
-def _final_check_started(root: object, proc: subprocess.Popen[str]) -> bool:
-    import glob
-    import tempfile
-
-    pattern = os.path.join(tempfile.gettempdir(), "trace-opt-*", "**", "final-check-running")
-    return bool(glob.glob(pattern, recursive=True))
 
 
 PARTIAL_REPLY = code_reply("def add(a, b):\n    return abs(a + b)\n")
@@ -318,3 +311,48 @@ def test_a_change_that_fails_in_the_final_check_is_not_proposed(
         not (pytester.path / "fix.patch").exists()
         or not (pytester.path / "fix.patch").read_text().strip()
     )
+
+
+# A tagged test that announces itself, then takes its time: round 0's evaluation runs it.
+SLOW_TAGGED_TEST = """
+
+@pytest.mark.trainable
+def test_tagged_and_slow():
+    import pathlib, time
+    pathlib.Path(__file__).with_name("evaluation-running").write_text("yes")
+    time.sleep(30)
+"""
+
+
+def test_ctrl_c_during_an_evaluation_reaps_the_child(pytester: pytest.Pytester) -> None:
+    """The killed child is waited for: no zombie, and no 'subprocess is still running'
+    warning from a dropped process handle at exit."""
+    pytester.makepyfile(calc=BUGGY_MODULE, test_calc=VISIBLE_TESTS + SLOW_TAGGED_TEST)
+    pytester.makeconftest(SLOW_LLM_CONFTEST + LLM_PATH_ONLY)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "--trace-optimize", "-W", "error::ResourceWarning"],
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not _marker_written(pytester.path, "evaluation-running"):
+            assert proc.poll() is None, proc.communicate()[0]
+            assert time.monotonic() < deadline, "the evaluation never started"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert "still running" not in out and "Exception ignored" not in out, out
+    assert "Traceback" not in out and "INTERNALERROR" not in out, out
+
+
+def _marker_written(root: Path, name: str) -> bool:
+    """In the tree or in a private copy of it, wherever the evaluation runs."""
+    import glob
+    import tempfile
+
+    pattern = os.path.join(tempfile.gettempdir(), "trace-opt-*", "**", name)
+    return (root / name).exists() or bool(glob.glob(pattern, recursive=True))

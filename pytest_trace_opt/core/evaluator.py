@@ -329,8 +329,9 @@ class Evaluator:
                     status = "test timeout"
                     break
             channel.read(timeout=0)  # what the child wrote before it ended
-        except BaseException:
+        except BaseException:  # Ctrl-C included: the child ends with the evaluation, reaped
             _kill_group(proc)
+            proc.wait()
             raise
         # Always: what the candidate started in the background ends with the evaluation.
         _kill_group(proc)
