@@ -329,13 +329,11 @@ class Evaluator:
                     status = "test timeout"
                     break
             channel.read(timeout=0)  # what the child wrote before it ended
-        except BaseException:  # Ctrl-C included: the child ends with the evaluation, reaped
+        finally:
+            # Always, Ctrl-C included: what the candidate started in the background ends
+            # with the evaluation, and the child is reaped.
             _kill_group(proc)
-            proc.wait()
-            raise
-        # Always: what the candidate started in the background ends with the evaluation.
-        _kill_group(proc)
-        returncode = proc.wait()
+            returncode = proc.wait()
         if status == "ok" and channel.run.forged:
             status = "forged"
         elif status == "ok" and returncode < 0:
