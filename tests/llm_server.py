@@ -74,6 +74,7 @@ class FaultServer:
     def __init__(self) -> None:
         self.script: deque[Behaviour] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.open_connections = 0  # kept-alive (HTTP/1.1) connections not yet closed
         self._lock = threading.Lock()
         server = self
 
@@ -82,6 +83,18 @@ class FaultServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server.open_connections += 1
+
+            def finish(self) -> None:
+                try:
+                    super().finish()
+                finally:
+                    with server._lock:
+                        server.open_connections -= 1
 
             def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
                 self.send_response(code)

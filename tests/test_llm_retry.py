@@ -30,11 +30,17 @@ def server() -> Iterator[FaultServer]:
     srv.stop()
 
 
+_CLIENTS: list[LLMClient] = []  # closed after each test, as the plugin closes its own
+
+
 @pytest.fixture(autouse=True)
-def _fresh(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh(server: FaultServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-dummy")
     server.script.clear()
     server.requests.clear()
+    yield
+    while _CLIENTS:
+        _CLIENTS.pop().close()
 
 
 class Sleeps(list[float]):
@@ -50,7 +56,9 @@ def client_for(base_url: str, sleeps: Sleeps, **cfg: object) -> LLMClient:
         retries=cfg.pop("retries", 3),  # type: ignore[arg-type]
         **cfg,  # type: ignore[arg-type]
     )
-    return build_llm(config, sleep=sleeps)
+    client = build_llm(config, sleep=sleeps)
+    _CLIENTS.append(client)
+    return client
 
 
 def test_success_passes_request_through(server: FaultServer) -> None:
@@ -216,3 +224,22 @@ def test_a_missing_api_key_is_named_and_never_retried(
     assert "HTTP 500" not in str(ei.value) and "retries" not in str(ei.value)
     assert sleeps == []  # not retried
     assert server.posts == 0
+
+
+def test_closing_the_client_closes_the_connection_litellm_kept_alive() -> None:
+    own = FaultServer().start()  # its own address: a client LiteLLM caches for it alone
+    try:
+        client = client_for(own.base_url, Sleeps())
+        client(messages=MSG)
+        assert own.open_connections == 1  # HTTP/1.1: kept for the next call
+        client.close()
+        deadline = time.monotonic() + 10
+        while own.open_connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert own.open_connections == 0
+        # a client for the same address after it builds a new connection and works
+        again = client_for(own.base_url, Sleeps())
+        assert again(messages=MSG).choices[0].message.content == '{"answer": 42}'
+        again.close()
+    finally:
+        own.stop()

@@ -6,6 +6,8 @@ litellm) are imported only inside the constructors.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
 import os
 import re
@@ -256,6 +258,7 @@ class LiteLLMBackend:
         self.verbose = verbose
         self.model_id = model
         self.provider = f"{model} at {base_url}" if base_url else model
+        self._client_keys: set[str] = set()  # LiteLLM's cached HTTP clients our calls made
 
     def complete(
         self,
@@ -281,6 +284,7 @@ class LiteLLMBackend:
             kwargs["api_base"] = self.base_url
         if json_mode:
             kwargs["response_format"] = {"type": "json_object"}
+        cached_before = _cached_client_keys(litellm)
         try:
             resp = within(timeout, lambda: quiet_call(litellm.completion, kwargs))
         except WallClockExceeded as e:
@@ -291,6 +295,10 @@ class LiteLLMBackend:
                 err.provider_traceback = traceback.format_exc()  # type: ignore[attr-defined]
                 raise err from e
             raise err from None
+        finally:
+            cached_after = _cached_client_keys(litellm)
+            if cached_before is not None and cached_after is not None:
+                self._client_keys |= cached_after - cached_before
         try:
             choice = resp.choices[0]
             content = choice.message.content
@@ -316,4 +324,32 @@ class LiteLLMBackend:
         )
 
     def close(self) -> None:
-        pass
+        """Close the HTTP clients LiteLLM created and cached for this backend's calls.
+
+        LiteLLM keeps them for the life of the process: their kept-alive connections stay
+        open until exit, where they are collected with a ResourceWarning (printed as
+        "Exception ignored" under ``-W error``). Clients that were cached before our first
+        call are someone else's and are left alone; ours leave the cache, so a later call
+        in this process builds a new one.
+        """
+        keys, self._client_keys = self._client_keys, set()
+        cache = getattr(self._litellm, "in_memory_llm_clients_cache", None)
+        for key in keys:
+            with contextlib.suppress(Exception):  # LiteLLM internals: best effort
+                client = cache.cache_dict.get(key)  # type: ignore[union-attr]
+                cache.delete_cache(key)  # type: ignore[union-attr]
+                close = getattr(client, "close", None)
+                if callable(close) and not inspect.iscoroutinefunction(close):
+                    close()
+
+
+def _cached_client_keys(litellm: Any) -> frozenset[str] | None:
+    """The keys of LiteLLM's cache of HTTP clients; None where they cannot be read (then
+    nothing is tracked: a client we cannot tell apart is left to LiteLLM)."""
+    cache_dict = getattr(getattr(litellm, "in_memory_llm_clients_cache", None), "cache_dict", None)
+    if not isinstance(cache_dict, dict):
+        return None
+    try:
+        return frozenset(tuple(cache_dict))
+    except RuntimeError:  # changed size while another thread wrote it
+        return None
