@@ -239,6 +239,5 @@ def test_closing_the_client_closes_the_connection_litellm_kept_alive() -> None:
         # a client for the same address, built after, opens a connection of its own and works
         again = client_for(own.base_url, Sleeps())
         assert again(messages=MSG).choices[0].message.content == '{"answer": 42}'
-        again.close()
     finally:
         own.stop()

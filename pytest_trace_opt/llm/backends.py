@@ -333,20 +333,25 @@ class LiteLLMBackend:
         in this process builds a new one.
         """
         keys, self._client_keys = self._client_keys, set()
-        cache = getattr(self._litellm, "in_memory_llm_clients_cache", None)
+        cache = _client_cache(self._litellm)
         for key in keys:
             with contextlib.suppress(Exception):  # LiteLLM internals: best effort
-                client = cache.cache_dict.get(key)  # type: ignore[union-attr]
-                cache.delete_cache(key)  # type: ignore[union-attr]
+                client = cache.cache_dict.get(key)
+                cache.delete_cache(key)
                 close = getattr(client, "close", None)
                 if callable(close) and not inspect.iscoroutinefunction(close):
                     close()
 
 
+def _client_cache(litellm: Any) -> Any:
+    """LiteLLM's process-wide cache of the HTTP clients it builds (None if not found)."""
+    return getattr(litellm, "in_memory_llm_clients_cache", None)
+
+
 def _cached_client_keys(litellm: Any) -> frozenset[str] | None:
     """The keys of LiteLLM's cache of HTTP clients; None where they cannot be read (then
     nothing is tracked: a client we cannot tell apart is left to LiteLLM)."""
-    cache_dict = getattr(getattr(litellm, "in_memory_llm_clients_cache", None), "cache_dict", None)
+    cache_dict = getattr(_client_cache(litellm), "cache_dict", None)
     if not isinstance(cache_dict, dict):
         return None
     try:
